@@ -1,0 +1,90 @@
+"""Activities and their canonical definitions, merged from the statements that mention them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.models import Activity
+
+_LANGUAGE_MAPS = ("name", "description")
+
+
+def merge_definition(current: Mapping[str, Any] | None, incoming: Mapping[str, Any]) -> dict[str, Any]:
+    """The newest statement wins per property; language maps and extensions merge key by key so a
+    definition sent in another language adds to the canonical one rather than replacing it."""
+    merged = dict(current or {})
+    for key, value in incoming.items():
+        previous = merged.get(key)
+        if key in (*_LANGUAGE_MAPS, "extensions") and isinstance(previous, dict) and isinstance(value, dict):
+            merged[key] = {**previous, **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+async def ensure_activities(
+    session: AsyncSession, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
+) -> dict[str, int]:
+    """Activity ids for every IRI, creating rows (sorted, to keep lock order) and, when the writer may
+    define, updating canonical definitions that changed."""
+    iris = sorted(definitions)
+    existing: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(iris), 500):
+        rows = await session.execute(
+            select(Activity.iri, Activity.id, Activity.definition).where(
+                Activity.iri.in_(iris[start : start + 500])
+            )
+        )
+        existing.update({iri: (row_id, definition) for iri, row_id, definition in rows.tuples()})
+    missing = [iri for iri in iris if iri not in existing]
+    if missing:
+        await _insert_missing(session, missing, definitions if may_define else {})
+        rows = await session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
+        existing.update({iri: (row_id, None) for iri, row_id in rows.tuples()})
+    if may_define:
+        await _update_changed(session, definitions, existing, set(missing))
+    return {iri: row_id for iri, (row_id, _) in existing.items()}
+
+
+async def _insert_missing(
+    session: AsyncSession, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
+) -> None:
+    rows = [{"iri": iri, "definition": _dump(definitions.get(iri))} for iri in iris]
+    await session.execute(insert_ignoring_conflicts(session.bind.dialect.name, Activity), rows)
+
+
+async def _update_changed(
+    session: AsyncSession,
+    definitions: Mapping[str, Mapping[str, Any] | None],
+    existing: Mapping[str, tuple[int, str | None]],
+    just_created: set[str],
+) -> None:
+    for iri in sorted(definitions):
+        incoming = definitions[iri]
+        if not incoming or iri in just_created:
+            continue
+        row_id, stored = existing[iri]
+        current = json.loads(stored) if stored else None
+        merged = merge_definition(current, incoming)
+        if merged != current:
+            await session.execute(
+                update(Activity).where(Activity.id == row_id).values(definition=_dump(merged))
+            )
+
+
+def _dump(definition: Mapping[str, Any] | None) -> str | None:
+    return json.dumps(definition, separators=(",", ":"), ensure_ascii=False) if definition else None
+
+
+async def activity_definition(session: AsyncSession, iri: str) -> dict[str, Any] | None:
+    """The canonical definition, `{}` for a known activity without one, None when unknown."""
+    row = (await session.execute(select(Activity.definition).where(Activity.iri == iri))).first()
+    if row is None:
+        return None
+    return json.loads(row[0]) if row[0] else {}

@@ -1,0 +1,105 @@
+"""Credential store. Secrets are random tokens, so a keyed fast hash (HMAC-SHA256) is enough and keeps
+authentication cheap on every request (a slow password hash caps a peer LRS at ~25 requests/s)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.scopes import Scope, parse_scopes
+from lrs.storage.models import Credential, LrsMeta
+
+_HASH_KEY_NAME = "credential_hash_key"
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    id: int
+    key: str
+    name: str
+    scopes: frozenset[Scope]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    info: CredentialInfo
+    secret: str  # shown once, never stored
+
+
+def hash_secret(hash_key: bytes, secret: str) -> str:
+    return hmac.new(hash_key, secret.encode(), hashlib.sha256).hexdigest()
+
+
+async def load_hash_key(session: AsyncSession, configured: str) -> bytes:
+    """The configured key, else the install's generated key (created on first use)."""
+    if configured:
+        return configured.encode()
+    existing = await session.get(LrsMeta, _HASH_KEY_NAME)
+    if existing is None:
+        existing = LrsMeta(key=_HASH_KEY_NAME, value=secrets.token_hex(32))
+        session.add(existing)
+        await session.flush()
+    return existing.value.encode()
+
+
+def _info(row: Credential) -> CredentialInfo:
+    return CredentialInfo(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        scopes=parse_scopes(row.scopes),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def create_credential(
+    session: AsyncSession, *, name: str, scopes: str, hash_key: bytes, now: datetime
+) -> IssuedCredential:
+    parsed = parse_scopes(scopes)
+    if not name.strip():
+        raise ValueError("a credential needs a name")
+    secret = secrets.token_urlsafe(32)
+    row = Credential(
+        key=secrets.token_hex(10),
+        secret_hash=hash_secret(hash_key, secret),
+        name=name.strip(),
+        scopes=" ".join(sorted(scope.value for scope in parsed)),
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return IssuedCredential(_info(row), secret)
+
+
+async def authenticate(
+    session: AsyncSession, *, key: str, secret: str, hash_key: bytes
+) -> CredentialInfo | None:
+    row = (await session.execute(select(Credential).where(Credential.key == key))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.secret_hash, hash_secret(hash_key, secret)):
+        return None
+    return _info(row)
+
+
+async def list_credentials(session: AsyncSession) -> list[CredentialInfo]:
+    rows = (await session.execute(select(Credential).order_by(Credential.id))).scalars()
+    return [_info(row) for row in rows]
+
+
+async def revoke_credential(session: AsyncSession, *, key: str, now: datetime) -> bool:
+    row = (await session.execute(select(Credential).where(Credential.key == key))).scalar_one_or_none()
+    if row is None:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return True

@@ -1,0 +1,143 @@
+"""Core tables: credentials, people, activities, statements with their filter indexes, attachments, outbox.
+
+People's identifying data (mbox, names, account names) lives only in `persons` and `agent_forms`;
+statement bodies hold references (`{"@a": form_id}`), so erasing a person rewrites two tables,
+never the statements.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lrs.storage.base import Base, BigId, UtcDateTime
+
+
+class LrsMeta(Base):
+    """Install-wide values the LRS generates once (e.g. the credential hashing key)."""
+
+    __tablename__ = "lrs_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(String(500))  # space-separated xAPI scopes
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Person(Base):
+    """One row per inverse functional identifier (the canonical IFI string)."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ifi: Mapped[str] = mapped_column(String(700), unique=True)
+
+
+class AgentForm(Base):
+    """A distinct JSON rendering of an Agent / identified Group (objectType, name, IFI) as sent."""
+
+    __tablename__ = "agent_forms"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    form_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    iri: Mapped[str] = mapped_column(String(2000), unique=True)
+    definition: Mapped[str | None] = mapped_column(Text, nullable=True)  # canonical merged JSON
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    stored_us: Mapped[int] = mapped_column(BigInteger)  # microseconds since the epoch, UTC
+    verb_iri: Mapped[str] = mapped_column(String(2000))
+    registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    voids_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    credential_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON with agent references
+
+    __table_args__ = (
+        Index("ix_statements_stored", "stored_us", "pk"),
+        Index("ix_statements_verb_stored", "verb_iri", "stored_us", "pk"),
+        Index("ix_statements_registration_stored", "registration", "stored_us", "pk"),
+    )
+
+
+class StatementAgent(Base):
+    """Which people a statement concerns. `direct`: actor or object (the `agent` filter);
+    otherwise only `related_agents` matches (authority, instructor, team, context agents, SubStatement)."""
+
+    __tablename__ = "statement_agents"
+    statement_pk: Mapped[int] = mapped_column(ForeignKey("statements.pk"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean)
+    stored_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_statement_agents_person", "person_id", "direct", "stored_us", "statement_pk"),
+    )
+
+
+class StatementActivity(Base):
+    """Which activities a statement concerns. `direct`: the statement's object; otherwise context
+    activities and SubStatement activities (`related_activities`)."""
+
+    __tablename__ = "statement_activities"
+    statement_pk: Mapped[int] = mapped_column(ForeignKey("statements.pk"), primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean)
+    stored_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_statement_activities_activity", "activity_id", "direct", "stored_us", "statement_pk"),
+    )
+
+
+class Attachment(Base):
+    """Attachment content, stored once per SHA-2 hash."""
+
+    __tablename__ = "attachments"
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(255))
+    length: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OutboxEvent(Base):
+    """Events written in the same transaction as the data they describe; workers consume them."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    available_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "available_at", "id"),)

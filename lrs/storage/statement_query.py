@@ -1,0 +1,134 @@
+"""Reading statements: single lookups and the filtered, paged query behind GET /xapi/statements.
+
+Pages are ordered by (stored, pk) and resumed from the last row returned (keyset paging), so a page
+boundary never shifts when new statements arrive between requests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.storage.models import Activity, Attachment, Person, Statement, StatementActivity, StatementAgent
+from lrs.storage.statements import hydrate_bodies
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    agent_ifi: str | None = None
+    related_agents: bool = False
+    verb: str | None = None
+    activity: str | None = None
+    related_activities: bool = False
+    registration: str | None = None
+    since_us: int | None = None
+    until_us: int | None = None
+    ascending: bool = False
+    credential_id: int | None = None  # statements/read/mine: only what this credential stored
+
+
+@dataclass(frozen=True)
+class Page:
+    statements: list[dict[str, Any]]
+    last_key: tuple[int, int] | None  # (stored_us, pk) of the last statement when more may follow
+
+
+async def find_statement(
+    session: AsyncSession, statement_id: str, *, voided: bool
+) -> tuple[dict[str, Any], int] | None:
+    """The statement with this id and its stored time, if it exists with the asked voided state."""
+    row = (
+        await session.execute(
+            select(Statement.body, Statement.stored_us, Statement.credential_id).where(
+                Statement.statement_id == statement_id, Statement.voided.is_(voided)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    hydrated = await hydrate_bodies(session, {statement_id: json.loads(row[0])})
+    return hydrated[statement_id], row[1]
+
+
+async def query_statements(
+    session: AsyncSession, criteria: StatementFilter, *, limit: int, after: tuple[int, int] | None
+) -> Page:
+    query = await _build_query(session, criteria)
+    if query is None:
+        return Page([], None)
+    query, order = query
+    if after is not None:
+        query = query.where(tuple_(*order) > after if criteria.ascending else tuple_(*order) < after)
+    direction = [column.asc() if criteria.ascending else column.desc() for column in order]
+    rows = (await session.execute(query.order_by(*direction).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    bodies = {str(index): json.loads(row.body) for index, row in enumerate(rows)}
+    hydrated = await hydrate_bodies(session, bodies)
+    statements = [hydrated[str(index)] for index in range(len(rows))]
+    last_key = (rows[-1].stored_us, rows[-1].pk) if more and rows else None
+    return Page(statements, last_key)
+
+
+async def _build_query(
+    session: AsyncSession, criteria: StatementFilter
+) -> tuple[Select[Any], list[Any]] | None:
+    query: Select[Any] = select(Statement.pk, Statement.stored_us, Statement.body).where(
+        Statement.voided.is_(False)
+    )
+    order: list[Any] = [Statement.stored_us, Statement.pk]
+    if criteria.agent_ifi is not None:
+        person = await _id_of(session, select(Person.id).where(Person.ifi == criteria.agent_ifi))
+        if person is None:
+            return None
+        joined = StatementAgent
+        query = query.join(joined, joined.statement_pk == Statement.pk).where(joined.person_id == person)
+        if not criteria.related_agents:
+            query = query.where(joined.direct.is_(True))
+        order = [joined.stored_us, joined.statement_pk]
+    if criteria.activity is not None:
+        activity = await _id_of(session, select(Activity.id).where(Activity.iri == criteria.activity))
+        if activity is None:
+            return None
+        act = StatementActivity
+        query = query.join(act, act.statement_pk == Statement.pk).where(act.activity_id == activity)
+        if not criteria.related_activities:
+            query = query.where(act.direct.is_(True))
+        if criteria.agent_ifi is None:
+            order = [act.stored_us, act.statement_pk]
+    return _plain_filters(query, order, criteria), order
+
+
+def _plain_filters(query: Select[Any], order: list[Any], criteria: StatementFilter) -> Select[Any]:
+    if criteria.verb is not None:
+        query = query.where(Statement.verb_iri == criteria.verb)
+    if criteria.registration is not None:
+        query = query.where(Statement.registration == criteria.registration)
+    if criteria.since_us is not None:
+        query = query.where(order[0] > criteria.since_us)
+    if criteria.until_us is not None:
+        query = query.where(order[0] <= criteria.until_us)
+    if criteria.credential_id is not None:
+        query = query.where(Statement.credential_id == criteria.credential_id)
+    return query
+
+
+async def _id_of(session: AsyncSession, query: Select[Any]) -> int | None:
+    row = (await session.execute(query)).first()
+    return None if row is None else int(row[0])
+
+
+async def load_attachments(session: AsyncSession, sha2s: list[str]) -> list[tuple[str, str, bytes]]:
+    """(sha2, content type, data) for every stored attachment among `sha2s`."""
+    if not sha2s:
+        return []
+    rows = await session.execute(
+        select(Attachment.sha2, Attachment.content_type, Attachment.data).where(
+            Attachment.sha2.in_(sorted(set(sha2s)))
+        )
+    )
+    return [(sha2, content_type, data) for sha2, content_type, data in rows.tuples()]

@@ -1,0 +1,317 @@
+"""Storing statements: one transaction per request, writes in a fixed order, outbox events included.
+
+A batch is all-or-nothing. Persons, forms and activities are inserted in sorted key order so that
+concurrent batches touching the same rows take their locks in the same order and never deadlock.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.errors import Conflict, InvalidRequest
+from lrs.storage.activities import ensure_activities
+from lrs.storage.agents import AgentRefs, dehydrate, hydrate, load_forms, referenced_forms, save_agent_forms
+from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.models import Attachment, Statement, StatementActivity, StatementAgent
+from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events
+from lrs.xapi.activities import statement_activities
+from lrs.xapi.agents import statement_agents
+from lrs.xapi.equivalence import statements_equivalent
+from lrs.xapi.timestamps import format_timestamp
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+_DIRECT_ROLES = frozenset({"actor", "object"})
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who is storing: the credential, the authority the LRS records, and the define permission."""
+
+    credential_id: int | None
+    authority: Mapping[str, Any]
+    may_define: bool
+
+
+@dataclass(frozen=True)
+class AttachmentContent:
+    sha2: str
+    content_type: str
+    data: bytes
+
+
+def voided_target(statement: Mapping[str, Any]) -> str | None:
+    """The id a voiding statement targets, or None when the statement does not void."""
+    target = statement.get("object")
+    verb = statement.get("verb")
+    if isinstance(verb, Mapping) and verb.get("id") == VOIDED_VERB and isinstance(target, Mapping):
+        if target.get("objectType") == "StatementRef":
+            return str(target.get("id"))
+    return None
+
+
+def complete_statements(
+    statements: Sequence[dict[str, Any]], *, writer: Writer, stored: datetime, version: str
+) -> list[dict[str, Any]]:
+    """Set id (when absent), stored, authority and version, which the LRS owns."""
+    stamp = format_timestamp(stored)
+    completed = []
+    seen: set[str] = set()
+    for index, statement in enumerate(statements):
+        full = dict(statement)
+        full["id"] = str(full.get("id") or uuid.uuid4())
+        if full["id"] in seen:
+            raise InvalidRequest(f"statements[{index}].id", f"{full['id']} appears twice in the batch")
+        seen.add(full["id"])
+        full["stored"] = stamp
+        full["authority"] = dict(writer.authority)
+        full.setdefault("version", "2.0.0" if version == "2.0.0" else "1.0.0")
+        full.setdefault("timestamp", stamp)
+        completed.append(full)
+    return completed
+
+
+async def store_statements(
+    session: AsyncSession,
+    statements: Sequence[dict[str, Any]],
+    attachments: Sequence[AttachmentContent],
+    *,
+    writer: Writer,
+    stored: datetime,
+) -> list[str]:
+    """Store completed statements inside the caller's transaction; return their ids in order.
+    Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
+    ids = [statement["id"] for statement in statements]
+    fresh = await _drop_already_stored(session, statements)
+    await _check_voiding_targets(session, fresh)
+    if not fresh:
+        return ids
+    stored_us = int(stored.timestamp() * 1_000_000)
+    refs = AgentRefs()
+    bodies = [dehydrate(statement, refs) for statement in fresh]
+    await save_agent_forms(session, refs)
+    activity_ids = await ensure_activities(
+        session, _activity_definitions(fresh), may_define=writer.may_define
+    )
+    await _save_attachments(session, attachments)
+    pks = await _insert_statements(session, fresh, bodies, writer, stored_us)
+    await _insert_index_rows(session, fresh, pks, activity_ids, refs, stored_us)
+    await _apply_voiding(session, fresh)
+    await append_events(session, _events(fresh, pks), now=stored)
+    return ids
+
+
+async def _drop_already_stored(
+    session: AsyncSession, statements: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    existing = await load_statements_by_id(session, [statement["id"] for statement in statements])
+    fresh = []
+    for statement in statements:
+        stored = existing.get(statement["id"])
+        if stored is None:
+            fresh.append(statement)
+        elif not statements_equivalent(stored, statement):
+            raise Conflict(f"statement {statement['id']} is already stored with different content")
+    return fresh
+
+
+async def load_statements_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Stored statements (hydrated, voided or not) keyed by id."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Statement.statement_id, Statement.body).where(Statement.statement_id.in_(ids))
+    )
+    bodies = {statement_id: json.loads(body) for statement_id, body in rows.tuples()}
+    return await hydrate_bodies(session, bodies)
+
+
+async def hydrate_bodies(
+    session: AsyncSession, bodies: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    form_ids: set[int] = set()
+    for body in bodies.values():
+        referenced_forms(body, form_ids)
+    forms = await load_forms(session, form_ids)
+    return {key: hydrate(body, forms) for key, body in bodies.items()}
+
+
+async def _check_voiding_targets(session: AsyncSession, statements: Sequence[dict[str, Any]]) -> None:
+    voiding_ids = {statement["id"] for statement in statements if voided_target(statement)}
+    targets = {index: voided_target(statement) for index, statement in enumerate(statements)}
+    wanted = [target for target in targets.values() if target is not None]
+    if not wanted:
+        return
+    rows = await session.execute(
+        select(Statement.statement_id).where(
+            Statement.statement_id.in_(wanted), Statement.voids_id.is_not(None)
+        )
+    )
+    stored_voiding = {statement_id for (statement_id,) in rows.tuples()}
+    for index, target in targets.items():
+        if target is not None and (target in voiding_ids or target in stored_voiding):
+            raise InvalidRequest(
+                f"statements[{index}].object.id", f"{target} is a voiding statement and cannot be voided"
+            )
+
+
+def _activity_definitions(statements: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any] | None]:
+    definitions: dict[str, Mapping[str, Any] | None] = {}
+    for statement in statements:
+        for _role, iri in statement_activities(statement):
+            definitions.setdefault(iri, None)
+        for activity in _activities_with_definitions(statement):
+            definitions[activity["id"]] = activity["definition"]
+    return definitions
+
+
+def _activities_with_definitions(statement: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    target = statement.get("object")
+    candidates: list[Any] = [target]
+    if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
+        candidates = [target.get("object"), *_context_activities(target)]
+    candidates.extend(_context_activities(statement))
+    for candidate in candidates:
+        if isinstance(candidate, Mapping) and candidate.get("objectType", "Activity") == "Activity":
+            if isinstance(candidate.get("definition"), Mapping) and "id" in candidate:
+                found.append(candidate)
+    return found
+
+
+def _context_activities(statement: Mapping[str, Any]) -> list[Any]:
+    context = statement.get("context")
+    groups = context.get("contextActivities") if isinstance(context, Mapping) else None
+    if not isinstance(groups, Mapping):
+        return []
+    return [
+        item for entries in groups.values() for item in (entries if isinstance(entries, list) else [entries])
+    ]
+
+
+async def _save_attachments(session: AsyncSession, attachments: Sequence[AttachmentContent]) -> None:
+    rows = {
+        part.sha2: {
+            "sha2": part.sha2,
+            "content_type": part.content_type,
+            "length": len(part.data),
+            "data": part.data,
+        }
+        for part in attachments
+    }
+    if rows:
+        ordered = [rows[sha2] for sha2 in sorted(rows)]
+        await session.execute(insert_ignoring_conflicts(session.bind.dialect.name, Attachment), ordered)
+
+
+async def _insert_statements(
+    session: AsyncSession,
+    statements: Sequence[Mapping[str, Any]],
+    bodies: Sequence[dict[str, Any]],
+    writer: Writer,
+    stored_us: int,
+) -> list[int]:
+    rows = [
+        {
+            "statement_id": statement["id"],
+            "stored_us": stored_us,
+            "verb_iri": statement["verb"]["id"],
+            "registration": (statement.get("context") or {}).get("registration"),
+            "voided": False,
+            "voids_id": voided_target(statement),
+            "credential_id": writer.credential_id,
+            "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        }
+        for statement, body in zip(statements, bodies, strict=True)
+    ]
+    result = await session.execute(
+        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True), rows
+    )
+    return [pk for (pk,) in result.tuples()]
+
+
+async def _insert_index_rows(
+    session: AsyncSession,
+    statements: Sequence[Mapping[str, Any]],
+    pks: Sequence[int],
+    activity_ids: Mapping[str, int],
+    refs: AgentRefs,
+    stored_us: int,
+) -> None:
+    person_ids = refs.person_ids
+    agent_rows: list[dict[str, Any]] = []
+    activity_rows: list[dict[str, Any]] = []
+    for statement, pk in zip(statements, pks, strict=True):
+        people: dict[int, bool] = {}
+        for role, ifi in statement_agents(statement):
+            person = person_ids[ifi]
+            people[person] = people.get(person, False) or role in _DIRECT_ROLES
+        agent_rows.extend(
+            {"statement_pk": pk, "person_id": person, "direct": direct, "stored_us": stored_us}
+            for person, direct in people.items()
+        )
+        activities: dict[int, bool] = {}
+        for role, iri in statement_activities(statement):
+            activity = activity_ids[iri]
+            activities[activity] = activities.get(activity, False) or role == "object"
+        activity_rows.extend(
+            {"statement_pk": pk, "activity_id": activity, "direct": direct, "stored_us": stored_us}
+            for activity, direct in activities.items()
+        )
+    if agent_rows:
+        await session.execute(insert(StatementAgent), agent_rows)
+    if activity_rows:
+        await session.execute(insert(StatementActivity), activity_rows)
+
+
+async def _apply_voiding(session: AsyncSession, statements: Sequence[Mapping[str, Any]]) -> None:
+    targets = sorted({target for statement in statements if (target := voided_target(statement))})
+    if targets:
+        await session.execute(
+            update(Statement)
+            .where(Statement.statement_id.in_(targets), Statement.voids_id.is_(None))
+            .values(voided=True)
+        )
+    # A statement may arrive after the statement that voids it.
+    new_ids = [statement["id"] for statement in statements]
+    already_voided = select(Statement.voids_id).where(Statement.voids_id.in_(new_ids))
+    await session.execute(
+        update(Statement)
+        .where(Statement.statement_id.in_(already_voided), Statement.voids_id.is_(None))
+        .values(voided=True)
+    )
+
+
+def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = []
+    for statement, pk in zip(statements, pks, strict=True):
+        target = statement.get("object") or {}
+        context = statement.get("context") or {}
+        events.append(
+            (
+                STATEMENT_STORED,
+                {
+                    "statement_id": statement["id"],
+                    "pk": pk,
+                    "verb": statement["verb"]["id"],
+                    "object_id": target.get("id")
+                    if target.get("objectType", "Activity") == "Activity"
+                    else None,
+                    "registration": context.get("registration"),
+                },
+            )
+        )
+        if voided := voided_target(statement):
+            events.append((STATEMENT_VOIDED, {"statement_id": voided, "voided_by": statement["id"]}))
+    return events
+
+
+def utc_from_us(stored_us: int) -> datetime:
+    return datetime.fromtimestamp(stored_us / 1_000_000, UTC)
