@@ -56,6 +56,11 @@ class TokenProvider:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        self._http = requests.Session()  # ours, so close() can release its pooled sockets
+        self._http.verify = request.ca_bundle or True
+
+    async def close(self) -> None:
+        self._http.close()
 
     async def token(self, force_refresh: bool = False) -> str:
         async with self._lock:  # concurrent callers share one round trip to the identity endpoint
@@ -83,7 +88,8 @@ class TokenProvider:
         if "access_token" in result:
             return result
         code = str(result.get("error", "unknown_error"))
-        detail = f"token request for {self._request.client_id} failed: {code}"
+        description = str(result.get("error_description", ""))[:300]
+        detail = f"token request for {self._request.client_id} failed: {code} {description}".rstrip()
         if code in _PERMANENT_AUTH_ERRORS:
             raise AuthenticationError(detail, code=code)
         raise TransientError(detail)
@@ -96,5 +102,5 @@ class TokenProvider:
             validate_authority=False,
             instance_discovery=False,  # no call to the public instance-discovery endpoint
             token_cache=self._cache,
-            verify=self._request.ca_bundle or True,
+            http_client=self._http,
         )

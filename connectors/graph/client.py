@@ -89,6 +89,7 @@ class GraphClient:
         return self._transport
 
     async def close(self) -> None:
+        await self.tokens.close()
         if self._transport is not None:
             await self._transport.session.close()
             self._transport = None
