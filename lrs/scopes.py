@@ -38,9 +38,7 @@ _GRANTS: dict[Scope, frozenset[Access]] = {
     Scope.STATE: frozenset({Access.STATE_READ, Access.STATE_WRITE}),
     Scope.DEFINE: frozenset({Access.DEFINE}),
     Scope.PROFILE: frozenset({Access.PROFILE_READ, Access.PROFILE_WRITE, Access.READ}),
-    Scope.ALL_READ: frozenset(
-        {Access.STATEMENTS_READ, Access.STATE_READ, Access.PROFILE_READ, Access.READ}
-    ),
+    Scope.ALL_READ: frozenset({Access.STATEMENTS_READ, Access.STATE_READ, Access.PROFILE_READ, Access.READ}),
     Scope.ALL: frozenset(Access),
 }
 

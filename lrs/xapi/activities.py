@@ -74,7 +74,7 @@ def validate_definition(data: object, *, field: str) -> dict[str, Any]:
         elif key == "correctResponsesPattern":
             copied[key] = _check_string_list(value, path)
         elif key == "interactionType":
-            if value not in _ALLOWED_COMPONENTS:
+            if type(value) is not str or value not in _ALLOWED_COMPONENTS:
                 raise fail(path, "must be one of " + ", ".join(_ALLOWED_COMPONENTS))
             copied[key] = value
         else:
@@ -86,7 +86,7 @@ def validate_definition(data: object, *, field: str) -> dict[str, Any]:
 def _check_interaction_consistency(definition: dict[str, Any], field: str) -> None:
     """Components only with an interactionType that allows them (Data 2.4.4.1.s8)."""
     interaction_type = definition.get("interactionType")
-    allowed = _ALLOWED_COMPONENTS.get(interaction_type, frozenset()) if interaction_type else frozenset()
+    allowed = _ALLOWED_COMPONENTS[interaction_type] if interaction_type is not None else frozenset()
     for key in _COMPONENT_LISTS:
         if key in definition and key not in allowed:
             raise fail(f"{field}.{key}", f"is not allowed for interactionType {interaction_type!r}")

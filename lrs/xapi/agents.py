@@ -31,9 +31,9 @@ def validate_agent(data: object, *, version: str, field: str) -> dict[str, Any]:
 
 def validate_group(data: object, *, version: str, field: str) -> dict[str, Any]:
     """Validate a Group: ``objectType`` "Group", at most one IFI, and ``member`` when anonymous."""
-    group = check_object(data, field, _GROUP_KEYS)
-    if group.get("objectType") != "Group":
+    if type(data) is dict and data.get("objectType") != "Group":
         raise fail(f"{field}.objectType", 'must be "Group"')
+    group = check_object(data, field, _GROUP_KEYS)
     copied = _copy_identity(group, field, allow_anonymous=True)
     if "member" in group:
         members = check_list(group["member"], f"{field}.member")
@@ -48,10 +48,9 @@ def validate_group(data: object, *, version: str, field: str) -> dict[str, Any]:
 
 
 def _validate_agent_only(data: object, field: str) -> dict[str, Any]:
-    agent = check_object(data, field, _AGENT_KEYS)
-    object_type = agent.get("objectType", "Agent")
-    if object_type != "Agent":
+    if type(data) is dict and data.get("objectType", "Agent") != "Agent":
         raise fail(f"{field}.objectType", 'must be "Agent"')
+    agent = check_object(data, field, _AGENT_KEYS)
     return _copy_identity(agent, field, allow_anonymous=False)
 
 

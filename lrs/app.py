@@ -1,0 +1,47 @@
+"""Application factory: `create_app(settings)` builds everything; `cleanup_ctx` owns every resource."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from lrs.clock import Clock, utc_now
+from lrs.http.auth import auth_middleware, install_auth
+from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
+from lrs.http.errors import error_middleware
+from lrs.http.routes import add_xapi_routes
+from lrs.http.versioning import version_middleware
+from lrs.settings import Settings
+from lrs.storage.credentials import load_hash_key
+from lrs.storage.engine import open_database
+from lrs.storage.schema import migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[error_middleware, version_middleware, auth_middleware],
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    install_auth(app)
+    app.cleanup_ctx.append(_database_ctx)
+    add_xapi_routes(app)
+    return app
+
+
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    database = open_database(settings.database_url)
+    try:
+        await migrate(database)
+        async with database.write_session() as session, session.begin():
+            app[HASH_KEY] = await load_hash_key(session, settings.secret_key)
+        app[DATABASE] = database
+        yield
+    finally:
+        await database.dispose()

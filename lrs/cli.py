@@ -1,0 +1,155 @@
+"""The `lrs` console command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+from aiohttp import web
+
+from lrs.app import create_app
+from lrs.clock import utc_now
+from lrs.settings import Settings, SettingsError, load_settings
+from lrs.storage.credentials import (
+    CredentialInfo,
+    create_credential,
+    list_credentials,
+    load_hash_key,
+    revoke_credential,
+)
+from lrs.storage.engine import Database, open_database
+from lrs.storage.schema import migrate
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lrs", description="cohort-lrs: xAPI Learning Record Store")
+    parser.add_argument(
+        "--config", help="settings TOML file (default: $LRS_CONFIG, then config/settings.toml)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server (migrates the schema first)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo programme and print demo credentials"
+    )
+
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+
+    credentials = commands.add_parser("credentials", help="manage HTTP Basic credentials")
+    actions = credentials.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="issue a credential (the secret is shown once)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", default="all", help="space or comma separated xAPI scopes (default: all)")
+    create.add_argument("--json", action="store_true", help='print {"key": ..., "secret": ...} only')
+    listing = actions.add_parser("list", help="list credentials")
+    listing.add_argument("--json", action="store_true")
+    revoke = actions.add_parser("revoke", help="revoke a credential by key")
+    revoke.add_argument("key")
+
+    _add_connector_commands(commands)
+    return parser
+
+
+def _add_connector_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("connectors.cli") is None:  # TODO(lead): remove once connectors.cli lands
+        return
+    from connectors.cli import add_subcommands
+
+    add_subcommands(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as err:
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return serve(settings, args)
+    if args.command == "connectors":
+        from connectors.cli import run
+
+        return asyncio.run(run(args, settings.connectors))
+    return asyncio.run(_run_async(settings, args))
+
+
+async def _run_async(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_database(settings.database_url)
+    try:
+        await migrate(database)
+        if args.command == "migrate":
+            print(f"schema up to date on {database.writer.url.render_as_string(hide_password=True)}")
+            return 0
+        return await _credentials(database, settings, args)
+    except ValueError as err:
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+
+
+async def _credentials(database: Database, settings: Settings, args: argparse.Namespace) -> int:
+    async with database.write_session() as session, session.begin():
+        hash_key = await load_hash_key(session, settings.secret_key)
+        if args.action == "create":
+            issued = await create_credential(
+                session, name=args.name, scopes=args.scope, hash_key=hash_key, now=utc_now()
+            )
+            if args.json:
+                print(json.dumps({"key": issued.info.key, "secret": issued.secret}))
+            else:
+                print(f"key:    {issued.info.key}\nsecret: {issued.secret}\n(the secret is not shown again)")
+            return 0
+        if args.action == "list":
+            return _print_credentials(await list_credentials(session), as_json=args.json)
+        if await revoke_credential(session, key=args.key, now=utc_now()):
+            print(f"revoked {args.key}")
+            return 0
+        print(f"lrs: no credential with key {args.key}", file=sys.stderr)
+        return 1
+
+
+def _print_credentials(items: Sequence[CredentialInfo], *, as_json: bool) -> int:
+    rows = [
+        {
+            "key": item.key,
+            "name": item.name,
+            "scopes": sorted(item.scopes),
+            "created_at": item.created_at.isoformat(),
+            "revoked": item.revoked_at is not None,
+        }
+        for item in items
+    ]
+    if as_json:
+        print(json.dumps(rows))
+    for row in [] if as_json else rows:
+        state = "revoked" if row["revoked"] else "active"
+        print(f"{row['key']}  {state:8} {' '.join(row['scopes']):30} {row['name']}")
+    return 0
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    settings = replace(
+        settings,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        demo=args.demo or settings.demo,
+    )
+    app = create_app(settings)
+    web.run_app(app, host=settings.host, port=settings.port, print=lambda text: print(text, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

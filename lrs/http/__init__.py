@@ -1,0 +1,1 @@
+"""aiohttp handlers and middleware. Handlers are thin: parse, call the domain, render."""

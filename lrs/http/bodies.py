@@ -1,0 +1,55 @@
+"""Reading request bodies within limits: size (aiohttp's client_max_size gives 413), JSON depth and
+total item count, so a hostile payload is refused before it costs memory or recursion."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from lrs.errors import InvalidRequest, PayloadTooLarge
+from lrs.http.context import SETTINGS
+
+
+async def read_body(request: web.Request) -> bytes:
+    settings = request.app[SETTINGS]
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        raise PayloadTooLarge(
+            f"request body of {request.content_length} bytes is over the limit of {settings.max_body_bytes}"
+        )
+    return await request.read()
+
+
+def media_type(request: web.Request) -> str:
+    return request.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+
+
+def parse_json(raw: bytes, *, field: str, max_depth: int, max_items: int) -> Any:
+    """Parse JSON, refusing nesting deeper than `max_depth` and more than `max_items` values."""
+    check_json_shape(raw, max_depth=max_depth, max_items=max_items, field=field)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise InvalidRequest(field, f"is not valid JSON ({err})") from None
+
+
+def check_json_shape(raw: bytes, *, max_depth: int, max_items: int, field: str) -> None:
+    """Cheap structural limits checked before parsing: strings are removed with one C-speed regex,
+    then commas are counted and only the brackets are walked."""
+    skeleton = _STRINGS.sub(b"", raw)
+    if skeleton.count(b",") >= max_items:
+        raise PayloadTooLarge(f"{field}: JSON holds more than {max_items} values")
+    depth = 0
+    for bracket in _BRACKETS.findall(skeleton):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                raise PayloadTooLarge(f"{field}: JSON nested deeper than {max_depth} levels")
+        else:
+            depth -= 1
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")

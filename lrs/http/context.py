@@ -1,0 +1,31 @@
+"""Typed application keys and per-request values shared by handlers and middleware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from lrs.clock import Clock
+from lrs.scopes import Scope
+from lrs.settings import Settings
+from lrs.storage.engine import Database
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+CLOCK = web.AppKey("clock", Clock)
+HASH_KEY = web.AppKey("hash_key", bytes)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated credential behind a request."""
+
+    credential_id: int
+    key: str
+    name: str
+    scopes: frozenset[Scope]
+
+
+CALLER = "lrs.caller"  # request[CALLER] -> Caller
+XAPI_VERSION = "lrs.xapi_version"  # request[XAPI_VERSION] -> "1.0.3" | "2.0.0"

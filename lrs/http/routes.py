@@ -1,0 +1,15 @@
+"""URL map. The xAPI base is /xapi/ (a stable interface for integrators)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from lrs.http.about import get_about
+from lrs.http.statements import post_statements, put_statement, statements_get
+
+
+def add_xapi_routes(app: web.Application) -> None:
+    app.router.add_get("/xapi/about", get_about)
+    app.router.add_put("/xapi/statements", put_statement)
+    app.router.add_post("/xapi/statements", post_statements)
+    app.router.add_get("/xapi/statements", statements_get)

@@ -1,0 +1,25 @@
+"""X-Experience-API-Version negotiation: one store serves 1.0.3 and 2.0.0 clients."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from lrs.http.context import XAPI_VERSION
+from lrs.http.middleware_types import Handler
+from lrs.xapi.versions import negotiate_version
+
+HEADER = "X-Experience-API-Version"
+DEFAULT_VERSION = "2.0.0"
+_UNVERSIONED = frozenset({"/xapi/about"})
+
+
+@web.middleware
+async def version_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/xapi/") or request.method == "OPTIONS":
+        return await handler(request)
+    raw = request.headers.get(HEADER)
+    version = DEFAULT_VERSION if raw is None and request.path in _UNVERSIONED else negotiate_version(raw)
+    request[XAPI_VERSION] = version
+    response = await handler(request)
+    response.headers[HEADER] = version
+    return response
