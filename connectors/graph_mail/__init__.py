@@ -1,0 +1,1 @@
+"""Graph sendMail as an e-mail transport (the organisation's own mailbox)."""

@@ -1,0 +1,1 @@
+"""Cohort channel posts through a Teams Workflows webhook (an Adaptive Card)."""
