@@ -33,7 +33,9 @@ async def record_statements(
         now = clock()
         stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)  # millisecond precision
         completed = complete_statements(statements, writer=writer, stored=stored, version=version)
-        return await store_statements(session, completed, attachments, writer=writer, stored=stored)
+        return await store_statements(
+            session, completed, attachments, writer=writer, stored=stored, version=version
+        )
 
 
 def system_writer(base_url: str) -> Writer:

@@ -27,5 +27,5 @@ class Caller:
     scopes: frozenset[Scope]
 
 
-CALLER = "lrs.caller"  # request[CALLER] -> Caller
-XAPI_VERSION = "lrs.xapi_version"  # request[XAPI_VERSION] -> "1.0.3" | "2.0.0"
+CALLER = web.RequestKey("caller", Caller)
+XAPI_VERSION = web.RequestKey("xapi_version", str)  # "1.0.3" | "2.0.0"

@@ -41,12 +41,12 @@ async def ensure_activities(
                 Activity.iri.in_(iris[start : start + 500])
             )
         )
-        existing.update({iri: (row_id, definition) for iri, row_id, definition in rows.tuples()})
+        existing.update({iri: (row_id, definition) for iri, row_id, definition in rows})
     missing = [iri for iri in iris if iri not in existing]
     if missing:
         await _insert_missing(session, missing, definitions if may_define else {})
         rows = await session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
-        existing.update({iri: (row_id, None) for iri, row_id in rows.tuples()})
+        existing.update({iri: (row_id, None) for iri, row_id in rows})
     if may_define:
         await _update_changed(session, definitions, existing, set(missing))
     return {iri: row_id for iri, (row_id, _) in existing.items()}

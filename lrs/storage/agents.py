@@ -133,7 +133,7 @@ async def _ids_by_key(
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         rows = await session.execute(select(key_column, model.id).where(key_column.in_(chunk)))
-        found.update({key: row_id for key, row_id in rows.tuples()})
+        found.update({key: row_id for key, row_id in rows})
     return found
 
 
@@ -144,7 +144,7 @@ async def load_forms(session: AsyncSession, form_ids: Iterable[int]) -> dict[int
         rows = await session.execute(
             select(AgentForm.id, AgentForm.body).where(AgentForm.id.in_(ids[start : start + 500]))
         )
-        forms.update({form_id: json.loads(body) for form_id, body in rows.tuples()})
+        forms.update({form_id: json.loads(body) for form_id, body in rows})
     return forms
 
 

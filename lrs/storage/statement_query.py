@@ -131,4 +131,4 @@ async def load_attachments(session: AsyncSession, sha2s: list[str]) -> list[tupl
             Attachment.sha2.in_(sorted(set(sha2s)))
         )
     )
-    return [(sha2, content_type, data) for sha2, content_type, data in rows.tuples()]
+    return [(sha2, content_type, data) for sha2, content_type, data in rows]

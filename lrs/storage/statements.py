@@ -60,7 +60,9 @@ def voided_target(statement: Mapping[str, Any]) -> str | None:
 def complete_statements(
     statements: Sequence[dict[str, Any]], *, writer: Writer, stored: datetime, version: str
 ) -> list[dict[str, Any]]:
-    """Set id (when absent), stored, authority and version, which the LRS owns."""
+    """Set id (when absent), stored and authority, which the LRS owns. `version` and `timestamp`
+    defaults are added only when a statement is actually inserted (see `store_statements`), so an
+    identical re-post still compares equal."""
     stamp = format_timestamp(stored)
     completed = []
     seen: set[str] = set()
@@ -72,8 +74,6 @@ def complete_statements(
         seen.add(full["id"])
         full["stored"] = stamp
         full["authority"] = dict(writer.authority)
-        full.setdefault("version", "2.0.0" if version == "2.0.0" else "1.0.0")
-        full.setdefault("timestamp", stamp)
         completed.append(full)
     return completed
 
@@ -85,6 +85,7 @@ async def store_statements(
     *,
     writer: Writer,
     stored: datetime,
+    version: str,
 ) -> list[str]:
     """Store completed statements inside the caller's transaction; return their ids in order.
     Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
@@ -93,6 +94,7 @@ async def store_statements(
     await _check_voiding_targets(session, fresh)
     if not fresh:
         return ids
+    fresh = [_with_defaults(statement, version) for statement in fresh]
     stored_us = int(stored.timestamp() * 1_000_000)
     refs = AgentRefs()
     bodies = [dehydrate(statement, refs) for statement in fresh]
@@ -106,6 +108,14 @@ async def store_statements(
     await _apply_voiding(session, fresh)
     await append_events(session, _events(fresh, pks), now=stored)
     return ids
+
+
+def _with_defaults(statement: dict[str, Any], version: str) -> dict[str, Any]:
+    """Spec defaults: `version` 1.0.0 (1.0.3 clients) / 2.0.0, `timestamp` equal to `stored`."""
+    full = dict(statement)
+    full.setdefault("version", "2.0.0" if version == "2.0.0" else "1.0.0")
+    full.setdefault("timestamp", full["stored"])
+    return full
 
 
 async def _drop_already_stored(
@@ -129,7 +139,7 @@ async def load_statements_by_id(session: AsyncSession, ids: Sequence[str]) -> di
     rows = await session.execute(
         select(Statement.statement_id, Statement.body).where(Statement.statement_id.in_(ids))
     )
-    bodies = {statement_id: json.loads(body) for statement_id, body in rows.tuples()}
+    bodies = {statement_id: json.loads(body) for statement_id, body in rows}
     return await hydrate_bodies(session, bodies)
 
 
@@ -154,7 +164,7 @@ async def _check_voiding_targets(session: AsyncSession, statements: Sequence[dic
             Statement.statement_id.in_(wanted), Statement.voids_id.is_not(None)
         )
     )
-    stored_voiding = {statement_id for (statement_id,) in rows.tuples()}
+    stored_voiding = {statement_id for (statement_id,) in rows}
     for index, target in targets.items():
         if target is not None and (target in voiding_ids or target in stored_voiding):
             raise InvalidRequest(
@@ -234,7 +244,7 @@ async def _insert_statements(
     result = await session.execute(
         insert(Statement).returning(Statement.pk, sort_by_parameter_order=True), rows
     )
-    return [pk for (pk,) in result.tuples()]
+    return [pk for (pk,) in result]
 
 
 async def _insert_index_rows(

@@ -50,8 +50,9 @@ def parse_accept_language(header: str | None) -> list[str]:
 def best_language_entry(language_map: Mapping[str, str], languages: Sequence[str]) -> dict[str, str]:
     """The single entry of ``language_map`` that best matches ``languages`` (lower-cased ranges).
 
-    Matching is RFC 4647 lookup: exact tag, then the range with subtags dropped from the end, then
-    ``*`` (or no match at all) yields the first entry the statement holds, so exactly one remains.
+    For each range in preference order: RFC 4647 lookup (the exact tag, then subtags dropped from the
+    end), then any tag of the same primary language (a reader of fr-CA prefers fr-FR to en-US). ``*``
+    or no match at all yields the first entry the statement holds, so exactly one always remains.
     """
     if len(language_map) <= 1:
         return dict(language_map)
@@ -59,14 +60,24 @@ def best_language_entry(language_map: Mapping[str, str], languages: Sequence[str
     for wanted in languages:
         if wanted == "*":
             break
-        candidate = wanted
-        while candidate:
-            if candidate in by_lower:
-                tag = by_lower[candidate]
-                return {tag: language_map[tag]}
-            candidate = candidate.rpartition("-")[0]
+        tag = _lookup(by_lower, wanted)
+        if tag is not None:
+            return {tag: language_map[tag]}
     first = next(iter(language_map))
     return {first: language_map[first]}
+
+
+def _lookup(by_lower: Mapping[str, str], wanted: str) -> str | None:
+    candidate = wanted
+    while candidate:
+        if candidate in by_lower:
+            return by_lower[candidate]
+        candidate = candidate.rpartition("-")[0]
+    primary = wanted.partition("-")[0]
+    for lower, tag in by_lower.items():
+        if lower.partition("-")[0] == primary:
+            return tag
+    return None
 
 
 def _canonical(value: Any, languages: tuple[str, ...]) -> Any:

@@ -1,0 +1,30 @@
+"""Shared fixtures: `database_url` runs a test on SQLite and on PostgreSQL; `lrs` is a running server
+with an all-scope credential."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.databases import database_url_for
+from tests.lrs_server import RunningLrs, running_lrs
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with database_url_for(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> AsyncIterator[str]:
+    async with database_url_for("sqlite", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def lrs(database_url: str) -> AsyncIterator[RunningLrs]:
+    async with running_lrs(database_url) as server:
+        yield server
