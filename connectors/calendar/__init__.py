@@ -1,0 +1,1 @@
+"""Graph calendar events with Teams meetings: create, update, cancel, read attendee responses."""
