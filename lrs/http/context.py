@@ -29,3 +29,5 @@ class Caller:
 
 CALLER = web.RequestKey("caller", Caller)
 XAPI_VERSION = web.RequestKey("xapi_version", str)  # "1.0.3" | "2.0.0"
+# Headers a handler wants on its response whatever the outcome, errors included.
+RESPONSE_HEADERS = web.RequestKey("response_headers", dict[str, str])

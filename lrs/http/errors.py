@@ -19,6 +19,7 @@ from lrs.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from lrs.http.context import RESPONSE_HEADERS
 from lrs.http.middleware_types import Handler
 from lrs.xapi.errors import XapiValidationError
 
@@ -48,6 +49,13 @@ def error_response(status: int, message: str, field: str | None = None) -> web.R
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[RESPONSE_HEADERS] = {}
+    response = await _mapped(request, handler)
+    response.headers.update(request[RESPONSE_HEADERS])
+    return response
+
+
+async def _mapped(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except XapiValidationError as err:

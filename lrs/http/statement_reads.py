@@ -46,6 +46,7 @@ CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 async def get_statements(request: web.Request) -> web.StreamResponse:
+    request[RESPONSE_HEADERS][CONSISTENT_THROUGH] = format_timestamp(request.app[CLOCK]())
     caller = require(request, Access.STATEMENTS_READ)
     params = dict(request.query)
     if "more" in params:
@@ -58,12 +59,10 @@ async def get_statements(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("format", f"must be one of {', '.join(FORMATS)}")
     with_attachments = _boolean(params, "attachments")
     languages = parse_accept_language(request.headers.get("Accept-Language"))
-    consistent = format_timestamp(request.app[CLOCK]())
     if "statementId" in params or "voidedStatementId" in params:
         response = await _single(request, caller, params, fmt, languages, with_attachments)
     else:
         response = await _page(request, caller, params, fmt, languages, with_attachments)
-    response.headers[CONSISTENT_THROUGH] = consistent
     return response
 
 
