@@ -21,7 +21,9 @@ class Signer:
     key: rsa.RSAPrivateKey
     certificate_der: bytes
 
-    def sign(self, payload: Any, *, alg: str = "RS256", x5c: bool = True, raw_payload: bytes | None = None) -> bytes:
+    def sign(
+        self, payload: Any, *, alg: str = "RS256", x5c: bool = True, raw_payload: bytes | None = None
+    ) -> bytes:
         header: dict[str, Any] = {"alg": alg}
         if x5c:
             header["x5c"] = [base64.b64encode(self.certificate_der).decode("ascii")]

@@ -42,7 +42,11 @@ def _body(*parts: tuple[list[str], bytes], preamble: bytes = b"", closing: bytes
 
 
 def _text_part(*, headers: list[str] | None = None, content: bytes = TEXT) -> tuple[list[str], bytes]:
-    default = ["Content-Type: text/plain", "Content-Transfer-Encoding: binary", f"X-Experience-API-Hash: {TEXT_SHA}"]
+    default = [
+        "Content-Type: text/plain",
+        "Content-Transfer-Encoding: binary",
+        f"X-Experience-API-Hash: {TEXT_SHA}",
+    ]
     return (default if headers is None else headers), content
 
 
@@ -62,11 +66,19 @@ def test_parse_conformance_shaped_body() -> None:
 def test_parse_tolerates_preamble_quoted_boundary_and_no_space_headers() -> None:
     body = _body(
         (["Content-Type:application/json"], b"[]"),
-        _text_part(headers=["content-type:text/plain", "CONTENT-TRANSFER-ENCODING:Binary", f"x-experience-api-hash:{TEXT_SHA.upper()}"]),
+        _text_part(
+            headers=[
+                "content-type:text/plain",
+                "CONTENT-TRANSFER-ENCODING:Binary",
+                f"x-experience-api-hash:{TEXT_SHA.upper()}",
+            ]
+        ),
         preamble=b"\r\n",
         closing=b"",
     )
-    statement_json, parts = parse_multipart_mixed(f'Multipart/Mixed; charset=utf-8; boundary="{BOUNDARY}"', body)
+    statement_json, parts = parse_multipart_mixed(
+        f'Multipart/Mixed; charset=utf-8; boundary="{BOUNDARY}"', body
+    )
     assert statement_json == b"[]"
     assert parts[0].sha2 == TEXT_SHA
 
@@ -75,7 +87,9 @@ def test_binary_content_with_crlf_and_dashes_survives() -> None:
     content = b"\r\n--not-the-boundary\r\n\x00\xff" * 3
     sha = hashlib.sha512(content).hexdigest()
     data = statement(attachments=[_attachment(sha2=sha, contentType="application/octet-stream")])
-    header, body = build_multipart_mixed(json.dumps(data).encode(), [AttachmentPart(sha, "application/octet-stream", content)])
+    header, body = build_multipart_mixed(
+        json.dumps(data).encode(), [AttachmentPart(sha, "application/octet-stream", content)]
+    )
     statement_json, parts = parse_multipart_mixed(header, body)
     assert json.loads(statement_json) == data
     assert parts[0].data == content
@@ -92,11 +106,51 @@ def test_binary_content_with_crlf_and_dashes_survives() -> None:
         (CONTENT_TYPE, f"--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n[]".encode(), "multipart"),
         (CONTENT_TYPE, _body((["Content-Type: text/plain"], b"[]")), "multipart[0].Content-Type"),
         (CONTENT_TYPE, _body((["Content-Type application/json"], b"[]")), "multipart[0]"),
-        (CONTENT_TYPE, _body(_json_part([]), _text_part(headers=["Content-Transfer-Encoding: binary", f"X-Experience-API-Hash: {TEXT_SHA}"])), "multipart[1].Content-Type"),
-        (CONTENT_TYPE, _body(_json_part([]), _text_part(headers=["Content-Type: text/plain", f"X-Experience-API-Hash: {TEXT_SHA}"])), "multipart[1].Content-Transfer-Encoding"),
-        (CONTENT_TYPE, _body(_json_part([]), _text_part(headers=["Content-Type: text/plain", "Content-Transfer-Encoding: base64", f"X-Experience-API-Hash: {TEXT_SHA}"])), "multipart[1].Content-Transfer-Encoding"),
-        (CONTENT_TYPE, _body(_json_part([]), _text_part(headers=["Content-Type: text/plain", "Content-Transfer-Encoding: binary"])), "multipart[1].X-Experience-API-Hash"),
-        (CONTENT_TYPE, _body(_json_part([]), _text_part(content=b"tampered")), "multipart[1].X-Experience-API-Hash"),
+        (
+            CONTENT_TYPE,
+            _body(
+                _json_part([]),
+                _text_part(
+                    headers=["Content-Transfer-Encoding: binary", f"X-Experience-API-Hash: {TEXT_SHA}"]
+                ),
+            ),
+            "multipart[1].Content-Type",
+        ),
+        (
+            CONTENT_TYPE,
+            _body(
+                _json_part([]),
+                _text_part(headers=["Content-Type: text/plain", f"X-Experience-API-Hash: {TEXT_SHA}"]),
+            ),
+            "multipart[1].Content-Transfer-Encoding",
+        ),
+        (
+            CONTENT_TYPE,
+            _body(
+                _json_part([]),
+                _text_part(
+                    headers=[
+                        "Content-Type: text/plain",
+                        "Content-Transfer-Encoding: base64",
+                        f"X-Experience-API-Hash: {TEXT_SHA}",
+                    ]
+                ),
+            ),
+            "multipart[1].Content-Transfer-Encoding",
+        ),
+        (
+            CONTENT_TYPE,
+            _body(
+                _json_part([]),
+                _text_part(headers=["Content-Type: text/plain", "Content-Transfer-Encoding: binary"]),
+            ),
+            "multipart[1].X-Experience-API-Hash",
+        ),
+        (
+            CONTENT_TYPE,
+            _body(_json_part([]), _text_part(content=b"tampered")),
+            "multipart[1].X-Experience-API-Hash",
+        ),
         (CONTENT_TYPE, _body(_json_part([]), _json_part([])), "multipart[1].Content-Transfer-Encoding"),
     ],
 )
@@ -127,8 +181,13 @@ def test_excess_part_is_rejected() -> None:
 
 
 def test_substatement_attachment_parts_are_matched() -> None:
-    sub = {"objectType": "SubStatement", "actor": {"mbox": "mailto:a@b.org"}, "verb": {"id": "http://e.com/v"},
-           "object": {"id": "http://e.com/a"}, "attachments": [_attachment()]}
+    sub = {
+        "objectType": "SubStatement",
+        "actor": {"mbox": "mailto:a@b.org"},
+        "verb": {"id": "http://e.com/v"},
+        "object": {"id": "http://e.com/a"},
+        "attachments": [_attachment()],
+    }
     data = statement(object=sub)
     _, parts = parse_multipart_mixed(CONTENT_TYPE, _body(_json_part(data), _text_part()))
     assert TEXT_SHA in check_attachments([data], parts)
@@ -137,15 +196,21 @@ def test_substatement_attachment_parts_are_matched() -> None:
     assert caught.value.field == "statements[0].object.attachments[0].sha2"
 
 
-def _signed_request(content_type: str = "application/octet-stream", tamper: bool = False) -> tuple[dict[str, Any], list[AttachmentPart]]:
+def _signed_request(
+    content_type: str = "application/octet-stream", tamper: bool = False
+) -> tuple[dict[str, Any], list[AttachmentPart]]:
     original = statement()
     jws = make_signer().sign(original)
     sha = hashlib.sha256(jws).hexdigest()
     received = dict(original)
     if tamper:
         received["verb"] = {"id": "http://e.com/forged"}
-    received["attachments"] = [_attachment(sha2=sha, usageType=SIGNATURE_USAGE_TYPE, contentType=content_type, length=len(jws))]
-    header, body = build_multipart_mixed(json.dumps(received).encode(), [AttachmentPart(sha, content_type, jws)])
+    received["attachments"] = [
+        _attachment(sha2=sha, usageType=SIGNATURE_USAGE_TYPE, contentType=content_type, length=len(jws))
+    ]
+    header, body = build_multipart_mixed(
+        json.dumps(received).encode(), [AttachmentPart(sha, content_type, jws)]
+    )
     return received, parse_multipart_mixed(header, body)[1]
 
 
@@ -169,6 +234,14 @@ def test_signature_payload_must_match() -> None:
 
 
 def test_signature_attachment_needs_its_part_even_with_file_url() -> None:
-    data = statement(attachments=[_attachment(usageType=SIGNATURE_USAGE_TYPE, contentType="application/octet-stream", fileUrl="http://e.com/sig")])
+    data = statement(
+        attachments=[
+            _attachment(
+                usageType=SIGNATURE_USAGE_TYPE,
+                contentType="application/octet-stream",
+                fileUrl="http://e.com/sig",
+            )
+        ]
+    )
     with pytest.raises(XapiValidationError):
         check_attachments([data], [])

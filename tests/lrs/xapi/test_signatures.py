@@ -35,10 +35,14 @@ def test_received_statement_may_carry_lrs_and_attachment_properties(signer: Sign
     original = typical_statement()
     jws = signer.sign(original)
     received = copy.deepcopy(original)
-    received["attachments"] = [{"usageType": "http://adlnet.gov/expapi/attachments/signature", "sha2": "a" * 64}]
+    received["attachments"] = [
+        {"usageType": "http://adlnet.gov/expapi/attachments/signature", "sha2": "a" * 64}
+    ]
     received["stored"] = "2024-05-01T10:00:00Z"
     received["authority"] = {"mbox": "mailto:lrs@example.org"}
-    received["context"]["contextActivities"]["category"] = [received["context"]["contextActivities"]["category"]]
+    received["context"]["contextActivities"]["category"] = [
+        received["context"]["contextActivities"]["category"]
+    ]
     verify_signed_statement(received, jws)
 
 
@@ -54,7 +58,9 @@ def test_tampered_statement_is_rejected(signer: Signer) -> None:
 
 def test_tampered_payload_fails_the_certificate_check(signer: Signer) -> None:
     data = statement()
-    header_b64, _, signature_b64 = signer.sign(statement(verb={"id": "http://e.com/other"})).decode().split(".")
+    header_b64, _, signature_b64 = (
+        signer.sign(statement(verb={"id": "http://e.com/other"})).decode().split(".")
+    )
     forged = f"{header_b64}.{b64url(json.dumps(data).encode())}.{signature_b64}".encode()
     with pytest.raises(XapiValidationError, match="does not verify"):
         verify_signed_statement(data, forged)
@@ -89,7 +95,7 @@ def test_other_algorithms_are_rejected(signer: Signer, alg: str | None) -> None:
     ],
 )
 def test_malformed_serialisations(jws: bytes) -> None:
-    with pytest.raises(XapiValidationError, match="compact serialization|base64url|JSON"):
+    with pytest.raises(XapiValidationError, match=r"compact serialization|base64url|JSON"):
         verify_signed_statement(statement(), jws)
 
 
