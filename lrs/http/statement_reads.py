@@ -13,7 +13,7 @@ from aiohttp import web
 
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.auth import require
-from lrs.http.context import CLOCK, DATABASE, SETTINGS, XAPI_VERSION, Caller
+from lrs.http.context import CLOCK, DATABASE, RESPONSE_HEADERS, SETTINGS, XAPI_VERSION, Caller
 from lrs.scopes import Access, reads_only_own_statements
 from lrs.storage.statement_query import StatementFilter, find_statement, load_attachments, query_statements
 from lrs.storage.statements import utc_from_us
