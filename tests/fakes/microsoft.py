@@ -220,6 +220,7 @@ class FakeMicrosoft:
                 reply.status,
                 in_batch,
                 reply.body,
+                dict(reply.headers),
             )
         )
         return reply

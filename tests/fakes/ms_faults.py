@@ -65,6 +65,7 @@ class Received:
     status: int
     in_batch: bool = False
     reply: Any = None
+    reply_headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

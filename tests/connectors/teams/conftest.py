@@ -1,0 +1,3 @@
+from tests.fakes.microsoft import fake_microsoft, microsoft_ca
+
+__all__ = ["fake_microsoft", "microsoft_ca"]
