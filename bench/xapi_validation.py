@@ -18,7 +18,11 @@ def typical_statement(index: int) -> dict[str, Any]:
     """A statement shaped like programme traffic; parsed from JSON so it has no shared sub-objects."""
     data = {
         "id": str(uuid.UUID(int=index, version=4)),
-        "actor": {"objectType": "Agent", "name": f"Learner {index}", "mbox": f"mailto:learner{index}@example.gov.uk"},
+        "actor": {
+            "objectType": "Agent",
+            "name": f"Learner {index}",
+            "mbox": f"mailto:learner{index}@example.gov.uk",
+        },
         "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-GB": "completed"}},
         "object": {
             "objectType": "Activity",
@@ -29,7 +33,11 @@ def typical_statement(index: int) -> dict[str, Any]:
                 "type": "http://adlnet.gov/expapi/activities/module",
             },
         },
-        "result": {"score": {"scaled": 0.8, "raw": 8, "min": 0, "max": 10}, "completion": True, "duration": "PT1H30M"},
+        "result": {
+            "score": {"scaled": 0.8, "raw": 8, "min": 0, "max": 10},
+            "completion": True,
+            "duration": "PT1H30M",
+        },
         "context": {
             "registration": "ec531277-b57b-4c15-8d91-d292c5b2b8f7",
             "contextActivities": {

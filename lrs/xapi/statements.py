@@ -35,6 +35,7 @@ _SUBSTATEMENT_KEYS = frozenset(
     ("objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments")
 )
 _OBJECT_TYPES = ("Activity", "Agent", "Group", "StatementRef", "SubStatement")
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def validate_statement(data: object, *, version: str, field: str = "statement") -> dict[str, Any]:
@@ -47,6 +48,8 @@ def validate_statement(data: object, *, version: str, field: str = "statement") 
         raise ValueError(f"unsupported xAPI version {version!r}")
     statement = check_object(data, field, _STATEMENT_KEYS)
     copied = _validate_core(statement, version=version, field=field, nested=False)
+    if copied["verb"]["id"] == VOIDED_VERB and copied["object"].get("objectType") != "StatementRef":
+        raise fail(f"{field}.object.objectType", 'a voiding statement\'s object must be a "StatementRef"')
     for key in ("id", "stored", "authority", "version"):
         if key in statement:
             copied[key] = _validate_lifecycle_property(key, statement[key], version=version, field=field)

@@ -195,6 +195,11 @@ INVALID: list[tuple[str, Mutation, str]] = [
     ("version 0.9.9", _set("version", "0.9.9"), "statement.version"),
     ("version 1.1.0", _set("version", "1.1.0"), "statement.version"),
     ("attachments object", _set("attachments", {}), "statement.attachments"),
+    (
+        "voiding an activity",
+        _set("verb", {"id": "http://adlnet.gov/expapi/verbs/voided"}),
+        "statement.object.objectType",
+    ),
 ]
 
 
