@@ -179,7 +179,7 @@ class Calendar:
             meeting.reports,
             request,
             self.page_size,
-            lambda n: f"{self.base_url}/v1.0{request.path}?$skiptoken={n}",
+            lambda n: f"{self.base_url}{request.path}?$skiptoken={n}",
         )
 
     def list_records(self, request: FakeRequest) -> FakeReply:
@@ -188,7 +188,7 @@ class Calendar:
             return graph_error(404, "NotFound", "report not found")
         records = meeting.records[request.params["report"]]
         return paged(
-            records, request, self.page_size, lambda n: f"{self.base_url}/v1.0{request.path}?$skiptoken={n}"
+            records, request, self.page_size, lambda n: f"{self.base_url}{request.path}?$skiptoken={n}"
         )
 
     def add_report(self, meeting_id: str, records: list[dict[str, Any]]) -> str:
