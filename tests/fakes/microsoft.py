@@ -197,10 +197,11 @@ class FakeMicrosoft:
         return _to_web(reply)
 
     async def _dispatch(self, request: FakeRequest, *, in_batch: bool, batch: bool = False) -> FakeReply:
+        """A fault with a status answers instead of the handler; one without only delays the reply
+        after the work is done (a slow or lost response: the client may give up and retry)."""
         fault = self.faults.pick(request.method, request.path)
-        if fault is not None and fault.delay:
-            await asyncio.sleep(fault.delay)
         if fault is not None and fault.status is not None:
+            await asyncio.sleep(fault.delay)
             reply = graph_error(fault.status, fault.code, "injected fault")
             if fault.retry_after is not None:
                 reply.headers["Retry-After"] = f"{fault.retry_after:g}"
@@ -223,6 +224,8 @@ class FakeMicrosoft:
                 dict(reply.headers),
             )
         )
+        if fault is not None and fault.status is None:
+            await asyncio.sleep(fault.delay)
         return reply
 
     def _route(self, request: FakeRequest) -> FakeReply:

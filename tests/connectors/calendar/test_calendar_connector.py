@@ -102,6 +102,7 @@ async def test_storm_and_lost_responses_create_each_event_once(fake_microsoft: F
         {transaction_id_for(m.idempotency_key): 1 for m in messages}
     )
     assert {r.provider_id for r in results.values()} == {e["id"] for e in events}
+    assert len(fake_microsoft.ok(r"/events$")) == 503  # the 3 lost replies were retried and deduplicated
 
 
 async def test_attendance_records_are_read_across_pages(fake_microsoft: FakeMicrosoft) -> None:
