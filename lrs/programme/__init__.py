@@ -1,0 +1,1 @@
+"""Programmes: the model (TOML definitions), eligibility, roster import, and their storage."""
