@@ -23,8 +23,9 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 
 def message_id_for(idempotency_key: str, domain: str) -> str:
     """A Message-ID that is a pure function of the idempotency key, so a resend is recognisable."""
-    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:40]
-    return f"<{digest}.cohort-lrs@{domain}>"
+    # 128 bits of the hash: unique enough, and short enough that the header is not folded.
+    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
 
 
 def build_email(message: RenderedMessage, settings: EmailSettings, *, sent_at: datetime) -> EmailMessage:

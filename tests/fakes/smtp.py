@@ -36,7 +36,7 @@ class CapturedMessage:
     authenticated_as: str | None
 
     def parsed(self) -> EmailMessage:
-        return cast(EmailMessage, message_from_bytes(self.data, policy=policy.default))
+        return message_from_bytes(self.data, policy=policy.default)
 
 
 @dataclass

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress
 
 from connectors.base import CalendarInvite, Recipient
 from connectors.email.calendar import build_invitation
@@ -66,7 +67,8 @@ def test_attendee_is_asked_to_reply() -> None:
 def test_listed_attendees_are_kept_and_recipient_not_duplicated() -> None:
     other = Recipient("alex@council.example.gov.uk", "Alex")
     (event,) = parse(review_day(attendees=(other, LEARNER))).walk("VEVENT")
-    assert [str(a) for a in event["ATTENDEE"]] == [f"mailto:{other.email}", f"mailto:{LEARNER.email}"]
+    attendees = cast(list[vCalAddress], event["ATTENDEE"])
+    assert [str(a) for a in attendees] == [f"mailto:{other.email}", f"mailto:{LEARNER.email}"]
 
 
 def test_times_are_london_local_with_tzid_and_a_matching_vtimezone() -> None:

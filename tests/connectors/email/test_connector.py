@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,7 @@ async def test_transient_replies_ask_for_a_retry_and_the_retry_succeeds(
 
 
 async def test_refused_connection_is_transient() -> None:
-    closed_port = FakeSmtpServer.__module__ and _unused_port()
+    closed_port = _unused_port()
     settings = EmailSettings.from_mapping(
         {
             "host": "127.0.0.1",
@@ -201,8 +202,6 @@ async def test_malformed_address_fails_without_smtp(smtp_server: FakeSmtpServer)
 
 
 def _unused_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
