@@ -13,7 +13,7 @@ import json
 import re
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,7 +260,7 @@ class FakeMicrosoft:
         responses = [await self._batch_item(item, request.headers) for item in items]
         return FakeReply(200, {"responses": responses})
 
-    async def _batch_item(self, item: dict[str, Any], envelope_headers: dict[str, str]) -> dict[str, Any]:
+    async def _batch_item(self, item: dict[str, Any], envelope_headers: Mapping[str, str]) -> dict[str, Any]:
         path, _, query = str(item.get("url", "")).partition("?")
         headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
         if "body" in item and headers.get("content-type") != "application/json":
