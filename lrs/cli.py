@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "connectors":
         from connectors.cli import run
 
-        return asyncio.run(run(args, settings.connectors))
+        return int(asyncio.run(run(args, settings.connectors)))
     return asyncio.run(_run_async(settings, args))
 
 
@@ -121,21 +121,22 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
 
 
 def _print_credentials(items: Sequence[CredentialInfo], *, as_json: bool) -> int:
-    rows = [
-        {
-            "key": item.key,
-            "name": item.name,
-            "scopes": sorted(item.scopes),
-            "created_at": item.created_at.isoformat(),
-            "revoked": item.revoked_at is not None,
-        }
-        for item in items
-    ]
     if as_json:
+        rows = [
+            {
+                "key": item.key,
+                "name": item.name,
+                "scopes": sorted(item.scopes),
+                "created_at": item.created_at.isoformat(),
+                "revoked": item.revoked_at is not None,
+            }
+            for item in items
+        ]
         print(json.dumps(rows))
-    for row in [] if as_json else rows:
-        state = "revoked" if row["revoked"] else "active"
-        print(f"{row['key']}  {state:8} {' '.join(row['scopes']):30} {row['name']}")
+        return 0
+    for item in items:
+        state = "revoked" if item.revoked_at is not None else "active"
+        print(f"{item.key}  {state:8} {' '.join(sorted(item.scopes)):30} {item.name}")
     return 0
 
 

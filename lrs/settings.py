@@ -32,6 +32,8 @@ class Settings:
     max_json_depth: int = 64
     max_json_items: int = 100_000
     cors_origins: tuple[str, ...] = ("*",)
+    # X-Experience-API-Version on responses to requests that sent none (they are refused with 400).
+    unversioned_response_version: str = "2.0.0"
     worker_in_process: bool = True
     worker_poll_seconds: float = 1.0
     programmes_dir: str = "config/programmes"

@@ -13,7 +13,7 @@ from lrs.storage.engine import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
-CLOCK = web.AppKey("clock", Clock)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 HASH_KEY = web.AppKey("hash_key", bytes)
 
 

@@ -65,7 +65,7 @@ async def _mapped(request: web.Request, handler: Handler) -> web.StreamResponse:
     except LrsError as err:
         return error_response(_STATUS.get(type(err), 400), str(err))
     except web.HTTPRequestEntityTooLarge as err:
-        return error_response(413, f"request body is larger than the limit of {err.max_size} bytes")
+        return error_response(413, f"request body is too large: {err.text}")
     except web.HTTPException as err:
         if err.status >= 400 and err.content_type != "application/json":
             return error_response(err.status, err.reason)

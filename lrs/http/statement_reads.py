@@ -49,9 +49,11 @@ async def get_statements(request: web.Request) -> web.StreamResponse:
     request[RESPONSE_HEADERS][CONSISTENT_THROUGH] = format_timestamp(request.app[CLOCK]())
     caller = require(request, Access.STATEMENTS_READ)
     params = dict(request.query)
+    allowed = QUERY_PARAMS
     if "more" in params:
         params = _decode_more(params)
-    unknown = sorted(set(params) - QUERY_PARAMS)
+        allowed = QUERY_PARAMS | {"_after"}
+    unknown = sorted(set(params) - allowed)
     if unknown:
         raise InvalidRequest(unknown[0], "is not a parameter of GET /statements")
     fmt = params.get("format", "exact")

@@ -57,8 +57,9 @@ async def _read_statement_body(request: web.Request, *, field: str) -> tuple[Any
         json_bytes, parts = parse_multipart_mixed(request.headers["Content-Type"], raw)
         for part in parts:
             if len(part.data) > settings.max_attachment_bytes:
+                limit = settings.max_attachment_bytes
                 raise PayloadTooLarge(
-                    f"attachment {part.sha2} is {len(part.data)} bytes, over the limit of {settings.max_attachment_bytes}"
+                    f"attachment {part.sha2} is {len(part.data)} bytes, over the limit of {limit}"
                 )
     elif kind in ("application/json", ""):
         json_bytes = raw

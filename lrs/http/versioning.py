@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from lrs.http.context import XAPI_VERSION
+from lrs.http.context import RESPONSE_HEADERS, SETTINGS, XAPI_VERSION
 from lrs.http.middleware_types import Handler
 from lrs.xapi.versions import negotiate_version
 
@@ -18,8 +18,10 @@ async def version_middleware(request: web.Request, handler: Handler) -> web.Stre
     if not request.path.startswith("/xapi/") or request.method == "OPTIONS":
         return await handler(request)
     raw = request.headers.get(HEADER)
+    # Every response carries the header, errors included; an unversioned request cannot tell us which
+    # version the client speaks, so it gets the configured default.
+    request[RESPONSE_HEADERS][HEADER] = request.app[SETTINGS].unversioned_response_version
     version = DEFAULT_VERSION if raw is None and request.path in _UNVERSIONED else negotiate_version(raw)
     request[XAPI_VERSION] = version
-    response = await handler(request)
-    response.headers[HEADER] = version
-    return response
+    request[RESPONSE_HEADERS][HEADER] = version
+    return await handler(request)

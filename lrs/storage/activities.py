@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.base import dialect_name, insert_ignoring_conflicts
 from lrs.storage.models import Activity
 
 _LANGUAGE_MAPS = ("name", "description")
@@ -45,8 +45,8 @@ async def ensure_activities(
     missing = [iri for iri in iris if iri not in existing]
     if missing:
         await _insert_missing(session, missing, definitions if may_define else {})
-        rows = await session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
-        existing.update({iri: (row_id, None) for iri, row_id in rows})
+        created = await session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
+        existing.update({iri: (row_id, None) for iri, row_id in created})
     if may_define:
         await _update_changed(session, definitions, existing, set(missing))
     return {iri: row_id for iri, (row_id, _) in existing.items()}
@@ -56,7 +56,7 @@ async def _insert_missing(
     session: AsyncSession, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
 ) -> None:
     rows = [{"iri": iri, "definition": _dump(definitions.get(iri))} for iri in iris]
-    await session.execute(insert_ignoring_conflicts(session.bind.dialect.name, Activity), rows)
+    await session.execute(insert_ignoring_conflicts(dialect_name(session), Activity), rows)
 
 
 async def _update_changed(

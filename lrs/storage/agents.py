@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.base import dialect_name, insert_ignoring_conflicts
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
 
@@ -121,7 +121,7 @@ async def _ensure_rows(
     found = await _ids_by_key(session, model, key_column, keys)
     missing = [wanted[key] for key in keys if key not in found]
     if missing:
-        await session.execute(insert_ignoring_conflicts(session.bind.dialect.name, model), missing)
+        await session.execute(insert_ignoring_conflicts(dialect_name(session), model), missing)
         found.update(await _ids_by_key(session, model, key_column, [row[key_column.key] for row in missing]))
     return found
 

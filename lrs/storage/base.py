@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Insert, Integer, MetaData, insert
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -43,6 +44,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def insert_ignoring_conflicts(dialect_name: str, model: type[Base]) -> Insert:

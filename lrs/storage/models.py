@@ -77,6 +77,8 @@ class Statement(Base):
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     voids_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    # The statement a StatementRef object points at (voiding or not): filters match referrers too.
+    refers_to: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     credential_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     body: Mapped[str] = mapped_column(Text)  # JSON with agent references
 

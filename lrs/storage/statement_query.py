@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs.storage.models import Activity, Attachment, Person, Statement, StatementActivity, StatementAgent
 from lrs.storage.statements import hydrate_bodies
 
+AnySelect = Select[*tuple[Any, ...]]
+
 
 @dataclass(frozen=True)
 class StatementFilter:
@@ -57,14 +59,23 @@ async def find_statement(
 async def query_statements(
     session: AsyncSession, criteria: StatementFilter, *, limit: int, after: tuple[int, int] | None
 ) -> Page:
-    query = await _build_query(session, criteria)
-    if query is None:
+    built = await _build_query(session, criteria)
+    if built is None:
         return Page([], None)
-    query, order = query
-    if after is not None:
-        query = query.where(tuple_(*order) > after if criteria.ascending else tuple_(*order) < after)
-    direction = [column.asc() if criteria.ascending else column.desc() for column in order]
-    rows = (await session.execute(query.order_by(*direction).limit(limit + 1))).all()
+    query, order = built
+    page_query = _time_filters(query, order, criteria).where(Statement.voided.is_(False))
+    rows = await _page_rows(session, page_query, order, criteria, limit, after)
+    if _filters_targets(criteria):
+        referrers = await _referrer_pks(session, query)
+        if referrers:
+            extra = select(Statement.pk, Statement.stored_us, Statement.body).where(
+                Statement.pk.in_(referrers), Statement.voided.is_(False)
+            )
+            extra = _time_filters(extra, [Statement.stored_us, Statement.pk], criteria)
+            extra_rows = await _page_rows(
+                session, extra, [Statement.stored_us, Statement.pk], criteria, limit, after
+            )
+            rows = _merge(rows, extra_rows, criteria.ascending)
     more = len(rows) > limit
     rows = rows[:limit]
     bodies = {str(index): json.loads(row.body) for index, row in enumerate(rows)}
@@ -74,12 +85,55 @@ async def query_statements(
     return Page(statements, last_key)
 
 
+async def _page_rows(
+    session: AsyncSession,
+    query: AnySelect,
+    order: list[Any],
+    criteria: StatementFilter,
+    limit: int,
+    after: tuple[int, int] | None,
+) -> list[Any]:
+    if after is not None:
+        query = query.where(tuple_(*order) > after if criteria.ascending else tuple_(*order) < after)
+    direction = [column.asc() if criteria.ascending else column.desc() for column in order]
+    return list((await session.execute(query.order_by(*direction).limit(limit + 1))).all())
+
+
+def _filters_targets(criteria: StatementFilter) -> bool:
+    filters = (criteria.agent_ifi, criteria.verb, criteria.activity, criteria.registration)
+    return any(value is not None for value in filters)
+
+
+async def _referrer_pks(session: AsyncSession, matched: AnySelect) -> set[int]:
+    """Statements whose StatementRef points (directly or along a chain) at a statement matching the
+    filters, voided or not: xAPI returns them with the matches (Data 2.5, "Filter Conditions for
+    StatementRefs"). StatementRef objects are rare, so this walks from the referrers."""
+    target_ids = matched.with_only_columns(Statement.statement_id).order_by(None)
+    found: set[int] = set()
+    frontier = select(Statement.pk, Statement.statement_id).where(
+        Statement.refers_to.is_not(None), Statement.refers_to.in_(target_ids)
+    )
+    for _ in range(10):  # chains of references are short; this also stops a runaway cycle
+        rows = [row for row in (await session.execute(frontier)).all() if row.pk not in found]
+        if not rows:
+            break
+        found.update(row.pk for row in rows)
+        frontier = select(Statement.pk, Statement.statement_id).where(
+            Statement.refers_to.in_([row.statement_id for row in rows])
+        )
+    return found
+
+
+def _merge(first: list[Any], second: list[Any], ascending: bool) -> list[Any]:
+    by_pk = {row.pk: row for row in [*first, *second]}
+    return sorted(by_pk.values(), key=lambda row: (row.stored_us, row.pk), reverse=not ascending)
+
+
 async def _build_query(
     session: AsyncSession, criteria: StatementFilter
-) -> tuple[Select[Any], list[Any]] | None:
-    query: Select[Any] = select(Statement.pk, Statement.stored_us, Statement.body).where(
-        Statement.voided.is_(False)
-    )
+) -> tuple[AnySelect, list[Any]] | None:
+    """The filters as a query (no time bounds, no voided exclusion) and the columns that order it."""
+    query: AnySelect = select(Statement.pk, Statement.stored_us, Statement.body)
     order: list[Any] = [Statement.stored_us, Statement.pk]
     if criteria.agent_ifi is not None:
         person = await _id_of(session, select(Person.id).where(Person.ifi == criteria.agent_ifi))
@@ -100,24 +154,28 @@ async def _build_query(
             query = query.where(act.direct.is_(True))
         if criteria.agent_ifi is None:
             order = [act.stored_us, act.statement_pk]
-    return _plain_filters(query, order, criteria), order
+    return _plain_filters(query, criteria), order
 
 
-def _plain_filters(query: Select[Any], order: list[Any], criteria: StatementFilter) -> Select[Any]:
+def _plain_filters(query: AnySelect, criteria: StatementFilter) -> AnySelect:
     if criteria.verb is not None:
         query = query.where(Statement.verb_iri == criteria.verb)
     if criteria.registration is not None:
         query = query.where(Statement.registration == criteria.registration)
-    if criteria.since_us is not None:
-        query = query.where(order[0] > criteria.since_us)
-    if criteria.until_us is not None:
-        query = query.where(order[0] <= criteria.until_us)
     if criteria.credential_id is not None:
         query = query.where(Statement.credential_id == criteria.credential_id)
     return query
 
 
-async def _id_of(session: AsyncSession, query: Select[Any]) -> int | None:
+def _time_filters(query: AnySelect, order: list[Any], criteria: StatementFilter) -> AnySelect:
+    if criteria.since_us is not None:
+        query = query.where(order[0] > criteria.since_us)
+    if criteria.until_us is not None:
+        query = query.where(order[0] <= criteria.until_us)
+    return query
+
+
+async def _id_of(session: AsyncSession, query: AnySelect) -> int | None:
     row = (await session.execute(query)).first()
     return None if row is None else int(row[0])
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs.errors import Conflict, InvalidRequest
 from lrs.storage.activities import ensure_activities
 from lrs.storage.agents import AgentRefs, dehydrate, hydrate, load_forms, referenced_forms, save_agent_forms
-from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.base import dialect_name, insert_ignoring_conflicts
 from lrs.storage.models import Attachment, Statement, StatementActivity, StatementAgent
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events
 from lrs.xapi.activities import statement_activities
@@ -51,9 +51,17 @@ def voided_target(statement: Mapping[str, Any]) -> str | None:
     """The id a voiding statement targets, or None when the statement does not void."""
     target = statement.get("object")
     verb = statement.get("verb")
-    if isinstance(verb, Mapping) and verb.get("id") == VOIDED_VERB and isinstance(target, Mapping):
-        if target.get("objectType") == "StatementRef":
-            return str(target.get("id"))
+    is_voiding = isinstance(verb, Mapping) and verb.get("id") == VOIDED_VERB
+    if is_voiding and isinstance(target, Mapping) and target.get("objectType") == "StatementRef":
+        return str(target.get("id")).lower()
+    return None
+
+
+def statement_ref_target(statement: Mapping[str, Any]) -> str | None:
+    """The id of the statement a StatementRef object points at."""
+    target = statement.get("object")
+    if isinstance(target, Mapping) and target.get("objectType") == "StatementRef":
+        return str(target.get("id")).lower()
     return None
 
 
@@ -190,9 +198,9 @@ def _activities_with_definitions(statement: Mapping[str, Any]) -> list[Mapping[s
         candidates = [target.get("object"), *_context_activities(target)]
     candidates.extend(_context_activities(statement))
     for candidate in candidates:
-        if isinstance(candidate, Mapping) and candidate.get("objectType", "Activity") == "Activity":
-            if isinstance(candidate.get("definition"), Mapping) and "id" in candidate:
-                found.append(candidate)
+        is_activity = isinstance(candidate, Mapping) and candidate.get("objectType", "Activity") == "Activity"
+        if is_activity and isinstance(candidate.get("definition"), Mapping) and "id" in candidate:
+            found.append(candidate)
     return found
 
 
@@ -218,7 +226,7 @@ async def _save_attachments(session: AsyncSession, attachments: Sequence[Attachm
     }
     if rows:
         ordered = [rows[sha2] for sha2 in sorted(rows)]
-        await session.execute(insert_ignoring_conflicts(session.bind.dialect.name, Attachment), ordered)
+        await session.execute(insert_ignoring_conflicts(dialect_name(session), Attachment), ordered)
 
 
 async def _insert_statements(
@@ -236,6 +244,7 @@ async def _insert_statements(
             "registration": (statement.get("context") or {}).get("registration"),
             "voided": False,
             "voids_id": voided_target(statement),
+            "refers_to": statement_ref_target(statement),
             "credential_id": writer.credential_id,
             "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         }

@@ -127,7 +127,7 @@ def ids_actor(actor: Mapping[str, Any]) -> dict[str, Any]:
 def _ids_object(target: Mapping[str, Any]) -> dict[str, Any]:
     kind = target.get("objectType", "Activity")
     if kind == "Activity":
-        return {"objectType": "Activity", "id": target["id"]}
+        return {"id": target["id"]}
     if kind in ("Agent", "Group"):
         return ids_actor(target)
     if kind == "SubStatement":
@@ -142,7 +142,7 @@ def _ids_context(context: Mapping[str, Any]) -> dict[str, Any]:
             formatted[key] = ids_actor(value)
         elif key == "contextActivities":
             formatted[key] = {
-                role: [{"objectType": "Activity", "id": item["id"]} for item in _as_list(value[role])]
+                role: [{"id": item["id"]} for item in _as_list(value[role])]
                 for role in CONTEXT_ACTIVITY_KEYS
                 if role in value
             }

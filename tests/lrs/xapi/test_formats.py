@@ -65,11 +65,11 @@ def test_ids_reduces_agents_activities_and_verbs() -> None:
         ],
     }
     assert sub["verb"] == {"id": "http://e.com/v"}
-    assert sub["object"] == {"objectType": "Activity", "id": "http://e.com/sub"}
+    assert sub["object"] == {"id": "http://e.com/sub"}
     context = formatted["context"]
     assert context["instructor"] == {"objectType": "Agent", "mbox": "mailto:tutor@example.org"}
     assert context["team"] == {"objectType": "Group", "mbox": "mailto:team@example.org"}
-    assert context["contextActivities"] == {"parent": [{"objectType": "Activity", "id": "http://e.com/p"}]}
+    assert context["contextActivities"] == {"parent": [{"id": "http://e.com/p"}]}
     assert context["contextAgents"][0]["agent"] == {"objectType": "Agent", "mbox": "mailto:ca@example.org"}
     assert formatted["attachments"] == _rich()["attachments"]
 

@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("registration", sa.String(length=36), nullable=True),
         sa.Column("voided", sa.Boolean(), nullable=False),
         sa.Column("voids_id", sa.String(length=36), nullable=True),
+        sa.Column("refers_to", sa.String(length=36), nullable=True),
         sa.Column("credential_id", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_statements")),
@@ -105,6 +106,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_statements_stored", ["stored_us", "pk"], unique=False)
         batch_op.create_index("ix_statements_verb_stored", ["verb_iri", "stored_us", "pk"], unique=False)
         batch_op.create_index(batch_op.f("ix_statements_voids_id"), ["voids_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_statements_refers_to"), ["refers_to"], unique=False)
 
     op.create_table(
         "agent_forms",
@@ -178,6 +180,7 @@ def downgrade() -> None:
     op.drop_table("agent_forms")
     with op.batch_alter_table("statements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_statements_voids_id"))
+        batch_op.drop_index(batch_op.f("ix_statements_refers_to"))
         batch_op.drop_index("ix_statements_verb_stored")
         batch_op.drop_index("ix_statements_stored")
         batch_op.drop_index("ix_statements_registration_stored")
