@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from lrs.clock import Clock, utc_now
+from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
+from lrs.http.cors import cors_middleware
 from lrs.http.errors import error_middleware
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
@@ -24,7 +26,15 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[error_middleware, version_middleware, auth_middleware],
+        # Outermost first: CORS wraps everything (errors need its headers too); the alternate syntax is
+        # rewritten before version and auth read the headers it carries in its form.
+        middlewares=[
+            cors_middleware,
+            error_middleware,
+            alternate_syntax_middleware,
+            version_middleware,
+            auth_middleware,
+        ],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock

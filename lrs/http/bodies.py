@@ -1,5 +1,9 @@
-"""Reading request bodies within limits: size (aiohttp's client_max_size gives 413), JSON depth and
-total item count, so a hostile payload is refused before it costs memory or recursion."""
+"""Reading request bodies within limits: size (aiohttp's client_max_size gives 413, also for chunked
+bodies without Content-Length), JSON depth and total item count, so a hostile payload is refused before
+it costs memory or recursion.
+
+Handlers read bodies only through `read_body`: a request rewritten from the 1.0.3 alternate request
+syntax carries its decoded `content` form field under `ALTERNATE_BODY` instead of a payload stream."""
 
 from __future__ import annotations
 
@@ -12,8 +16,12 @@ from aiohttp import web
 from lrs.errors import InvalidRequest, PayloadTooLarge
 from lrs.http.context import SETTINGS
 
+ALTERNATE_BODY = web.RequestKey("alternate_body", bytes)
+
 
 async def read_body(request: web.Request) -> bytes:
+    if ALTERNATE_BODY in request:
+        return request[ALTERNATE_BODY]  # already bounded: it came out of a form read under client_max_size
     settings = request.app[SETTINGS]
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         raise PayloadTooLarge(

@@ -1,0 +1,109 @@
+"""CORS for browser-launched learning content calling the xAPI from another origin.
+
+Only /xapi/ paths are shared cross-origin: reporting and admin pages stay same-origin. The allow-list
+is `settings.cors_origins` ("*" = any origin). Allowed origins are echoed, never answered with a bare
+"*", so content may also send credentials. This middleware is the outermost one: error responses
+(401, 400, 413) carry the headers too, or the browser would hide them from the content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from aiohttp import web
+
+from lrs.http.context import SETTINGS
+from lrs.http.middleware_types import Handler
+
+ALLOW_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+ALLOW_HEADERS = (
+    "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, Accept"
+)
+EXPOSE_HEADERS = (
+    "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, "
+    "Content-Type, Content-Length, Location"
+)
+# Chromium caps a cached preflight at two hours; asking for more only misleads the reader.
+MAX_AGE_SECONDS = 7200
+ANY_ORIGIN = "*"
+_SHARED_PREFIX = "/xapi/"
+
+
+def origin_allowed(origin: str, allowed: Iterable[str]) -> bool:
+    """Whether `origin` (the request's Origin header) is in the allow-list.
+
+    "null" (file:// content, sandboxed frames) is only allowed when listed literally: "*" does not
+    cover it, because any local file could then speak for it."""
+    normalised = _normalise(origin)
+    for entry in allowed:
+        if entry == ANY_ORIGIN and normalised != "null":
+            return True
+        if _normalise(entry) == normalised:
+            return True
+    return False
+
+
+def preflight_headers(origin: str) -> dict[str, str]:
+    return {
+        **_origin_headers(origin),
+        "Access-Control-Allow-Methods": ALLOW_METHODS,
+        "Access-Control-Allow-Headers": ALLOW_HEADERS,
+        "Access-Control-Max-Age": str(MAX_AGE_SECONDS),
+    }
+
+
+def actual_headers(origin: str) -> dict[str, str]:
+    return {**_origin_headers(origin), "Access-Control-Expose-Headers": EXPOSE_HEADERS}
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    origin = request.headers.get("Origin")
+    if origin is None or not request.path.startswith(_SHARED_PREFIX):
+        return await handler(request)
+    allowed = origin_allowed(origin, request.app[SETTINGS].cors_origins)
+    if _is_preflight(request):
+        return _preflight_response(origin, allowed)
+    try:
+        response = await handler(request)
+    except web.HTTPException as err:  # redirects and other responses raised past the error middleware
+        _decorate(err, origin, allowed)
+        raise
+    if not response.prepared:
+        _decorate(response, origin, allowed)
+    return response
+
+
+def _is_preflight(request: web.Request) -> bool:
+    return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+
+
+def _preflight_response(origin: str, allowed: bool) -> web.Response:
+    if not allowed:
+        body = {"error": True, "message": f"origin {origin} is not allowed to call this LRS"}
+        return web.Response(status=403, text=json.dumps(body), content_type="application/json")
+    response = web.Response(status=204, headers=preflight_headers(origin))
+    _add_vary_origin(response)
+    return response
+
+
+def _decorate(response: web.StreamResponse, origin: str, allowed: bool) -> None:
+    # The answer depends on Origin whether or not this one is allowed: caches must key on it.
+    _add_vary_origin(response)
+    if allowed:
+        response.headers.update(actual_headers(origin))
+
+
+def _origin_headers(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+
+
+def _add_vary_origin(response: web.StreamResponse) -> None:
+    current = [part.strip() for part in response.headers.get("Vary", "").split(",") if part.strip()]
+    if not any(part.lower() in ("origin", "*") for part in current):
+        response.headers["Vary"] = ", ".join([*current, "Origin"])
+
+
+def _normalise(origin: str) -> str:
+    return origin.strip().rstrip("/").lower()
