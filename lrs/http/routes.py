@@ -5,6 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from lrs.http.about import get_about
+from lrs.http.activities import get_activity
+from lrs.http.agents import get_person
+from lrs.http.document_params import ACTIVITY_PROFILE, AGENT_PROFILE, STATE
+from lrs.http.documents import document_routes
 from lrs.http.statements import post_statements, put_statement, statements_get
 
 
@@ -13,3 +17,8 @@ def add_xapi_routes(app: web.Application) -> None:
     app.router.add_put("/xapi/statements", put_statement)
     app.router.add_post("/xapi/statements", post_statements)
     app.router.add_get("/xapi/statements", statements_get)
+    app.router.add_routes(document_routes("/xapi/activities/state", STATE))
+    app.router.add_routes(document_routes("/xapi/activities/profile", ACTIVITY_PROFILE))
+    app.router.add_routes(document_routes("/xapi/agents/profile", AGENT_PROFILE))
+    app.router.add_get("/xapi/activities", get_activity)
+    app.router.add_get("/xapi/agents", get_person)
