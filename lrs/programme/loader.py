@@ -1,0 +1,208 @@
+"""Programme definitions from TOML files or JSON bodies into validated `Programme` objects.
+
+The shape is the same in both (dates and date-times may be strings in JSON); see docs/programmes.md.
+Every error is a `DefinitionError` naming the key path, e.g. ``sessions[2].end``, and the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lrs.programme import fields as f
+from lrs.programme.fields import DefinitionError
+from lrs.programme.model import (
+    DEFAULT_TIMEZONE,
+    CalendarPeriod,
+    Cohort,
+    Eligibility,
+    Module,
+    MoveOn,
+    Organisation,
+    OrganisationList,
+    Programme,
+    Sector,
+    Session,
+    SessionKind,
+)
+from lrs.programme.parts import (
+    parse_completion,
+    parse_confidence,
+    parse_off_the_job,
+    parse_online,
+    parse_raw_blocks,
+)
+from lrs.programme.references import resolve_programme
+
+_T = TypeVar("_T")
+_Choice = TypeVar("_Choice", MoveOn, Sector, SessionKind)
+_TOP = ("organisations", "lists", "modules", "sessions", "blocks", "completion", "confidence", "off_the_job")
+
+
+def load_programme_file(path: Path) -> Programme:
+    """Read and validate one TOML file; errors name the file."""
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as err:
+        raise DefinitionError("(file)", f"not valid TOML: {err}", str(path)) from None
+    try:
+        return parse_programme(raw)
+    except DefinitionError as err:
+        raise err.in_source(str(path)) from None
+
+
+def load_programme_dir(directory: Path) -> list[Programme]:
+    """Every *.toml in `directory` (sorted by name); two files with one programme id are an error."""
+    programmes: dict[str, Path] = {}
+    loaded: list[Programme] = []
+    for path in sorted(directory.glob("*.toml")):
+        programme = load_programme_file(path)
+        if programme.id in programmes:
+            message = f"programme id {programme.id!r} is already defined in {programmes[programme.id]}"
+            raise DefinitionError("programme.id", message, str(path))
+        programmes[programme.id] = path
+        loaded.append(programme)
+    return loaded
+
+
+def parse_programme(raw: object) -> Programme:
+    """A definition mapping (parsed TOML or JSON) to a validated programme."""
+    top = f.table(raw, "", required=("programme", "cohorts"), optional=_TOP)
+    head = f.table(
+        top["programme"], "programme", required=("id", "title"), optional=("description", "timezone")
+    )
+    tz = f.zone(head.get("timezone", DEFAULT_TIMEZONE), "programme.timezone")
+    cohorts = tuple(_items(top, "cohorts", _cohort))
+    only_cohort = cohorts[0].id if len(cohorts) == 1 else None
+    programme = Programme(
+        id=f.slug(head["id"], "programme.id"),
+        title=f.text(head["title"], "programme.title"),
+        description=f.text(head.get("description", ""), "programme.description", allow_empty=True),
+        organisations=tuple(_items(top, "organisations", _organisation)),
+        lists=tuple(_items(top, "lists", _organisation_list)),
+        cohorts=cohorts,
+        modules=tuple(_items(top, "modules", _module)),
+        sessions=tuple(_items(top, "sessions", lambda raw, path: _session(raw, path, tz.key, only_cohort))),
+        completion=parse_completion(top.get("completion", {}), "completion"),
+        confidence=parse_confidence(top["confidence"], "confidence") if "confidence" in top else None,
+        off_the_job=parse_off_the_job(top["off_the_job"], "off_the_job") if "off_the_job" in top else None,
+    )
+    return resolve_programme(programme, parse_raw_blocks(top.get("blocks", []), "blocks"))
+
+
+def _items(top: Mapping[str, Any], key: str, parse: Callable[[object, str], _T]) -> list[_T]:
+    return [parse(item, f"{key}[{index}]") for index, item in enumerate(f.array(top.get(key, []), key))]
+
+
+def _organisation(raw: object, path: str) -> Organisation:
+    item = f.table(raw, path, required=("id", "name", "sector"), optional=())
+    return Organisation(
+        id=f.slug(item["id"], f"{path}.id"),
+        name=f.text(item["name"], f"{path}.name"),
+        sector=_choice(Sector, item["sector"], f"{path}.sector"),
+    )
+
+
+def _organisation_list(raw: object, path: str) -> OrganisationList:
+    item = f.table(raw, path, required=("id", "organisations"), optional=("title",))
+    list_id = f.slug(item["id"], f"{path}.id")
+    return OrganisationList(
+        id=list_id,
+        title=f.text(item.get("title", list_id), f"{path}.title"),
+        organisations=frozenset(f.slugs(item["organisations"], f"{path}.organisations")),
+    )
+
+
+def _cohort(raw: object, path: str) -> Cohort:
+    item = f.table(raw, path, required=("id", "title", "start", "end"), optional=("eligibility",))
+    start = f.calendar_date(item["start"], f"{path}.start")
+    end = f.calendar_date(item["end"], f"{path}.end")
+    if end < start:
+        raise DefinitionError(f"{path}.end", f"{end} is before the start {start}")
+    return Cohort(
+        id=f.slug(item["id"], f"{path}.id"),
+        title=f.text(item["title"], f"{path}.title"),
+        start=start,
+        end=end,
+        eligibility=_eligibility(item.get("eligibility", {}), f"{path}.eligibility"),
+    )
+
+
+def _eligibility(raw: object, path: str) -> Eligibility:
+    item = f.table(raw, path, required=(), optional=("organisations", "sectors", "lists"))
+    sectors = f.array(item.get("sectors", []), f"{path}.sectors")
+    return Eligibility(
+        organisations=frozenset(f.slugs(item.get("organisations", []), f"{path}.organisations")),
+        sectors=frozenset(_choice(Sector, value, f"{path}.sectors[{i}]") for i, value in enumerate(sectors)),
+        lists=f.slugs(item.get("lists", []), f"{path}.lists"),
+    )
+
+
+def _module(raw: object, path: str) -> Module:
+    optional = ("move_on", "mastery_score", "due", "blocks")
+    item = f.table(raw, path, required=("id", "activity", "title"), optional=optional)
+    due = None
+    if "due" in item:
+        try:
+            due = CalendarPeriod.parse(f.text(item["due"], f"{path}.due"))
+        except ValueError as err:
+            raise DefinitionError(f"{path}.due", str(err)) from None
+    mastery = item.get("mastery_score")
+    return Module(
+        id=f.slug(item["id"], f"{path}.id"),
+        activity_iri=f.iri(item["activity"], f"{path}.activity"),
+        title=f.text(item["title"], f"{path}.title"),
+        move_on=_choice(MoveOn, item.get("move_on", MoveOn.COMPLETED.value), f"{path}.move_on"),
+        mastery_score=None if mastery is None else f.number(mastery, f"{path}.mastery_score", low=0, high=1),
+        due=due,
+        blocks=f.slugs(item.get("blocks", []), f"{path}.blocks"),
+    )
+
+
+def _session(raw: object, path: str, default_zone: str, only_cohort: str | None) -> Session:
+    required = ("id", "activity", "title", "kind", "start", "end")
+    optional = ("cohort", "timezone", "location", "online", "attendees", "blocks")
+    item = f.table(raw, path, required=required, optional=optional)
+    if "cohort" not in item and only_cohort is None:
+        raise DefinitionError(f"{path}.cohort", "is required when the programme has several cohorts")
+    tz = f.zone(item.get("timezone", default_zone), f"{path}.timezone")
+    start = f.local_datetime(item["start"], f"{path}.start", tz)
+    end = f.local_datetime(item["end"], f"{path}.end", tz)
+    if end <= start:
+        raise DefinitionError(f"{path}.end", f"{end.isoformat()} is not after the start {start.isoformat()}")
+    if "location" not in item and "online" not in item:
+        raise DefinitionError(path, "needs a location, an online meeting, or both")
+    return Session(
+        id=f.slug(item["id"], f"{path}.id"),
+        cohort=f.slug(item.get("cohort", only_cohort), f"{path}.cohort"),
+        activity_iri=f.iri(item["activity"], f"{path}.activity"),
+        title=f.text(item["title"], f"{path}.title"),
+        kind=_choice(SessionKind, item["kind"], f"{path}.kind"),
+        start=start,
+        end=end,
+        timezone=tz.key,
+        location=f.text(item["location"], f"{path}.location") if "location" in item else None,
+        online=parse_online(item["online"], f"{path}.online") if "online" in item else None,
+        expected_attendees=_attendees(item.get("attendees", "cohort"), f"{path}.attendees"),
+        blocks=f.slugs(item.get("blocks", []), f"{path}.blocks"),
+    )
+
+
+def _attendees(raw: object, path: str) -> tuple[str, ...] | None:
+    if raw == "cohort":
+        return None
+    if isinstance(raw, str):
+        raise DefinitionError(path, 'must be "cohort" or an array of work e-mail addresses')
+    return tuple(f.email(item, f"{path}[{index}]") for index, item in enumerate(f.array(raw, path)))
+
+
+def _choice(kind: type[_Choice], raw: object, path: str) -> _Choice:
+    value = f.text(raw, path)
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise DefinitionError(path, f"{value!r} is not one of: {allowed}") from None
