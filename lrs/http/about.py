@@ -5,15 +5,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from lrs import __version__
+from lrs.http.context import XAPI_VERSION
 from lrs.xapi.versions import SUPPORTED_VERSIONS
 
+IMPLEMENTATION_EXTENSION = "https://w3id.org/xapi/cohort-lrs/about/implementation"
 
-async def get_about(_request: web.Request) -> web.StreamResponse:
+
+async def get_about(request: web.Request) -> web.StreamResponse:
+    # A 1.0.x client is told about the 1.0.x line only: deployed 1.0 clients (the `tincan` Python
+    # package, for one) refuse an About resource that lists a version they do not know.
+    speaks_1_0 = request.headers.get("X-Experience-API-Version", "").startswith("1.0")
+    versions = ["1.0.3"] if speaks_1_0 and request.get(XAPI_VERSION) == "1.0.3" else list(SUPPORTED_VERSIONS)
     return web.json_response(
-        {
-            "version": list(SUPPORTED_VERSIONS),
-            "extensions": {
-                "https://w3id.org/xapi/cohort-lrs/about/implementation": f"cohort-lrs {__version__}"
-            },
-        }
+        {"version": versions, "extensions": {IMPLEMENTATION_EXTENSION: f"cohort-lrs {__version__}"}}
     )

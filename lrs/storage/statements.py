@@ -250,10 +250,15 @@ async def _insert_statements(
         }
         for statement, body in zip(statements, bodies, strict=True)
     ]
+    # Inserted in id order so that two batches sharing new statement ids lock them in the same order.
+    order = sorted(range(len(rows)), key=lambda index: rows[index]["statement_id"])
     result = await session.execute(
-        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True), rows
+        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True), [rows[i] for i in order]
     )
-    return [pk for (pk,) in result]
+    pks = [0] * len(rows)
+    for index, (pk,) in zip(order, result, strict=True):
+        pks[index] = pk
+    return pks
 
 
 async def _insert_index_rows(
