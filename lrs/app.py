@@ -12,6 +12,7 @@ from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
+from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     install_auth(app)
     app.cleanup_ctx.append(_database_ctx)
     add_xapi_routes(app)
+    add_demo_routes(app)
     return app
 
 
