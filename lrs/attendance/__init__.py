@@ -1,0 +1,1 @@
+"""Session attendance: facilitator registers (CSV, check-in page) and Teams reports as xAPI statements."""
