@@ -15,7 +15,12 @@ from lrs.storage.engine import Database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Modules that declare tables; imported so that Base.metadata knows them all.
-MODEL_MODULES = ("lrs.storage.models", "lrs.storage.document_models")
+MODEL_MODULES = (
+    "lrs.storage.models",
+    "lrs.storage.document_models",
+    "lrs.storage.programme_models",
+    "lrs.storage.progress_models",
+)
 # Any fixed 64-bit number: serialises concurrent migrators on PostgreSQL.
 _MIGRATION_LOCK_ID = 7_163_402_190_517
 

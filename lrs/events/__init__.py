@@ -1,0 +1,1 @@
+"""Events: typed event dataclasses, the in-process bus, the outbox consumer, durable timers, the worker."""

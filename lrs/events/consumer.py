@@ -1,0 +1,173 @@
+"""Consuming the outbox: at least once, exactly once in effect.
+
+1. `claim` leases a batch of due rows in one short transaction: on PostgreSQL the rows are picked with
+   `FOR UPDATE SKIP LOCKED` (ordered by id), so concurrent workers get disjoint batches; SQLite has
+   a single writer. Leasing moves `available_at` forward by `lease`; if the worker dies the lease runs
+   out and another worker takes the rows again.
+2. `process` handles each claimed row in its own transaction: it re-locks the row, skips it if some
+   other worker already finished it, hands the event to the bus and marks it processed in that same
+   transaction, so the listeners' effects and the mark commit (or vanish) together.
+3. A listener that fails is rolled back to its savepoint; the others' work commits and a retry row
+   addressed to the failed listener alone (`_listener` in the payload) is queued with backoff. A row
+   that cannot be handled at all has `attempts`, `available_at` and `last_error` updated; after
+   `max_attempts` it is dead-lettered (left unprocessed, never claimed again).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.clock import Clock
+from lrs.events.bus import EventBus, ListenerFailure
+from lrs.events.types import decode_event
+from lrs.storage.engine import Database
+from lrs.storage.models import OutboxEvent
+from lrs.storage.outbox import encode_payload
+
+log = logging.getLogger(__name__)
+
+LISTENER_KEY = "_listener"
+
+
+@dataclass(frozen=True)
+class ConsumerOptions:
+    batch_size: int = 100
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8
+    first_backoff: timedelta = timedelta(seconds=5)
+    max_backoff: timedelta = timedelta(hours=1)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Delay before attempt `attempts + 1`: doubling from `first_backoff`, capped."""
+        delay: timedelta = self.first_backoff * (2 ** max(attempts - 1, 0))
+        return min(delay, self.max_backoff)
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    topic: str
+    payload: str
+    attempts: int
+
+
+class OutboxConsumer:
+    def __init__(
+        self, database: Database, bus: EventBus, *, clock: Clock, options: ConsumerOptions | None = None
+    ) -> None:
+        self.database = database
+        self.bus = bus
+        self.clock = clock
+        self.options = options or ConsumerOptions()
+
+    async def run_once(self) -> int:
+        """Claim one batch and process it; return how many rows were claimed."""
+        claimed = await self.claim()
+        for row in claimed:
+            await self.process(row)
+        return len(claimed)
+
+    async def claim(self) -> list[ClaimedEvent]:
+        now = self.clock()
+        async with self.database.write_session() as session, session.begin():
+            due = (
+                select(OutboxEvent.id)
+                .where(
+                    OutboxEvent.processed_at.is_(None),
+                    OutboxEvent.available_at <= now,
+                    OutboxEvent.attempts < self.options.max_attempts,
+                )
+                .order_by(OutboxEvent.id)
+                .limit(self.options.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            ids = [row_id for (row_id,) in await session.execute(due)]
+            if not ids:
+                return []
+            rows = await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids))
+                .values(available_at=now + self.options.lease)
+                .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload, OutboxEvent.attempts)
+            )
+            claimed = [ClaimedEvent(*row) for row in rows]
+        return sorted(claimed, key=lambda item: item.id)
+
+    async def process(self, claimed: ClaimedEvent) -> None:
+        try:
+            async with self.database.write_session() as session, session.begin():
+                await self._process_in(session, claimed)
+        except Exception as err:  # the whole row failed: count the attempt and back off
+            log.exception("outbox event %s (%s) failed", claimed.id, claimed.topic)
+            await self._record_failure(claimed, f"{type(err).__name__}: {err}")
+
+    async def _process_in(self, session: AsyncSession, claimed: ClaimedEvent) -> None:
+        locked = await session.execute(
+            select(OutboxEvent.processed_at).where(OutboxEvent.id == claimed.id).with_for_update()
+        )
+        current = locked.first()
+        if current is None or current.processed_at is not None:
+            return  # another worker finished it after our lease ran out
+        payload: dict[str, Any] = json.loads(claimed.payload)
+        event = decode_event(claimed.topic, payload)
+        now = self.clock()
+        if event is None:
+            log.warning("outbox event %s has unknown topic %s; marked processed", claimed.id, claimed.topic)
+            failures: list[ListenerFailure] = []
+        else:
+            failures = await self.bus.dispatch(event, session, only=payload.get(LISTENER_KEY))
+        if failures and LISTENER_KEY in payload:
+            raise _ListenerRetryFailed(failures[0].error)
+        await session.execute(
+            update(OutboxEvent).where(OutboxEvent.id == claimed.id).values(processed_at=now, last_error=None)
+        )
+        for failure in failures:
+            await self._queue_retry(session, claimed, payload, failure, now)
+
+    async def _queue_retry(
+        self,
+        session: AsyncSession,
+        claimed: ClaimedEvent,
+        payload: dict[str, Any],
+        failure: ListenerFailure,
+        now: datetime,
+    ) -> None:
+        await session.execute(
+            insert(OutboxEvent).values(
+                topic=claimed.topic,
+                payload=encode_payload({**payload, LISTENER_KEY: failure.name}),
+                created_at=now,
+                available_at=now + self.options.backoff(1),
+                attempts=1,
+                last_error=f"{failure.name}: {failure.error}"[:4000],
+            )
+        )
+
+    async def _record_failure(self, claimed: ClaimedEvent, error: str) -> None:
+        attempts = claimed.attempts + 1
+        now = self.clock()
+        async with self.database.write_session() as session, session.begin():
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == claimed.id, OutboxEvent.processed_at.is_(None))
+                .values(
+                    attempts=attempts,
+                    available_at=now + self.options.backoff(attempts),
+                    last_error=error[:4000],
+                )
+            )
+        if attempts >= self.options.max_attempts:
+            log.error(
+                "outbox event %s (%s) dead-lettered after %s attempts", claimed.id, claimed.topic, attempts
+            )
+
+
+class _ListenerRetryFailed(Exception):
+    """A retry addressed to one listener failed again; the row's attempt count goes up."""

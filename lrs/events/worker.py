@@ -1,0 +1,110 @@
+"""The worker loop: fire due timers, consume the outbox, sleep until woken or the poll interval ends.
+
+On PostgreSQL the worker LISTENs on `lrs_outbox` (the writing transaction sends NOTIFY at commit) so
+it wakes at once; polling every `poll_seconds` is the fallback and the only mechanism on SQLite, where
+the in-process worker shares the server's single writer. Several `lrs worker` processes may run
+against one PostgreSQL database: claims use SKIP LOCKED and never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from lrs.clock import Clock
+from lrs.events.bus import EventBus
+from lrs.events.consumer import ConsumerOptions, OutboxConsumer
+from lrs.events.timers import fire_due_timers
+from lrs.storage.engine import Database
+from lrs.storage.outbox import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class Wakeup:
+    """Set by NOTIFY (PostgreSQL) or by `poke`; `wait` returns early when set."""
+
+    def __init__(self) -> None:
+        self._flag = asyncio.Event()
+
+    def poke(self, *_args: Any) -> None:
+        self._flag.set()
+
+    async def wait(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._flag.wait(), seconds)
+        except TimeoutError:
+            return False
+        finally:
+            self._flag.clear()
+        return True
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        database: Database,
+        bus: EventBus,
+        *,
+        clock: Clock,
+        poll_seconds: float = 1.0,
+        options: ConsumerOptions | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.consumer = OutboxConsumer(database, bus, clock=clock, options=options)
+        self.wakeup = Wakeup()
+
+    async def step(self) -> int:
+        """Fire due timers and process one batch; return the number of rows handled."""
+        fired = await fire_due_timers(self.database, self.clock)
+        return fired + await self.consumer.run_once()
+
+    async def run_until_idle(self) -> int:
+        """Work until nothing is due (tests, `lrs worker --once`); return the rows handled."""
+        total = 0
+        while handled := await self.step():
+            total += handled
+        return total
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        async with self._notifications():
+            while True:
+                try:
+                    handled = await self.step()
+                except Exception:  # database restarting, network blip: log and try again later
+                    log.exception("outbox worker step failed")
+                    handled = 0
+                if handled < self.consumer.options.batch_size:
+                    await self.wakeup.wait(self.poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def _notifications(self) -> AsyncIterator[None]:
+        if self.database.is_sqlite:
+            yield
+            return
+        connection = await _listen(self.database, self.wakeup)
+        try:
+            yield
+        finally:
+            if connection is not None:
+                await connection.close()
+
+
+async def _listen(database: Database, wakeup: Wakeup) -> asyncpg.Connection | None:
+    url = make_url(database.url).set(drivername="postgresql")
+    try:
+        connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+        await connection.add_listener(NOTIFY_CHANNEL, wakeup.poke)
+    except (OSError, asyncpg.PostgresError):
+        log.warning("LISTEN %s unavailable; falling back to polling", NOTIFY_CHANNEL, exc_info=True)
+        return None
+    return connection
