@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import Conflict, InvalidRequest
@@ -250,15 +250,26 @@ async def _insert_statements(
         }
         for statement, body in zip(statements, bodies, strict=True)
     ]
-    # Inserted in id order so that two batches sharing new statement ids lock them in the same order.
-    order = sorted(range(len(rows)), key=lambda index: rows[index]["statement_id"])
-    result = await session.execute(
-        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True), [rows[i] for i in order]
-    )
-    pks = [0] * len(rows)
-    for index, (pk,) in zip(order, result, strict=True):
-        pks[index] = pk
+    # Keys are allocated up front, so the rows go in as one executemany without RETURNING (which
+    # SQLite can only honour row by row), and in id order so that two batches sharing new statement
+    # ids lock them in the same order.
+    pks = await _allocate_pks(session, len(rows))
+    for row, pk in zip(rows, pks, strict=True):
+        row["pk"] = pk
+    await session.execute(insert(Statement.__table__), sorted(rows, key=lambda row: row["statement_id"]))
     return pks
+
+
+async def _allocate_pks(session: AsyncSession, count: int) -> list[int]:
+    if dialect_name(session) == "postgresql":
+        result = await session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('statements', 'pk')) FROM generate_series(1, :n)"),
+            {"n": count},
+        )
+        return sorted(int(pk) for (pk,) in result)
+    # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE), so max(pk) is ours.
+    highest = (await session.execute(select(func.coalesce(func.max(Statement.pk), 0)))).scalar_one()
+    return list(range(highest + 1, highest + 1 + count))
 
 
 async def _insert_index_rows(
@@ -290,9 +301,9 @@ async def _insert_index_rows(
             for activity, direct in activities.items()
         )
     if agent_rows:
-        await session.execute(insert(StatementAgent), agent_rows)
+        await session.execute(insert(StatementAgent.__table__), agent_rows)
     if activity_rows:
-        await session.execute(insert(StatementActivity), activity_rows)
+        await session.execute(insert(StatementActivity.__table__), activity_rows)
 
 
 async def _apply_voiding(session: AsyncSession, statements: Sequence[Mapping[str, Any]]) -> None:

@@ -1,0 +1,109 @@
+"""Ingest benchmark: POST batches of 100 realistic programme statements with 8 concurrent clients into
+a fresh store, and in the same run the raw ceiling: the same rows stored directly through the storage
+layer in one transaction. Prints statements/s and the ratio.
+
+    .venv/bin/python -m bench.ingest --database sqlite --statements 20000
+    .venv/bin/python -m bench.ingest --database postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.lrs_process import fresh_database, lrs_server
+from bench.programme_statements import StatementFactory
+from lrs.statement_service import credential_authority, record_statements
+from lrs.storage.engine import open_database
+from lrs.storage.schema import migrate
+from lrs.storage.statements import Writer
+from lrs.xapi.statements import validate_statements
+
+
+async def raw_ceiling(database_url: str, statements: list[dict[str, Any]]) -> float:
+    """Statements/s through the storage layer alone: validated once beforehand, one transaction."""
+    database = open_database(database_url)
+    await migrate(database)
+    validated = validate_statements(statements, version="1.0.3")
+    writer = Writer(credential_id=None, authority=credential_authority("http://bench", "bench", "bench"), may_define=True)
+    from lrs.clock import utc_now
+
+    started = time.perf_counter()
+    await record_statements(database, validated, writer=writer, clock=utc_now, version="1.0.3")
+    elapsed = time.perf_counter() - started
+    await database.dispose()
+    return len(statements) / elapsed
+
+
+async def http_ingest(database_url: str, batches: list[bytes], clients: int, total: int) -> tuple[float, int]:
+    async with lrs_server(database_url) as (base, key, secret):
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+            "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json",
+        }
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        for batch in batches:
+            queue.put_nowait(batch)
+        stored = 0
+
+        async def client(session: aiohttp.ClientSession) -> None:
+            nonlocal stored
+            while not queue.empty():
+                body = queue.get_nowait()
+                async with session.post(f"{base}/xapi/statements", data=body, headers=headers) as response:
+                    if response.status != 200:
+                        raise RuntimeError(f"POST failed: {response.status} {await response.text()}")
+                    stored += len(await response.json())
+
+        connector = aiohttp.TCPConnector(limit=clients)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            started = time.perf_counter()
+            await asyncio.gather(*(client(session) for _ in range(clients)))
+            elapsed = time.perf_counter() - started
+    return total / elapsed, stored
+
+
+async def run(kind: str, total: int, batch_size: int, clients: int) -> dict[str, float]:
+    factory = StatementFactory(seed=7)
+    statements = factory.batch(total)
+    batches = [
+        json.dumps(statements[start : start + batch_size]).encode() for start in range(0, total, batch_size)
+    ]
+    with tempfile.TemporaryDirectory() as workdir:
+        async with fresh_database(kind, Path(workdir)) as url:
+            ceiling = await raw_ceiling(url, statements)
+        async with fresh_database(kind, Path(workdir)) as url:
+            http_rate, stored = await http_ingest(url, batches, clients, total)
+    assert stored == total, f"stored {stored} of {total}"
+    return {"ceiling": ceiling, "http": http_rate, "ratio": http_rate / ceiling}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--statements", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    for kind in kinds:
+        figures = asyncio.run(run(kind, args.statements, args.batch, args.clients))
+        print(
+            f"{kind:9} statements={args.statements} batch={args.batch} clients={args.clients} "
+            f"raw_ceiling={figures['ceiling']:.0f}/s http={figures['http']:.0f}/s "
+            f"http/ceiling={figures['ratio']:.0%}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Start `lrs serve` as a separate process on a fresh database, with a credential, for benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+POSTGRES_ADMIN_DSN = os.environ.get("LRS_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def fresh_database(kind: str, workdir: Path) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
+        yield f"sqlite+aiosqlite:///{path}"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    name = f"lrs_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def _lrs(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "lrs", *args], env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@asynccontextmanager
+async def lrs_server(database_url: str, **settings: str) -> AsyncIterator[tuple[str, str, str]]:
+    """Yield (base URL, key, secret) of a running server; stop it afterwards."""
+    env = {**os.environ, "LRS_DATABASE_URL": database_url, "LRS_LOG_LEVEL": "WARNING"}
+    env.update({f"LRS_{key.upper()}": value for key, value in settings.items()})
+    credential = json.loads(_lrs("credentials", "create", "--name", "bench", "--json", env=env))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lrs", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_until_up(base)
+        yield base, credential["key"], credential["secret"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def _wait_until_up(base: str) -> None:
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(f"{base}/xapi/about") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"lrs serve did not come up at {base}")
