@@ -55,16 +55,21 @@ def load_programme_file(path: Path) -> Programme:
 
 
 def load_programme_dir(directory: Path) -> list[Programme]:
-    """Every *.toml in `directory` (sorted by name); two files with one programme id are an error."""
-    programmes: dict[str, Path] = {}
-    loaded: list[Programme] = []
+    """Every *.toml in `directory`, sorted by file name."""
+    return [programme for _, programme in load_programme_paths(directory)]
+
+
+def load_programme_paths(directory: Path) -> list[tuple[Path, Programme]]:
+    """(file, programme) for every *.toml in `directory`; one programme id in two files is an error."""
+    seen: dict[str, Path] = {}
+    loaded: list[tuple[Path, Programme]] = []
     for path in sorted(directory.glob("*.toml")):
         programme = load_programme_file(path)
-        if programme.id in programmes:
-            message = f"programme id {programme.id!r} is already defined in {programmes[programme.id]}"
+        if programme.id in seen:
+            message = f"programme id {programme.id!r} is already defined in {seen[programme.id]}"
             raise DefinitionError("programme.id", message, str(path))
-        programmes[programme.id] = path
-        loaded.append(programme)
+        seen[programme.id] = path
+        loaded.append((path, programme))
     return loaded
 
 
