@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from lrs.clock import Clock, utc_now
+from lrs.http.admin import add_admin_routes, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
@@ -41,7 +42,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app[CLOCK] = clock
     install_auth(app)
     app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(programmes_ctx)
     add_xapi_routes(app)
+    add_admin_routes(app)
     add_demo_routes(app)
     return app
 
