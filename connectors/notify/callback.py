@@ -92,7 +92,7 @@ def _as_mapping(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CallbackPayloadError(f"body is not JSON: {err}") from err
+        raise CallbackPayloadError(f"body: not JSON ({err})") from err
     if not isinstance(data, Mapping):
         raise CallbackPayloadError("body: expected a JSON object")
     return data
