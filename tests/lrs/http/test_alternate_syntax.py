@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.lrs.http.test_statements_basic import statement
-from tests.lrs_server import RunningLrs, basic_auth
+from tests.lrs_server import RunningLrs, basic_auth, running_lrs
+
+
+@pytest.fixture
+async def lrs(sqlite_url: str) -> AsyncIterator[RunningLrs]:
+    """SQLite only: this behaviour sits in front of storage, so a second database adds time, not cover."""
+    async with running_lrs(sqlite_url) as server:
+        yield server
 
 
 def form_for(lrs: RunningLrs, version: str = "1.0.3", **fields: str) -> dict[str, str]:
@@ -136,3 +145,42 @@ async def test_cross_origin_form_post_needs_no_preflight(lrs: RunningLrs) -> Non
     response = await alternate(lrs, "PUT", form, headers={"Origin": "https://content.example"})
     assert response.status == 204
     assert response.headers["Access-Control-Allow-Origin"] == "https://content.example"
+
+
+PROFILE = {
+    "activityId": "https://cohort-lrs.example/modules/agile",
+    "profileId": "facilitator-notes",
+}
+
+
+async def alternate_document(lrs: RunningLrs, method: str, **fields: str) -> aiohttp.ClientResponse:
+    url = lrs.server.make_url("/xapi/activities/profile").with_query(method=method)
+    return await lrs.session.post(url, data=form_for(lrs, **PROFILE, **fields))
+
+
+async def test_document_preconditions_travel_in_the_form(lrs: RunningLrs) -> None:
+    created = await alternate_document(lrs, "PUT", content='{"v": 1}', **{"If-None-Match": "*"})
+    assert created.status == 204, await created.text()
+    again = await alternate_document(lrs, "PUT", content='{"v": 2}', **{"If-None-Match": "*"})
+    assert again.status == 412
+    fetched = await alternate_document(lrs, "GET")
+    assert fetched.status == 200
+    assert await fetched.json() == {"v": 1}
+    etag = fetched.headers["ETag"]
+    stale = await alternate_document(lrs, "PUT", content='{"v": 3}', **{"If-Match": '"0000"'})
+    assert stale.status == 412
+    current = await alternate_document(lrs, "PUT", content='{"v": 4}', **{"If-Match": etag})
+    assert current.status == 204, await current.text()
+    response = await lrs.request("GET", "/xapi/activities/profile", params=PROFILE)
+    assert await response.json() == {"v": 4}
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+async def test_document_delete_as_post(lrs: RunningLrs) -> None:
+    await lrs.request(
+        "PUT", "/xapi/activities/profile", params=PROFILE, json={"v": 1}, headers={"If-None-Match": "*"}
+    )
+    deleted = await alternate_document(lrs, "DELETE")
+    assert deleted.status == 204, await deleted.text()
+    response = await lrs.request("GET", "/xapi/activities/profile", params=PROFILE)
+    assert response.status == 404

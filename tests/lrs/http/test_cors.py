@@ -19,6 +19,13 @@ PREFLIGHT = {
 
 
 @pytest.fixture
+async def lrs(sqlite_url: str) -> AsyncIterator[RunningLrs]:
+    """SQLite only: this behaviour sits in front of storage, so a second database adds time, not cover."""
+    async with running_lrs(sqlite_url) as server:
+        yield server
+
+
+@pytest.fixture
 async def listed_lrs(sqlite_url: str) -> AsyncIterator[RunningLrs]:
     async with running_lrs(sqlite_url, cors_origins=(COUNCIL, "null")) as server:
         yield server

@@ -23,9 +23,10 @@ EXTENSION = "https://cohort-lrs.example/extensions/payload"
 
 
 @pytest.fixture
-async def small_lrs(database_url: str) -> AsyncIterator[RunningLrs]:
+async def small_lrs(sqlite_url: str) -> AsyncIterator[RunningLrs]:
+    """SQLite only: limits are enforced before storage is reached."""
     async with running_lrs(
-        database_url,
+        sqlite_url,
         max_body_bytes=BODY_LIMIT,
         max_attachment_bytes=ATTACHMENT_LIMIT,
         max_json_depth=DEPTH_LIMIT,
@@ -152,3 +153,45 @@ async def test_413_is_readable_cross_origin(small_lrs: RunningLrs) -> None:
     )
     await assert_413(response)
     assert response.headers["Access-Control-Allow-Origin"] == "https://content.example"
+
+
+STATE = {
+    "activityId": "https://cohort-lrs.example/modules/agile",
+    "agent": json.dumps({"objectType": "Agent", "mbox": "mailto:learner@council.gov.uk"}),
+    "stateId": "bookmark",
+}
+
+
+async def test_document_body_over_the_limit(small_lrs: RunningLrs) -> None:
+    declared = await small_lrs.request(
+        "PUT", "/xapi/activities/state", params=STATE, data=b"d" * (BODY_LIMIT + 1)
+    )
+    await assert_413(declared, str(BODY_LIMIT))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield b"s" * (BODY_LIMIT // 4)
+
+    streamed = await small_lrs.request("PUT", "/xapi/activities/state", params=STATE, data=chunks())
+    await assert_413(streamed, str(BODY_LIMIT))
+    missing = await small_lrs.request("GET", "/xapi/activities/state", params=STATE)
+    assert missing.status == 404
+    under = await small_lrs.request(
+        "PUT", "/xapi/activities/state", params=STATE, data=b"u" * (BODY_LIMIT - 1)
+    )
+    assert under.status == 204, await under.text()
+
+
+async def test_posted_json_document_shape_limits(small_lrs: RunningLrs) -> None:
+    too_deep = await small_lrs.request(
+        "POST", "/xapi/activities/state", params=STATE, json={"page": nested(DEPTH_LIMIT)}
+    )
+    await assert_413(too_deep, "nested", str(DEPTH_LIMIT))
+    too_many = await small_lrs.request(
+        "POST", "/xapi/activities/state", params=STATE, json={"pages": list(range(ITEM_LIMIT + 1))}
+    )
+    await assert_413(too_many, "more than", str(ITEM_LIMIT))
+    within = await small_lrs.request(
+        "POST", "/xapi/activities/state", params=STATE, json={"page": nested(DEPTH_LIMIT - 1)}
+    )
+    assert within.status == 204, await within.text()
