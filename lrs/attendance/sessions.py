@@ -8,13 +8,20 @@ programmes and rosters (tests, single-shot imports).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from lrs.attendance.statements import normal_email
 from lrs.errors import InvalidRequest, NotFound
+from lrs.programme.loader import parse_programme
 from lrs.programme.model import Programme, Session
+from lrs.storage.engine import Database
+from lrs.storage.programme_models import EnrolmentRow, LearnerRow, ProgrammeRow, SessionRow
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,42 @@ class StaticSessionDirectory:
         programme, session = found[0]
         roster = self._rosters.get((programme.id, session.cohort), ())
         return SessionPlan(programme.id, session, expected_attendees(session, roster))
+
+
+class StoredSessionDirectory:
+    """Sessions of the stored programme definitions; attendees are the cohort's enrolled learners."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def session_plan(self, session_id: str) -> SessionPlan:
+        async with self._database.read_session() as db:
+            owners = list(
+                await db.scalars(select(SessionRow.programme_id).where(SessionRow.session_id == session_id))
+            )
+            if not owners:
+                raise NotFound(f"no session {session_id!r}")
+            if len(owners) > 1:
+                names = ", ".join(sorted(owners))
+                raise InvalidRequest(
+                    "session", f"session id {session_id!r} is defined by several programmes: {names}"
+                )
+            definition = await db.scalar(select(ProgrammeRow.definition).where(ProgrammeRow.id == owners[0]))
+            if definition is None:
+                raise NotFound(f"no programme {owners[0]!r}")
+            session = parse_programme(json.loads(definition)).session(session_id)
+            roster = await _enrolled(db, session.cohort)
+        return SessionPlan(owners[0], session, expected_attendees(session, roster))
+
+
+async def _enrolled(db: AsyncSession, cohort_id: str) -> list[ExpectedAttendee]:
+    rows = await db.execute(
+        select(LearnerRow.email, LearnerRow.name)
+        .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
+        .where(EnrolmentRow.cohort_id == cohort_id, EnrolmentRow.status == "enrolled")
+        .order_by(LearnerRow.name, LearnerRow.id)
+    )
+    return [ExpectedAttendee(normal_email(email), name) for email, name in rows]
 
 
 def expected_attendees(session: Session, roster: Sequence[ExpectedAttendee]) -> tuple[ExpectedAttendee, ...]:
