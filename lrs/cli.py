@@ -13,6 +13,8 @@ from dataclasses import replace
 from aiohttp import web
 
 from lrs.app import create_app
+from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
+from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.clock import utc_now
 from lrs.settings import Settings, SettingsError, load_settings
 from lrs.storage.credentials import (
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = actions.add_parser("revoke", help="revoke a credential by key")
     revoke.add_argument("key")
 
+    add_programme_commands(commands)
     _add_connector_commands(commands)
     return parser
 
@@ -77,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
         return serve(settings, args)
+    if args.command in PROGRAMME_COMMANDS:
+        return asyncio.run(run_programme_command(settings, args))
     if args.command == "connectors":
         from connectors.cli import run
 

@@ -85,7 +85,8 @@ async def import_roster(
         try:
             plans.append(await _plan(context, row))
         except RowRejected as err:
-            plans.append(RowResult(row.line, row.email, Outcome.REJECTED, str(err)))
+            cohort = row.cohort or cohort_id or ""
+            plans.append(RowResult(row.line, row.email, Outcome.REJECTED, str(err), cohort_id=cohort))
     rejected = any(isinstance(item, RowResult) for item in plans)
     write = not dry_run and (accept_valid or not rejected)
     results = []
@@ -235,6 +236,7 @@ async def _apply(context: _Context, plan: _Plan, now: datetime) -> int:
         session.add(
             OrganisationRow(id=organisation.id, name=organisation.name, sector=organisation.sector.value)
         )
+        await session.flush()  # before the learner that refers to it
     learner = plan.learner
     if learner is None:
         learner = LearnerRow(email_key=row.email.lower(), created_at=now)
