@@ -28,21 +28,22 @@ ADL = "http://adlnet.gov/expapi/verbs/"
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 
 
-def launch_url(lrs: RunningLrs, registration: str) -> str:
+def launch_url(lrs: RunningLrs, auth: str, **extra: str) -> str:
+    """The TinCan launch convention: endpoint, auth (the Authorization value) and actor, plus extras."""
     port = lrs.server.port
     return str(
         URL(f"http://localhost:{port}/demo/module.html").with_query(
-            endpoint=f"http://127.0.0.1:{port}/xapi/",
-            auth=basic_auth(lrs.key, lrs.secret)["Authorization"],
-            actor=json.dumps(ACTOR),
-            registration=registration,
-            activity_id=ACTIVITY_ID,
+            endpoint=f"http://127.0.0.1:{port}/xapi/", auth=auth, actor=json.dumps(ACTOR), **extra
         )
     )
 
 
-async def launch(page: CdpPage, lrs: RunningLrs, registration: str) -> None:
-    await page.navigate(launch_url(lrs, registration))
+def owner_auth(lrs: RunningLrs) -> str:
+    return basic_auth(lrs.key, lrs.secret)["Authorization"]
+
+
+async def launch(page: CdpPage, url: str) -> None:
+    await page.navigate(url)
     await page.wait_for("document.body.dataset.phase === 'ready'")
 
 
@@ -115,7 +116,12 @@ async def test_module_records_statements_and_bookmark(
 ) -> None:
     registration = str(uuid.uuid4())
     async with running_lrs(sqlite_url) as lrs, open_page(chromium) as page:
-        await launch(page, lrs, registration)
+        # What a package should be given: a key that can write statements and keep state, nothing more.
+        content_key = await lrs.credential("statements/write state", name="demo content")
+        url = launch_url(
+            lrs, content_key["Authorization"], registration=registration, activity_id=ACTIVITY_ID
+        )
+        await launch(page, url)
         await walk_through_module(page, axe_source, tmp_path)
         assert page.errors == []
 
@@ -135,7 +141,7 @@ async def test_module_records_statements_and_bookmark(
         assert await bookmark_for(lrs, registration) == {"page": 3}
 
         # Relaunching the same registration resumes at the bookmark.
-        await launch(page, lrs, registration)
+        await launch(page, url)
         assert await status_text(page) == "Welcome back. Resuming at page 3."
         assert await page.evaluate("document.body.dataset.page") == "3"
 
@@ -146,7 +152,7 @@ async def test_origin_not_allowed_is_stopped_by_the_browser(chromium: Chromium, 
         running_lrs(sqlite_url, cors_origins=("https://learning.council.gov.uk",)) as lrs,
         open_page(chromium) as page,
     ):
-        await page.navigate(launch_url(lrs, registration))
+        await page.navigate(launch_url(lrs, owner_auth(lrs), registration=registration))
         await page.wait_for("document.body.dataset.phase === 'error'")
         assert (await status_text(page)).startswith("Your progress could not be recorded")
         assert await statements_for(lrs, registration) == []
@@ -157,5 +163,25 @@ async def test_launch_without_parameters_explains_itself(chromium: Chromium, sql
         await page.navigate(str(lrs.server.make_url("/demo/module.html")))
         await page.wait_for("document.body.dataset.phase === 'error'")
         assert await status_text(page) == (
-            "This module cannot start: launch link is missing endpoint, auth, actor, activity_id."
+            "This module cannot start: launch link is missing endpoint, auth, actor."
         )
+
+
+async def test_minimal_launch_link_with_tincan_array_actor(chromium: Chromium, sqlite_url: str) -> None:
+    # Older TinCan launchers send the actor's properties as arrays and may omit registration and
+    # activity_id: the module then names itself by its own address.
+    legacy_actor = {"name": [ACTOR["name"]], "mbox": [ACTOR["mbox"]]}
+    async with running_lrs(sqlite_url) as lrs, open_page(chromium) as page:
+        url = URL(launch_url(lrs, owner_auth(lrs))).update_query(actor=json.dumps(legacy_actor))
+        await launch(page, str(url))
+        await act(page, "#next-page", "document.body.dataset.page === '2'")
+        response = await lrs.request("GET", "/xapi/statements", params={"agent": json.dumps(ACTOR)})
+        statements = (await response.json())["statements"]
+        assert {statement["object"]["id"] for statement in statements} == {
+            f"http://localhost:{lrs.server.port}/demo/module.html"
+        }
+        assert sorted(statement["verb"]["id"].removeprefix(ADL) for statement in statements) == [
+            "initialized",
+            "progressed",
+        ]
+        assert all("registration" not in statement.get("context", {}) for statement in statements)

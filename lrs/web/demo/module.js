@@ -46,7 +46,7 @@
 
   function readLaunch(search) {
     const params = new URLSearchParams(search);
-    const missing = ["endpoint", "auth", "actor", "activity_id"].filter((name) => !params.get(name));
+    const missing = ["endpoint", "auth", "actor"].filter((name) => !params.get(name));
     if (missing.length) {
       throw new Error("launch link is missing " + missing.join(", "));
     }
@@ -62,7 +62,8 @@
       auth: params.get("auth"),
       actor: actor,
       registration: params.get("registration") || null,
-      activityId: params.get("activity_id"),
+      // Without activity_id the module names itself by its own address, as a package's IRI would.
+      activityId: params.get("activity_id") || window.location.origin + window.location.pathname,
     };
   }
 
