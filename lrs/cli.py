@@ -13,6 +13,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from lrs.app import create_app
+from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.clock import utc_now
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key")
 
     add_programme_commands(commands)
+    add_attendance_commands(commands)
     _add_connector_commands(commands)
     return parser
 
@@ -82,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings, args)
     if args.command in PROGRAMME_COMMANDS:
         return asyncio.run(run_programme_command(settings, args))
+    if args.command == ATTENDANCE_COMMAND:
+        return asyncio.run(run_attendance_command(settings, args))
     if args.command == "connectors":
         from connectors.cli import run
 

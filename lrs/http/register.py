@@ -1,7 +1,8 @@
 """POST /admin/sessions/{session}/register: a facilitator's CSV register (admin credential).
 
 Query: `facilitator` (email, required), `facilitator_name`, `accept_valid` (true: store the good rows
-of a file with bad ones). The answer is a per-row report; 400 when the file was rejected.
+of a file with bad ones). The answer is a per-row report: 200 when stored, 422 when the file was
+rejected (nothing stored), as for the roster upload.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ async def post_register(request: web.Request) -> web.Response:
         f"{report.errors} row(s) have errors, so nothing was stored; fix them, "
         "or send accept_valid=true to store the valid rows"
     )
-    return web.json_response({"error": True, "message": message, **report.to_json()}, status=400)
+    return web.json_response({"error": True, "message": message, **report.to_json()}, status=422)
 
 
 def _facilitator(request: web.Request) -> Person:
