@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -174,10 +175,11 @@ def _session(raw: object, path: str, default_zone: str, only_cohort: str | None)
     if "cohort" not in item and only_cohort is None:
         raise DefinitionError(f"{path}.cohort", "is required when the programme has several cohorts")
     tz = f.zone(item.get("timezone", default_zone), f"{path}.timezone")
-    start = f.local_datetime(item["start"], f"{path}.start", tz)
-    end = f.local_datetime(item["end"], f"{path}.end", tz)
+    start = f.local_datetime(item["start"], f"{path}.start", tz).astimezone(UTC)
+    end = f.local_datetime(item["end"], f"{path}.end", tz).astimezone(UTC)
     if end <= start:
-        raise DefinitionError(f"{path}.end", f"{end.isoformat()} is not after the start {start.isoformat()}")
+        local = f"{end.astimezone(tz).isoformat()} is not after the start {start.astimezone(tz).isoformat()}"
+        raise DefinitionError(f"{path}.end", local)
     if "location" not in item and "online" not in item:
         raise DefinitionError(path, "needs a location, an online meeting, or both")
     return Session(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Europe/London"
 
@@ -144,7 +145,8 @@ class OnlineMeeting:
 
 @dataclass(frozen=True)
 class Session:
-    """A live session of one cohort: aware start/end datetimes in `timezone`."""
+    """A live session of one cohort. `start`/`end` are aware UTC datetimes (so arithmetic across a clock
+    change is right); `local_start`/`local_end` give the wall-clock times in `timezone`."""
 
     id: str
     cohort: str
@@ -162,6 +164,14 @@ class Session:
     @property
     def whole_cohort(self) -> bool:
         return self.expected_attendees is None
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,18 @@ def _known(path: str, wanted: Iterable[str], known: Iterable[str], kind: str) ->
 def _check_organisations(programme: Programme) -> None:
     organisation_ids = [item.id for item in programme.organisations]
     for index, listed in enumerate(programme.lists):
-        members = sorted(listed.organisations)
-        _known(f"lists[{index}].organisations", members, organisation_ids, "organisation (declare it)")
+        _declared(f"lists[{index}].organisations", listed.organisations, organisation_ids)
     for index, cohort in enumerate(programme.cohorts):
         path = f"cohorts[{index}].eligibility"
-        organisations = sorted(cohort.eligibility.organisations)
-        _known(f"{path}.organisations", organisations, organisation_ids, "organisation (declare it)")
+        _declared(f"{path}.organisations", cohort.eligibility.organisations, organisation_ids)
         _known(f"{path}.lists", cohort.eligibility.lists, [item.id for item in programme.lists], "list")
+
+
+def _declared(path: str, wanted: Iterable[str], declared: Iterable[str]) -> None:
+    missing = sorted(set(wanted) - set(declared))
+    if missing:
+        message = f"unknown organisation {missing[0]!r}: declare it under [[organisations]]"
+        raise DefinitionError(path, message)
 
 
 def _check_sessions(programme: Programme) -> None:
