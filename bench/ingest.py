@@ -33,7 +33,9 @@ async def raw_ceiling(database_url: str, statements: list[dict[str, Any]]) -> fl
     database = open_database(database_url)
     await migrate(database)
     validated = validate_statements(statements, version="1.0.3")
-    writer = Writer(credential_id=None, authority=credential_authority("http://bench", "bench", "bench"), may_define=True)
+    writer = Writer(
+        credential_id=None, authority=credential_authority("http://bench", "bench", "bench"), may_define=True
+    )
     from lrs.clock import utc_now
 
     started = time.perf_counter()
@@ -88,7 +90,9 @@ async def run(kind: str, total: int, batch_size: int, clients: int) -> dict[str,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)

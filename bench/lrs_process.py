@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -31,9 +30,7 @@ async def fresh_database(kind: str, workdir: Path) -> AsyncIterator[str]:
     if kind == "sqlite":
         path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
         yield f"sqlite+aiosqlite:///{path}"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
+        return  # the caller's temporary directory removes the files
     name = f"lrs_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -47,10 +44,14 @@ async def fresh_database(kind: str, workdir: Path) -> AsyncIterator[str]:
         await admin.close()
 
 
-def _lrs(*args: str, env: dict[str, str]) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "lrs", *args], env=env, check=True, capture_output=True, text=True
-    ).stdout
+async def _lrs(*args: str, env: dict[str, str]) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "lrs", *args, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    stdout, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"lrs {' '.join(args)} failed with exit code {process.returncode}")
+    return stdout.decode()
 
 
 @asynccontextmanager
@@ -58,13 +59,18 @@ async def lrs_server(database_url: str, **settings: str) -> AsyncIterator[tuple[
     """Yield (base URL, key, secret) of a running server; stop it afterwards."""
     env = {**os.environ, "LRS_DATABASE_URL": database_url, "LRS_LOG_LEVEL": "WARNING"}
     env.update({f"LRS_{key.upper()}": value for key, value in settings.items()})
-    credential = json.loads(_lrs("credentials", "create", "--name", "bench", "--json", env=env))
+    credential = json.loads(await _lrs("credentials", "create", "--name", "bench", "--json", env=env))
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lrs", "serve", "--port", str(port)],
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "lrs",
+        "serve",
+        "--port",
+        str(port),
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -72,7 +78,7 @@ async def lrs_server(database_url: str, **settings: str) -> AsyncIterator[tuple[
         yield base, credential["key"], credential["secret"]
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        await asyncio.wait_for(process.wait(), timeout=30)
 
 
 async def _wait_until_up(base: str) -> None:

@@ -99,8 +99,10 @@ class StatementAgent(Base):
     direct: Mapped[bool] = mapped_column(Boolean)
     stored_us: Mapped[int] = mapped_column(BigInteger)
 
+    # One index per filter form, each in page order: `agent` (direct only) and `related_agents`.
     __table_args__ = (
         Index("ix_statement_agents_person", "person_id", "direct", "stored_us", "statement_pk"),
+        Index("ix_statement_agents_person_any", "person_id", "stored_us", "statement_pk"),
     )
 
 
@@ -116,6 +118,7 @@ class StatementActivity(Base):
 
     __table_args__ = (
         Index("ix_statement_activities_activity", "activity_id", "direct", "stored_us", "statement_pk"),
+        Index("ix_statement_activities_activity_any", "activity_id", "stored_us", "statement_pk"),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from lrs.storage.models import Activity, Attachment, Person, Statement, StatementActivity, StatementAgent
 from lrs.storage.statements import hydrate_bodies
@@ -59,22 +60,21 @@ async def find_statement(
 async def query_statements(
     session: AsyncSession, criteria: StatementFilter, *, limit: int, after: tuple[int, int] | None
 ) -> Page:
-    built = await _build_query(session, criteria)
-    if built is None:
+    ids = await _resolve(session, criteria)
+    if ids is None:
         return Page([], None)
-    query, order = built
+    query, order = _build_query(criteria, ids)
     page_query = _time_filters(query, order, criteria).where(Statement.voided.is_(False))
     rows = await _page_rows(session, page_query, order, criteria, limit, after)
     if _filters_targets(criteria):
-        referrers = await _referrer_pks(session, query)
+        referrers = await _referrer_pks(session, criteria, ids)
         if referrers:
             extra = select(Statement.pk, Statement.stored_us, Statement.body).where(
                 Statement.pk.in_(referrers), Statement.voided.is_(False)
             )
-            extra = _time_filters(extra, [Statement.stored_us, Statement.pk], criteria)
-            extra_rows = await _page_rows(
-                session, extra, [Statement.stored_us, Statement.pk], criteria, limit, after
-            )
+            plain_order = [Statement.stored_us, Statement.pk]
+            extra = _time_filters(extra, plain_order, criteria)
+            extra_rows = await _page_rows(session, extra, plain_order, criteria, limit, after)
             rows = _merge(rows, extra_rows, criteria.ascending)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -104,15 +104,18 @@ def _filters_targets(criteria: StatementFilter) -> bool:
     return any(value is not None for value in filters)
 
 
-async def _referrer_pks(session: AsyncSession, matched: AnySelect) -> set[int]:
+async def _referrer_pks(session: AsyncSession, criteria: StatementFilter, ids: _Ids) -> set[int]:
     """Statements whose StatementRef points (directly or along a chain) at a statement matching the
     filters, voided or not: xAPI returns them with the matches (Data 2.5, "Filter Conditions for
-    StatementRefs"). StatementRef objects are rare, so this walks from the referrers."""
-    target_ids = matched.with_only_columns(Statement.statement_id).order_by(None)
-    found: set[int] = set()
-    frontier = select(Statement.pk, Statement.statement_id).where(
-        Statement.refers_to.is_not(None), Statement.refers_to.in_(target_ids)
+    StatementRefs"). StatementRef objects are rare, so the query starts from the referrers (indexed
+    `refers_to`) and checks each target, never the other way round."""
+    target = aliased(Statement)
+    frontier = (
+        select(Statement.pk, Statement.statement_id)
+        .join(target, target.statement_id == Statement.refers_to)
+        .where(Statement.refers_to.is_not(None), *_target_conditions(target, criteria, ids))
     )
+    found: set[int] = set()
     for _ in range(10):  # chains of references are short; this also stops a runaway cycle
         rows = [row for row in (await session.execute(frontier)).all() if row.pk not in found]
         if not rows:
@@ -124,36 +127,73 @@ async def _referrer_pks(session: AsyncSession, matched: AnySelect) -> set[int]:
     return found
 
 
+def _target_conditions(target: Any, criteria: StatementFilter, ids: _Ids) -> list[Any]:
+    conditions: list[Any] = []
+    if ids.person is not None:
+        agent = select(StatementAgent.statement_pk).where(
+            StatementAgent.statement_pk == target.pk, StatementAgent.person_id == ids.person
+        )
+        if not criteria.related_agents:
+            agent = agent.where(StatementAgent.direct.is_(True))
+        conditions.append(agent.exists())
+    if ids.activity is not None:
+        activity = select(StatementActivity.statement_pk).where(
+            StatementActivity.statement_pk == target.pk, StatementActivity.activity_id == ids.activity
+        )
+        if not criteria.related_activities:
+            activity = activity.where(StatementActivity.direct.is_(True))
+        conditions.append(activity.exists())
+    # `|| ''` keeps the planner from driving this query from the (large) verb/registration index
+    # instead of from the (small) set of referrers.
+    if criteria.verb is not None:
+        conditions.append(target.verb_iri.concat("") == criteria.verb)
+    if criteria.registration is not None:
+        conditions.append(target.registration.concat("") == criteria.registration)
+    return conditions
+
+
 def _merge(first: list[Any], second: list[Any], ascending: bool) -> list[Any]:
     by_pk = {row.pk: row for row in [*first, *second]}
     return sorted(by_pk.values(), key=lambda row: (row.stored_us, row.pk), reverse=not ascending)
 
 
-async def _build_query(
-    session: AsyncSession, criteria: StatementFilter
-) -> tuple[AnySelect, list[Any]] | None:
-    """The filters as a query (no time bounds, no voided exclusion) and the columns that order it."""
-    query: AnySelect = select(Statement.pk, Statement.stored_us, Statement.body)
-    order: list[Any] = [Statement.stored_us, Statement.pk]
+@dataclass(frozen=True)
+class _Ids:
+    person: int | None
+    activity: int | None
+
+
+async def _resolve(session: AsyncSession, criteria: StatementFilter) -> _Ids | None:
+    """Row ids for the agent and activity filters; None when either is unknown (nothing matches)."""
+    person = activity = None
     if criteria.agent_ifi is not None:
         person = await _id_of(session, select(Person.id).where(Person.ifi == criteria.agent_ifi))
         if person is None:
             return None
-        joined = StatementAgent
-        query = query.join(joined, joined.statement_pk == Statement.pk).where(joined.person_id == person)
-        if not criteria.related_agents:
-            query = query.where(joined.direct.is_(True))
-        order = [joined.stored_us, joined.statement_pk]
     if criteria.activity is not None:
         activity = await _id_of(session, select(Activity.id).where(Activity.iri == criteria.activity))
         if activity is None:
             return None
+    return _Ids(person, activity)
+
+
+def _build_query(criteria: StatementFilter, ids: _Ids) -> tuple[AnySelect, list[Any]]:
+    """The filters as a query (no time bounds, no voided exclusion) and the columns that order it:
+    those of the most selective joined index, so a page is read in index order."""
+    query: AnySelect = select(Statement.pk, Statement.stored_us, Statement.body)
+    order: list[Any] = [Statement.stored_us, Statement.pk]
+    if ids.activity is not None:
         act = StatementActivity
-        query = query.join(act, act.statement_pk == Statement.pk).where(act.activity_id == activity)
+        query = query.join(act, act.statement_pk == Statement.pk).where(act.activity_id == ids.activity)
         if not criteria.related_activities:
             query = query.where(act.direct.is_(True))
-        if criteria.agent_ifi is None:
-            order = [act.stored_us, act.statement_pk]
+        order = [act.stored_us, act.statement_pk]
+    if ids.person is not None:
+        joined = StatementAgent
+        query = query.join(joined, joined.statement_pk == Statement.pk).where(joined.person_id == ids.person)
+        if not criteria.related_agents:
+            query = query.where(joined.direct.is_(True))
+        order = [joined.stored_us, joined.statement_pk]
     return _plain_filters(query, criteria), order
 
 

@@ -143,6 +143,9 @@ def upgrade() -> None:
             ["activity_id", "direct", "stored_us", "statement_pk"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_statement_activities_activity_any", ["activity_id", "stored_us", "statement_pk"], unique=False
+        )
 
     op.create_table(
         "statement_agents",
@@ -162,16 +165,21 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_statement_agents_person", ["person_id", "direct", "stored_us", "statement_pk"], unique=False
         )
+        batch_op.create_index(
+            "ix_statement_agents_person_any", ["person_id", "stored_us", "statement_pk"], unique=False
+        )
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("statement_agents", schema=None) as batch_op:
         batch_op.drop_index("ix_statement_agents_person")
+        batch_op.drop_index("ix_statement_agents_person_any")
 
     op.drop_table("statement_agents")
     with op.batch_alter_table("statement_activities", schema=None) as batch_op:
         batch_op.drop_index("ix_statement_activities_activity")
+        batch_op.drop_index("ix_statement_activities_activity_any")
 
     op.drop_table("statement_activities")
     with op.batch_alter_table("agent_forms", schema=None) as batch_op:
