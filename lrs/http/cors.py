@@ -59,19 +59,19 @@ def actual_headers(origin: str) -> dict[str, str]:
 
 @web.middleware
 async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    origin = request.headers.get("Origin")
-    if origin is None or not request.path.startswith(_SHARED_PREFIX):
+    if not request.path.startswith(_SHARED_PREFIX):
         return await handler(request)
-    allowed = origin_allowed(origin, request.app[SETTINGS].cors_origins)
-    if _is_preflight(request):
-        return _preflight_response(origin, allowed)
+    origin = request.headers.get("Origin")
+    allowed_origin = origin if origin and origin_allowed(origin, request.app[SETTINGS].cors_origins) else None
+    if origin is not None and _is_preflight(request):
+        return _preflight_response(origin, allowed_origin is not None)
     try:
         response = await handler(request)
     except web.HTTPException as err:  # redirects and other responses raised past the error middleware
-        _decorate(err, origin, allowed)
+        _decorate(err, allowed_origin)
         raise
     if not response.prepared:
-        _decorate(response, origin, allowed)
+        _decorate(response, allowed_origin)
     return response
 
 
@@ -88,11 +88,12 @@ def _preflight_response(origin: str, allowed: bool) -> web.Response:
     return response
 
 
-def _decorate(response: web.StreamResponse, origin: str, allowed: bool) -> None:
-    # The answer depends on Origin whether or not this one is allowed: caches must key on it.
+def _decorate(response: web.StreamResponse, allowed_origin: str | None) -> None:
+    # Every /xapi/ answer depends on Origin, even one sent without it: a browser cache must not hand
+    # a response fetched without CORS headers to content that needs them.
     _add_vary_origin(response)
-    if allowed:
-        response.headers.update(actual_headers(origin))
+    if allowed_origin is not None:
+        response.headers.update(actual_headers(allowed_origin))
 
 
 def _origin_headers(origin: str) -> dict[str, str]:

@@ -114,6 +114,7 @@ async def test_null_origin_only_when_listed(lrs: RunningLrs, listed_lrs: Running
 async def test_no_cors_headers_without_origin_or_outside_xapi(lrs: RunningLrs) -> None:
     plain = await lrs.request("GET", "/xapi/statements")
     assert "Access-Control-Allow-Origin" not in plain.headers
+    assert plain.headers["Vary"] == "Origin"  # so a browser cache never reuses it for a CORS call
     outside = await lrs.session.get(lrs.server.make_url("/demo/module.html"), headers={"Origin": COUNCIL})
     assert "Access-Control-Allow-Origin" not in outside.headers
 
