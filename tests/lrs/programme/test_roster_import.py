@@ -1,0 +1,153 @@
+"""Roster import against a real database: outcomes per row, idempotence, all-or-nothing, events, IFIs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from lrs.programme.queries import cohort_roster, enrolments_of, learner_by_ifi, learner_ifis
+from lrs.programme.roster import Outcome, RosterReport, parse_roster_csv
+from lrs.programme.roster_import import LEARNER_ENROLLED, import_roster
+from lrs.storage.engine import Database
+from lrs.storage.models import OutboxEvent
+from lrs.storage.programme_models import LearnerRow, OrganisationRow
+
+HEADER = "name,work email,employee number,council,role,cohort\n"
+PRIYA = "Priya Shah,Priya.Shah@North.gov.example,N100,North Council,Director of Digital,pilot-1\n"
+OMAR = "Omar Farouk,omar.farouk@vale-police.example,VP7,vale-police,Superintendent,pilot-1\n"
+TOM = "Tom Reid,tom.reid@south.gov.example,S9,South Council,Head of IT,pilot-1\n"  # not eligible
+HOME = "https://hr.north.gov.example"
+T1 = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
+
+
+async def _import(database: Database, text: str, **options: object) -> RosterReport:
+    async with database.write_session() as session, session.begin():
+        return await import_roster(session, parse_roster_csv(text), now=T1, **options)  # type: ignore[arg-type]
+
+
+async def _count(database: Database, model: type[LearnerRow] | type[OutboxEvent]) -> int:
+    async with database.read_session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _outcomes(report: RosterReport) -> list[str]:
+    return [row.outcome.value for row in report.rows]
+
+
+async def test_created_then_unchanged_then_updated(database: Database) -> None:
+    first = await _import(database, HEADER + PRIYA + OMAR, account_home_page=HOME)
+    assert (_outcomes(first), first.written) == (["created", "created"], True)
+    again = await _import(database, HEADER + PRIYA + OMAR, account_home_page=HOME)
+    assert _outcomes(again) == ["unchanged", "unchanged"]
+    assert [row.learner_id for row in again.rows] == [row.learner_id for row in first.rows]
+    changed = PRIYA.replace("Director of Digital", "Chief Digital Officer").replace("N100", "N200")
+    third = await _import(database, HEADER + changed + OMAR, account_home_page=HOME)
+    assert _outcomes(third) == ["updated", "unchanged"]
+    assert third.rows[0].changes == ("employee_number", "role")
+    assert await _count(database, LearnerRow) == 2
+    async with database.read_session() as session:
+        roster = await cohort_roster(session, "pilot-1")
+        ifis = await learner_ifis(session, roster[1].learner.id)
+    assert [(entry.learner.name, entry.learner.role) for entry in roster] == [
+        ("Omar Farouk", "Superintendent"),
+        ("Priya Shah", "Chief Digital Officer"),
+    ]
+    assert ifis == [
+        f"account:{HOME}|N200",
+        "mbox:mailto:Priya.Shah@north.gov.example",
+        "mbox:mailto:priya.shah@north.gov.example",
+    ]
+
+
+async def test_learners_are_found_by_the_identifiers_statements_carry(database: Database) -> None:
+    await _import(database, HEADER + PRIYA, account_home_page=HOME)
+    async with database.read_session() as session:
+        by_mbox = await learner_by_ifi(session, "mbox:mailto:Priya.Shah@north.gov.example")
+        by_lower = await learner_by_ifi(session, "mbox:mailto:priya.shah@north.gov.example")
+        by_account = await learner_by_ifi(session, f"account:{HOME}|N100")
+        nobody = await learner_by_ifi(session, "mbox:mailto:someone@else.example")
+        enrolments = await enrolments_of(session, by_mbox.id if by_mbox else -1)
+    assert by_mbox is not None and by_mbox == by_lower == by_account
+    assert (by_mbox.organisation_id, by_mbox.employee_number) == ("north-council", "N100")
+    assert nobody is None
+    assert [(item.cohort_id, item.programme_id, item.status) for item in enrolments] == [
+        ("pilot-1", "pilot", "enrolled")
+    ]
+
+
+async def test_a_rejected_row_stops_the_whole_file(database: Database) -> None:
+    report = await _import(database, HEADER + PRIYA + TOM + OMAR)
+    assert _outcomes(report) == ["created", "rejected", "created"]
+    assert "South Council is not eligible for cohort pilot-1" in report.rows[1].reason
+    assert not report.written
+    assert await _count(database, LearnerRow) == 0
+    assert await _count(database, OutboxEvent) == 0
+
+
+async def test_accept_valid_imports_the_valid_rows(database: Database) -> None:
+    report = await _import(database, HEADER + PRIYA + TOM + OMAR, accept_valid=True)
+    assert report.written and report.counts() == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert await _count(database, LearnerRow) == 2
+
+
+async def test_a_dry_run_reports_and_writes_nothing(database: Database) -> None:
+    report = await _import(database, HEADER + PRIYA, dry_run=True)
+    assert (_outcomes(report), report.written, report.dry_run) == (["created"], False, True)
+    assert await _count(database, LearnerRow) == 0
+
+
+async def test_every_row_is_checked(database: Database) -> None:
+    rows = [
+        ",nobody@north.gov.example,,North Council,Role,pilot-1",
+        "No Email,not-an-address,,North Council,Role,pilot-1",
+        "No Council,nc@north.gov.example,,,Role,pilot-1",
+        "Wrong Cohort,wc@north.gov.example,,North Council,Role,pilot-9",
+        "Dup,PRIYA.SHAH@north.gov.example,,North Council,Role,pilot-1",
+        "Bad Sector,bs@east.example,,East Parish,Clerk,pilot-1",
+    ]
+    report = await _import(database, HEADER + PRIYA + "\n".join(rows) + "\n")
+    reasons = [row.reason for row in report.rows[1:]]
+    assert reasons == [
+        "name is empty",
+        "work email 'not-an-address' is not an e-mail address",
+        "council/organisation is empty",
+        "unknown cohort 'pilot-9'",
+        "PRIYA.SHAH@north.gov.example is already on line 2 of this file",
+        "East Parish is not eligible for cohort pilot-1: open to Local Digital Fund or the police sector(s)",
+    ]
+    assert [row.line for row in report.rows] == [2, 3, 4, 5, 6, 7, 8]
+
+
+async def test_the_cohort_comes_from_the_option_when_the_row_has_none(database: Database) -> None:
+    text = "name,email,council,sector\nNew Force,nf@east-police.example,East Police,police\n"
+    report = await _import(database, text + "Other,o@north.gov.example,North Council,\n", cohort_id="pilot-1")
+    assert _outcomes(report) == ["created", "created"]
+    async with database.read_session() as session:
+        created = await session.get(OrganisationRow, "east-police")
+    assert created is not None and (created.name, created.sector) == ("East Police", "police")
+    mismatch = await _import(database, HEADER + PRIYA.replace("pilot-1", "pilot-2"), cohort_id="pilot-1")
+    assert mismatch.rows[0].reason == "the row is for cohort 'pilot-2', not 'pilot-1'"
+    no_cohort = await _import(database, "name,email,council\nX,x@north.gov.example,North Council\n")
+    assert no_cohort.rows[0].outcome is Outcome.REJECTED and "no cohort" in no_cohort.rows[0].reason
+
+
+async def test_each_new_enrolment_writes_one_event(database: Database) -> None:
+    first = await _import(database, HEADER + PRIYA + OMAR)
+    await _import(database, HEADER + PRIYA + OMAR)
+    async with database.read_session() as session:
+        events = list(await session.scalars(select(OutboxEvent).where(OutboxEvent.topic == LEARNER_ENROLLED)))
+    payloads = sorted((json.loads(event.payload) for event in events), key=lambda item: item["learner_id"])
+    assert payloads == [
+        {"learner_id": row.learner_id, "cohort_id": "pilot-1", "programme_id": "pilot"} for row in first.rows
+    ]
+
+
+async def test_an_identity_held_by_someone_else_is_refused(database: Database) -> None:
+    await _import(database, HEADER + PRIYA, account_home_page=HOME)
+    clash = "Omar Farouk,omar.farouk@vale-police.example,N100,vale-police,Superintendent,pilot-1\n"
+    report = await _import(database, HEADER + clash, account_home_page=HOME)
+    assert report.rows[0].reason.startswith(
+        f"identity account:{HOME}|N100 already belongs to another learner"
+    )
