@@ -56,7 +56,10 @@ class EmailConnector:
             return DeliveryResult.failed(f"not an email address: {address!r}", address_invalid=True)
         if await self._suppression.is_suppressed(address):
             return DeliveryResult.failed(f"{address} is suppressed (earlier bounce)", address_invalid=True)
-        mime = build_email(message, self._settings, sent_at=self._clock())
+        try:
+            mime = build_email(message, self._settings, sent_at=self._clock())
+        except ValueError as err:  # e.g. an invitation with naive times: resending will not help
+            return DeliveryResult.failed(f"message cannot be built: {err}")
         try:
             reply = await self._client.send(mime, sender=self._settings.from_address, recipient=address)
         except SmtpRecipientRejected as err:

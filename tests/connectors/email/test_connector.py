@@ -205,3 +205,19 @@ def _unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def test_unbuildable_message_fails_without_smtp(smtp_server: FakeSmtpServer) -> None:
+    naive = CalendarInvite(
+        uid="u",
+        sequence=0,
+        title="t",
+        description="",
+        start=datetime(2025, 6, 3, 9),
+        end=datetime(2025, 6, 3, 10),
+    )
+    connector = connector_for(smtp_server)
+    result = await connector.send(nudge(invite=naive))
+    await connector.close()
+    assert result.status is DeliveryStatus.PERMANENT_FAILURE and "timezone-aware" in result.detail
+    assert smtp_server.mail_transactions == 0
