@@ -1,0 +1,33 @@
+"""Wiring the progress projection into an event bus (used by the in-process worker and `lrs worker`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lrs.clock import Clock
+from lrs.events.bus import EventBus, Unsubscribe
+from lrs.programme.store import stored_programme
+from lrs.progress.service import ProgressOptions, ProgressProjector, arm_session_timers
+from lrs.settings import Settings
+from lrs.storage.engine import Database
+from lrs.storage.programme_models import ProgrammeRow
+
+DEFAULT_INACTIVE_AFTER_DAYS = 14
+
+
+def progress_options(settings: Settings) -> ProgressOptions:
+    days = int(settings.notifications.get("inactive_after_days", DEFAULT_INACTIVE_AFTER_DAYS))
+    if days < 1:
+        raise ValueError("notifications.inactive_after_days must be at least 1")
+    return ProgressOptions(base_url=settings.base_url, inactive_after_days=days)
+
+
+def install_progress(bus: EventBus, settings: Settings, *, clock: Clock) -> Unsubscribe:
+    return ProgressProjector(progress_options(settings), clock=clock).subscribe(bus)
+
+
+async def arm_all_session_timers(database: Database) -> None:
+    """Make sure every stored session has its end-of-session timer (idempotent)."""
+    async with database.write_session() as session, session.begin():
+        for programme_id in list(await session.scalars(select(ProgrammeRow.id).order_by(ProgrammeRow.id))):
+            await arm_session_timers(session, await stored_programme(session, programme_id))

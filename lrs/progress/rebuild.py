@@ -1,0 +1,76 @@
+"""`lrs progress rebuild`: recompute every projection from stored statements.
+
+Each enrolled learner is rebuilt in its own transaction under their progress lock: their rows are
+dropped and recomputed exactly as the live path computes them. No notification events are published
+(nothing new happened); satisfied statements that should exist are issued (a no-op when stored).
+Rows of learners no longer enrolled are removed at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from lrs.programme.model import Programme
+from lrs.programme.store import stored_programme
+from lrs.progress.install import arm_all_session_timers
+from lrs.progress.service import ProgressProjector
+from lrs.progress.store import lock_learner
+from lrs.storage.engine import Database
+from lrs.storage.programme_models import CohortRow, EnrolmentRow
+from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    learners: int
+    removed_owners: int  # (learner, cohort) projections dropped because the enrolment ended
+
+
+async def rebuild_progress(database: Database, projector: ProgressProjector) -> RebuildReport:
+    await arm_all_session_timers(database)
+    enrolled = await _enrolled(database)
+    programmes: dict[str, Programme] = {}
+    for learner_id, programme_id, cohort_id in enrolled:
+        async with database.write_session() as session, session.begin():
+            if programme_id not in programmes:
+                programmes[programme_id] = await stored_programme(session, programme_id)
+            await lock_learner(session, learner_id, programme_id, cohort_id)
+            owner = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
+            await session.execute(delete(ProgressRecord).filter_by(**owner))
+            await session.execute(delete(ConfidenceResult).filter_by(**owner))
+            await projector.refresh(session, learner_id, programmes[programme_id], cohort_id, publish=False)
+    return RebuildReport(len(enrolled), await _remove_unenrolled(database, enrolled))
+
+
+async def _enrolled(database: Database) -> list[tuple[int, str, str]]:
+    async with database.read_session() as session:
+        rows = await session.execute(
+            select(EnrolmentRow.learner_id, CohortRow.programme_id, EnrolmentRow.cohort_id)
+            .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
+            .where(EnrolmentRow.status == "enrolled")
+            .order_by(EnrolmentRow.learner_id, EnrolmentRow.cohort_id)
+        )
+        return [(learner_id, programme_id, cohort_id) for learner_id, programme_id, cohort_id in rows]
+
+
+async def _remove_unenrolled(database: Database, enrolled: list[tuple[int, str, str]]) -> int:
+    keep = set(enrolled)
+    record = ProgressRecord
+    async with database.write_session() as session, session.begin():
+        present = await session.execute(
+            select(record.learner_id, record.programme_id, record.cohort_id).distinct()
+        )
+        stale = [
+            (learner_id, programme_id, cohort_id)
+            for learner_id, programme_id, cohort_id in present
+            if (learner_id, programme_id, cohort_id) not in keep
+        ]
+        for learner_id, programme_id, cohort_id in stale:
+            await session.execute(
+                delete(record).filter_by(
+                    learner_id=learner_id, programme_id=programme_id, cohort_id=cohort_id
+                )
+            )
+        return len(stale)

@@ -1,0 +1,220 @@
+"""Progress listeners: keep the projection up to date from outbox events, inside the worker's transaction.
+
+For every event that concerns a learner the whole cohort projection of that learner is recomputed from
+all their statements (under the learner's lock), compared with the stored rows, and the difference is
+written together with its transition events, satisfied statements and re-armed inactivity timer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.clock import Clock
+from lrs.errors import NotFound
+from lrs.events.bus import EventBus, Unsubscribe
+from lrs.events.timers import arm_timer
+from lrs.events.types import (
+    Event,
+    InactivityDue,
+    LearnerEnrolled,
+    LearnerInactive,
+    SessionEnded,
+    StatementStored,
+    StatementVoided,
+)
+from lrs.programme.model import Programme
+from lrs.programme.queries import cohort_roster, enrolments_of, learner_by_ifi, learner_ifis
+from lrs.programme.store import stored_programme
+from lrs.progress import verbs
+from lrs.progress.observations import Observation
+from lrs.progress.projection import LearnerScope, cohort_start, latest_observation, learner_progress
+from lrs.progress.satisfied import SatisfiedItem, block_iri, issue_satisfied, preferred_ifi, programme_iri
+from lrs.progress.store import (
+    learner_observations,
+    load_records,
+    lock_learner,
+    save_confidence,
+    save_records,
+    set_last_activity,
+)
+from lrs.progress.transitions import Owner, transition_events
+from lrs.storage.models import Statement
+from lrs.storage.outbox import append_events
+from lrs.storage.statements import hydrate_bodies
+from lrs.xapi.agents import agent_ifi
+
+
+@dataclass(frozen=True)
+class ProgressOptions:
+    base_url: str
+    inactive_after_days: int = 14
+
+
+class ProgressProjector:
+    def __init__(self, options: ProgressOptions, *, clock: Clock) -> None:
+        self.options = options
+        self.clock = clock
+
+    def subscribe(self, bus: EventBus) -> Unsubscribe:
+        handles = [
+            bus.subscribe(StatementStored, self.on_statement_stored, name="progress.statement_stored"),
+            bus.subscribe(StatementVoided, self.on_statement_voided, name="progress.statement_voided"),
+            bus.subscribe(LearnerEnrolled, self.on_learner_enrolled, name="progress.learner_enrolled"),
+            bus.subscribe(SessionEnded, self.on_session_ended, name="progress.session_ended"),
+            bus.subscribe(InactivityDue, self.on_inactivity_due, name="progress.inactivity_due"),
+        ]
+
+        def unsubscribe() -> None:
+            for handle in handles:
+                handle()
+
+        return unsubscribe
+
+    async def on_statement_stored(self, event: StatementStored, session: AsyncSession) -> None:
+        if event.verb in (verbs.SATISFIED, verbs.VOIDED) or event.object_id is None:
+            return  # our own output, and voiding (handled through statement.voided)
+        await self._refresh_actor_of(session, event.statement_id, event.object_id)
+
+    async def on_statement_voided(self, event: StatementVoided, session: AsyncSession) -> None:
+        await self._refresh_actor_of(session, event.statement_id, None)
+
+    async def on_learner_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:
+        programme = await stored_programme(session, event.programme_id)
+        await arm_session_timers(session, programme)
+        await self.refresh(session, event.learner_id, programme, event.cohort_id, publish=True)
+
+    async def on_session_ended(self, event: SessionEnded, session: AsyncSession) -> None:
+        programme = await stored_programme(session, event.programme_id)
+        current = [item for item in programme.sessions if item.id == event.session_id]
+        if current and current[0].end > self.clock():
+            await arm_session_timers(session, programme)  # the session was moved later
+            return
+        for entry in await cohort_roster(session, event.cohort_id):
+            if entry.status == "enrolled":
+                await self.refresh(session, entry.learner.id, programme, event.cohort_id, publish=True)
+
+    async def on_inactivity_due(self, event: InactivityDue, session: AsyncSession) -> None:
+        learner = await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
+        programme = await stored_programme(session, event.programme_id)
+        cohort = programme.cohort(event.cohort_id)
+        records = await load_records(session, event.learner_id, event.programme_id, event.cohort_id)
+        finished = records.get(("programme", programme.id))
+        since = learner.last_activity_at or cohort_start(cohort)
+        if since != event.since or (finished is not None and finished.completed_at is not None):
+            return  # activity since the timer was set, or nothing left to chase
+        if self.clock().date() > cohort.end:
+            return
+        inactive = LearnerInactive(
+            event.programme_id, event.cohort_id, event.learner_id, since, self.options.inactive_after_days
+        )
+        await append_events(session, [(inactive.topic, inactive.to_payload())], now=self.clock())
+
+    async def refresh(
+        self, session: AsyncSession, learner_id: int, programme: Programme, cohort_id: str, *, publish: bool
+    ) -> None:
+        """Recompute one learner's projection in one cohort and apply the difference."""
+        learner = await lock_learner(session, learner_id, programme.id, cohort_id)
+        ifis = await learner_ifis(session, learner_id)
+        if not ifis:
+            return
+        now = self.clock()
+        observations = await learner_observations(session, ifis, programme_activity_iris(programme))
+        scope = LearnerScope(programme, programme.cohort(cohort_id), _emails(ifis), now)
+        new = learner_progress(scope, observations)
+        old = await load_records(session, learner_id, programme.id, cohort_id)
+        owner = Owner(learner_id, programme.id, cohort_id)
+        await save_records(session, learner_id, programme.id, cohort_id, old, new)
+        await self._save_confidence(session, owner, programme, observations)
+        newly_satisfied = [
+            SatisfiedItem(item, self._activity_iri(programme, item.kind, item.item_id))
+            for item in new
+            if item.satisfied_at is not None and item.kind != "session"
+            if (old_item := old.get((item.kind, item.item_id))) is None or old_item.satisfied_at is None
+        ]
+        await issue_satisfied(
+            session, owner, preferred_ifi(ifis), newly_satisfied, base_url=self.options.base_url, now=now
+        )
+        if publish:
+            events: list[Event] = list(transition_events(owner, old, new))
+            await append_events(session, [(item.topic, item.to_payload()) for item in events], now=now)
+        last = max((o.timestamp for o in observations), default=None)
+        if last != learner.last_activity_at or not old:
+            await set_last_activity(session, learner, last)
+            await self._arm_inactivity(session, owner, last or cohort_start(scope.cohort))
+
+    async def _save_confidence(
+        self, session: AsyncSession, owner: Owner, programme: Programme, observations: list[Observation]
+    ) -> None:
+        if programme.confidence is None:
+            return
+        answers = {
+            phase: latest_observation(
+                [o for o in observations if o.object_id == iri and o.verb != verbs.SATISFIED]
+            )
+            for phase, iri in (
+                ("pre", programme.confidence.pre_activity_iri),
+                ("post", programme.confidence.post_activity_iri),
+            )
+        }
+        await save_confidence(session, owner.learner_id, owner.programme_id, owner.cohort_id, answers)
+
+    async def _arm_inactivity(self, session: AsyncSession, owner: Owner, since: datetime) -> None:
+        due = since + timedelta(days=self.options.inactive_after_days)
+        timer = InactivityDue(owner.programme_id, owner.cohort_id, owner.learner_id, since)
+        key = f"inactive:{owner.programme_id}:{owner.cohort_id}:{owner.learner_id}"
+        await arm_timer(session, key, timer, due)
+
+    def _activity_iri(self, programme: Programme, kind: str, item_id: str) -> str:
+        if kind == "module":
+            return programme.module(item_id).activity_iri
+        if kind == "block":
+            block = programme.block(item_id)
+            return block.activity_iri or block_iri(self.options.base_url, programme.id, item_id)
+        return programme_iri(self.options.base_url, programme.id)
+
+    async def _refresh_actor_of(
+        self, session: AsyncSession, statement_id: str, object_id: str | None
+    ) -> None:
+        body = await session.scalar(select(Statement.body).where(Statement.statement_id == statement_id))
+        if body is None:
+            return
+        statement = (await hydrate_bodies(session, {statement_id: json.loads(body)}))[statement_id]
+        ifi = agent_ifi(statement.get("actor") or {})
+        learner = None if ifi is None else await learner_by_ifi(session, ifi)
+        if learner is None:
+            return
+        target = object_id or (statement.get("object") or {}).get("id")
+        for enrolment in await enrolments_of(session, learner.id):
+            if enrolment.status != "enrolled":
+                continue
+            try:
+                programme = await stored_programme(session, enrolment.programme_id)
+            except NotFound:
+                continue
+            if target in programme_activity_iris(programme):
+                await self.refresh(session, learner.id, programme, enrolment.cohort_id, publish=True)
+
+
+def programme_activity_iris(programme: Programme) -> set[str]:
+    iris = {m.activity_iri for m in programme.modules} | {s.activity_iri for s in programme.sessions}
+    if programme.confidence is not None:
+        iris |= {programme.confidence.pre_activity_iri, programme.confidence.post_activity_iri}
+    return iris
+
+
+async def arm_session_timers(session: AsyncSession, programme: Programme) -> None:
+    """One durable timer per session end (re-arming with the same end changes nothing)."""
+    for item in programme.sessions:
+        timer = SessionEnded(programme.id, item.cohort, item.id, item.end)
+        await arm_timer(session, f"session-end:{programme.id}:{item.id}", timer, item.end)
+
+
+def _emails(ifis: list[str]) -> frozenset[str]:
+    return frozenset(
+        ifi.removeprefix("mbox:mailto:").lower() for ifi in ifis if ifi.startswith("mbox:mailto:")
+    )

@@ -1,0 +1,180 @@
+"""The live path (statements -> outbox -> worker -> projection) against `rebuild`, on SQLite and
+PostgreSQL, with statements shuffled, sent in several batches and partly voided."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lrs.events.bus import EventBus
+from lrs.events.worker import OutboxWorker
+from lrs.progress import verbs
+from lrs.progress.confidence import cohort_confidence
+from lrs.progress.install import progress_options
+from lrs.progress.rebuild import rebuild_progress
+from lrs.progress.service import ProgressProjector
+from lrs.settings import Settings
+from lrs.storage.engine import Database, open_database
+from lrs.storage.models import OutboxEvent, Statement
+from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
+from lrs.storage.schema import migrate
+from tests.lrs.events.helpers import SettableClock
+from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, post, statement, voiding
+
+EMAILS = ["ada@north.gov.uk", "ben@north.gov.uk", "cy@north.gov.uk"]
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    opened = open_database(database_url)
+    try:
+        await migrate(opened)
+        yield opened
+    finally:
+        await opened.dispose()
+
+
+def story() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(statements, voiding statements) for three learners."""
+    day = COHORT_START + timedelta(days=3)
+    ada, ben, cy = EMAILS
+    quiz_ok = {"score": {"scaled": 0.9}, "success": True}
+    voided_completion = statement(cy, verbs.COMPLETED, f"{BASE}/intro", day)
+    statements = [
+        statement(ada, "http://adlnet.gov/expapi/verbs/initialized", f"{BASE}/intro", day),
+        statement(ada, verbs.COMPLETED, f"{BASE}/intro", day + timedelta(minutes=20)),
+        statement(
+            ada, verbs.TERMINATED, f"{BASE}/intro", day + timedelta(minutes=21), result={"duration": "PT21M"}
+        ),
+        statement(
+            ada, verbs.FAILED, f"{BASE}/quiz", day + timedelta(days=1), result={"score": {"scaled": 0.5}}
+        ),
+        statement(ada, verbs.PASSED, f"{BASE}/quiz", day + timedelta(days=2), result=quiz_ok),
+        statement(ada, verbs.ATTENDED, f"{BASE}/sessions/s1", day + timedelta(days=36)),
+        statement(ada, verbs.ATTENDED, f"{BASE}/sessions/s2", day + timedelta(days=43)),
+        statement(
+            ada,
+            "http://adlnet.gov/expapi/verbs/answered",
+            f"{BASE}/confidence/pre",
+            day,
+            result={"score": {"raw": 2, "min": 1, "max": 5}},
+        ),
+        statement(
+            ada,
+            "http://adlnet.gov/expapi/verbs/answered",
+            f"{BASE}/confidence/post",
+            day + timedelta(days=60),
+            result={"score": {"raw": 4, "min": 1, "max": 5}},
+        ),
+        statement(ben, verbs.PASSED, f"{BASE}/quiz", day, result={"score": {"scaled": 0.6}}),  # below mastery
+        statement(ben, verbs.ABSENT, f"{BASE}/sessions/s1", day + timedelta(days=36)),
+        statement(ben, verbs.ATTENDED, f"{BASE}/sessions/s2", day + timedelta(days=43)),
+        voided_completion,
+        statement(cy, "http://adlnet.gov/expapi/verbs/experienced", f"{BASE}/intro", day),
+    ]
+    random.Random(7).shuffle(statements)
+    return statements, [voiding(voided_completion, day + timedelta(days=1))]
+
+
+async def snapshot(database: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    async with database.read_session() as session:
+        rows = await session.scalars(select(ProgressRecord))
+        progress = sorted(
+            (
+                r.learner_id,
+                r.item_kind,
+                r.item_id,
+                r.status,
+                r.first_activity_at,
+                r.last_activity_at,
+                r.completed_at,
+                r.satisfied_at,
+                r.score_scaled,
+                r.time_spent_ms,
+            )
+            for r in rows
+        )
+        answers = await session.scalars(select(ConfidenceResult))
+        confidence = sorted((a.learner_id, a.phase, a.score_raw, a.score_scaled) for a in answers)
+        return progress, confidence
+
+
+async def topics(database: Database) -> Counter[tuple[str, Any, Any]]:
+    async with database.read_session() as session:
+        rows = await session.execute(select(OutboxEvent.topic, OutboxEvent.payload))
+        counted: Counter[tuple[str, Any, Any]] = Counter()
+        for topic, payload in rows:
+            data = json.loads(payload)
+            item = data.get("module_id") or data.get("session_id") or data.get("block_id")
+            counted[(topic, data.get("learner_id"), item)] += 1
+        return counted
+
+
+async def test_live_path_equals_rebuild(database: Database) -> None:
+    clock = SettableClock(COHORT_START - timedelta(days=1))
+    _programme, learners = await install_cohort(database, EMAILS, clock.now)
+    settings = replace(Settings(), public_url="https://lrs.test")
+    projector = ProgressProjector(progress_options(settings), clock=clock)
+    bus = EventBus()
+    projector.subscribe(bus)
+    worker = OutboxWorker(database, bus, clock=clock)
+    statements, voids = story()
+    await worker.run_until_idle()
+    clock.advance(timedelta(days=10))
+    await post(database, [*voids, *statements[:5]], clock)  # the voiding may come first
+    await worker.run_until_idle()
+    await post(database, statements[5:], clock)
+    await post(database, statements[:3], clock)  # a replay: identical re-post
+    await worker.run_until_idle()
+    clock.advance(timedelta(days=80))  # every session is over: timers fire
+    await worker.run_until_idle()
+
+    live = await snapshot(database)
+    ada, ben, cy = (learners[email] for email in EMAILS)
+    by_item = {(row[0], row[1], row[2]): row for row in live[0]}
+    assert by_item[(ada, "programme", "lead")][3] == "completed"
+    assert by_item[(ada, "module", "quiz")][3:4] == ("passed",) and by_item[(ada, "module", "quiz")][8] == 0.9
+    assert by_item[(ada, "module", "intro")][9] == 21 * 60 * 1000
+    assert by_item[(ben, "module", "quiz")][3] == "failed"
+    assert by_item[(ben, "session", "s1")][3] == "absent"
+    assert by_item[(cy, "module", "intro")][3] == "in_progress"
+    assert by_item[(cy, "session", "s2")][3] == "absent"
+    assert live[1] == [(ada, "post", 4.0, 0.75), (ada, "pre", 2.0, 0.25)]
+
+    events = await topics(database)
+    assert events[("programme.completed", ada, None)] == 1
+    assert events[("module.satisfied", ada, "quiz")] == 1
+    assert events[("block.satisfied", ada, "core")] == 1
+    assert events[("session.missed", ben, "s1")] == 1 and events[("session.attended", ben, "s2")] == 1
+    assert events[("session.missed", cy, "s1")] == 1
+    assert events[("module.satisfied", cy, "intro")] == 0
+    assert all(
+        count == 1
+        for (topic, _, _), count in events.items()
+        if "." in topic and topic.split(".")[0] in ("module", "block", "session", "programme")
+    )
+
+    async with database.read_session() as session:
+        satisfied = list(
+            await session.scalars(select(Statement.statement_id).where(Statement.verb_iri == verbs.SATISFIED))
+        )
+    assert len(satisfied) == len(set(satisfied)) == 4  # ada: intro, quiz, core, programme
+
+    report = await rebuild_progress(database, projector)
+    assert report.learners == 3
+    assert await snapshot(database) == live
+    async with database.read_session() as session:
+        again = list(
+            await session.scalars(select(Statement.statement_id).where(Statement.verb_iri == verbs.SATISFIED))
+        )
+        cohort = await cohort_confidence(session, "lead-1")
+    assert sorted(again) == sorted(satisfied)
+    assert [(item.learner_id, item.pre_raw, item.post_raw) for item in cohort.learners] == [(ada, 2.0, 4.0)]
