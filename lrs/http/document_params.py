@@ -83,6 +83,8 @@ def document_target(
     for name in resource.scope_params if id_optional else (*resource.scope_params, resource.id_param):
         if not params.get(name):
             raise InvalidRequest(name, "is required")
+    if params.get(resource.id_param) == "":
+        raise InvalidRequest(resource.id_param, "must not be empty")
     for name in ("activityId", resource.id_param):
         if len(params.get(name, "")) > MAX_ID_LENGTH:
             raise InvalidRequest(name, f"is longer than {MAX_ID_LENGTH} characters")
@@ -95,7 +97,7 @@ def document_target(
         else None,
     )
     since = parse_timestamp(params["since"], field="since") if "since" in params else None
-    return DocumentTarget(scope, params.get(resource.id_param) or None, since)
+    return DocumentTarget(scope, params.get(resource.id_param), since)
 
 
 def single_values(query: MultiMapping[str], allowed: set[str]) -> dict[str, str]:

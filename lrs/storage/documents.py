@@ -184,9 +184,13 @@ async def _locked(session: AsyncSession, key_hash: str) -> Document | None:
 
 
 async def _person_id(session: AsyncSession, ifi: str) -> int:
+    query = select(Person.id).where(Person.ifi == ifi)
+    found = (await session.execute(query)).scalar_one_or_none()
+    if found is not None:
+        return found
     dialect = session.get_bind().dialect.name
     await session.execute(insert_ignoring_conflicts(dialect, Person).values(ifi=ifi))
-    return (await session.execute(select(Person.id).where(Person.ifi == ifi))).scalar_one()
+    return (await session.execute(query)).scalar_one()
 
 
 def _stored(row: Document) -> StoredDocument:
