@@ -52,13 +52,13 @@ async def rewrite_alternate_request(request: web.Request) -> web.Request:
     form = _single_values(await request.clone().post())
     headers = _rewritten_headers(request.headers, form)
     _refuse_for_2_0(headers.get(VERSION_HEADER))
-    content = form.pop(CONTENT_FIELD, None)
+    body = form.pop(CONTENT_FIELD, "").encode()
     parameters = {name: value for name, value in form.items() if name not in HEADER_FIELDS}
-    if content is not None:
-        # The form's Content-Length describes the whole form; the content's own length is what counts.
-        headers["Content-Length"] = str(len(content.encode()))
+    # A Content-Length form field is taken as a header but cannot be trusted: the length of the
+    # decoded content is what the handler will read.
+    headers["Content-Length"] = str(len(body))
     rewritten = request.clone(method=target, headers=headers, rel_url=request.rel_url.with_query(parameters))
-    rewritten[ALTERNATE_BODY] = b"" if content is None else content.encode()
+    rewritten[ALTERNATE_BODY] = body
     return rewritten
 
 

@@ -57,6 +57,20 @@ async def test_put_as_post_with_every_header_in_the_form(lrs: RunningLrs) -> Non
     assert (await stored(lrs, statement_id))["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
 
 
+async def test_form_content_length_is_not_trusted(lrs: RunningLrs) -> None:
+    statement_id = str(uuid.uuid4())
+    form = form_for(lrs, statementId=statement_id, content=json.dumps(statement()))
+    response = await alternate(lrs, "PUT", {**form, "Content-Length": str(10**12)})
+    assert response.status == 204, await response.text()
+    # No content at all: an empty state document, whatever length the form claims.
+    url = lrs.server.make_url("/xapi/activities/state").with_query(method="PUT")
+    state = {"activityId": "https://cohort-lrs.example/a", "agent": json.dumps(statement()["actor"])}
+    empty = await lrs.session.post(
+        url, data=form_for(lrs, stateId="empty", **state, **{"Content-Length": str(10**12)})
+    )
+    assert empty.status == 204, await empty.text()
+
+
 async def test_get_as_post_with_real_headers(lrs: RunningLrs) -> None:
     await lrs.request("POST", "/xapi/statements", json=[statement(), statement()])
     response = await alternate(lrs, "GET", {"limit": "1"}, headers=lrs.headers())
