@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -17,6 +19,7 @@ from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
+from lrs.progress.install import arm_all_session_timers, event_worker
 from lrs.settings import Settings
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import open_database
@@ -43,6 +46,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     install_auth(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(programmes_ctx)
+    if settings.worker_in_process:
+        app.cleanup_ctx.append(_worker_ctx)
     add_xapi_routes(app)
     add_admin_routes(app)
     add_demo_routes(app)
@@ -60,3 +65,13 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await database.dispose()
+
+
+async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The embedded outbox worker (settings.worker_in_process), stopped with the app."""
+    await arm_all_session_timers(app[DATABASE])
+    task = asyncio.create_task(event_worker(app[SETTINGS], app[DATABASE], clock=app[CLOCK]).run())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
