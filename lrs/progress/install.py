@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy import select
 
 from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
+from lrs.events.worker import OutboxWorker
 from lrs.programme.store import stored_programme
 from lrs.progress.service import ProgressOptions, ProgressProjector, arm_session_timers
 from lrs.settings import Settings
@@ -31,3 +34,18 @@ async def arm_all_session_timers(database: Database) -> None:
     async with database.write_session() as session, session.begin():
         for programme_id in list(await session.scalars(select(ProgrammeRow.id).order_by(ProgrammeRow.id))):
             await arm_session_timers(session, await stored_programme(session, programme_id))
+
+
+def event_worker(
+    settings: Settings,
+    database: Database,
+    *,
+    clock: Clock,
+    listeners: Sequence[Callable[[EventBus], Unsubscribe]] = (),
+) -> OutboxWorker:
+    """A worker whose bus carries the progress projection plus `listeners` (e.g. notifications)."""
+    bus = EventBus()
+    install_progress(bus, settings, clock=clock)
+    for install in listeners:
+        install(bus)
+    return OutboxWorker(database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds)

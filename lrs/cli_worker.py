@@ -1,0 +1,47 @@
+"""`lrs worker` (consume the outbox; run one per process, several on PostgreSQL) and
+`lrs progress rebuild` (recompute every progress projection from stored statements)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from lrs.clock import utc_now
+from lrs.progress.install import arm_all_session_timers, event_worker, progress_options
+from lrs.progress.rebuild import rebuild_progress
+from lrs.progress.service import ProgressProjector
+from lrs.settings import Settings
+from lrs.storage.engine import open_database
+from lrs.storage.schema import migrate
+
+COMMANDS = ("worker", "progress")
+
+
+def add_worker_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = commands.add_parser("worker", help="consume the outbox: progress projection, notifications")
+    worker.add_argument("--once", action="store_true", help="process what is due, then exit")
+    progress = commands.add_parser("progress", help="progress projections")
+    actions = progress.add_subparsers(dest="action", required=True)
+    actions.add_parser("rebuild", help="recompute every projection from stored statements")
+
+
+async def run_worker_command(settings: Settings, args: argparse.Namespace) -> int:
+    database = open_database(settings.database_url)
+    try:
+        await migrate(database)
+        if args.command == "progress":
+            projector = ProgressProjector(progress_options(settings), clock=utc_now)
+            report = await rebuild_progress(database, projector)
+            print(f"rebuilt progress for {report.learners} enrolment(s); dropped {report.removed_owners}")
+            return 0
+        await arm_all_session_timers(database)
+        worker = event_worker(settings, database, clock=utc_now)
+        if args.once:
+            print(f"processed {await worker.run_until_idle()} outbox row(s) and timer(s)")
+            return 0
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.run()
+        return 0
+    finally:
+        await database.dispose()
