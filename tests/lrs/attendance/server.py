@@ -33,5 +33,7 @@ async def attendance_lrs(database_url: str, tmp_path: Path, clock: Clock) -> Asy
 def checkin_link_path(server: RunningLrs, clock: SteppingClock, session_id: str, *, hours: float = 12) -> str:
     from datetime import timedelta
 
-    link = FacilitatorLink(session_id, Person(FACILITATOR, "Fran Facilitator"), clock.now + timedelta(hours=hours))
+    link = FacilitatorLink(
+        session_id, Person(FACILITATOR, "Fran Facilitator"), clock.now + timedelta(hours=hours)
+    )
     return checkin_path(session_id, sign_link(link, link_key(server.app[HASH_KEY])))

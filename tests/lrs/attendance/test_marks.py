@@ -1,4 +1,4 @@
-"""Recording marks: first mark, idempotent re-submission, re-marks void the previous mark, Teams vs facilitator."""
+"""Recording marks: first mark, idempotent re-submission, re-marks voiding the last, Teams vs facilitator."""
 
 from __future__ import annotations
 
@@ -57,9 +57,15 @@ async def test_first_mark_then_identical_resubmission_stores_nothing(database: D
 
 async def test_remark_voids_the_previous_mark_in_the_same_call(database: Database) -> None:
     await _record(database, _mark(Mark.PRESENT))
-    outcomes = await record_marks(database, ROOM, [_mark(Mark.ABSENT)], writer=writer(), clock=SteppingClock())
+    outcomes = await record_marks(
+        database, ROOM, [_mark(Mark.ABSENT)], writer=writer(), clock=SteppingClock()
+    )
     first, second = mark_statement_id(ROOM, ADA.email, 0), mark_statement_id(ROOM, ADA.email, 1)
-    assert (outcomes[0].action, outcomes[0].statement_id, outcomes[0].voided_id) == (MarkAction.CHANGED, second, first)
+    assert (outcomes[0].action, outcomes[0].statement_id, outcomes[0].voided_id) == (
+        MarkAction.CHANGED,
+        second,
+        first,
+    )
     assert await _stored(database, first, voided=False) is None
     assert await _stored(database, first, voided=True) is not None
     latest = await _stored(database, second, voided=False)
@@ -91,7 +97,9 @@ async def test_a_mark_voided_from_outside_is_marked_again(database: Database) ->
     assert await _stored(database, mark_statement_id(ROOM, ADA.email, 1), voided=False) is not None
 
 
-async def test_teams_does_not_overrule_a_facilitator_but_a_facilitator_overrules_teams(database: Database) -> None:
+async def test_teams_does_not_overrule_a_facilitator_but_a_facilitator_overrules_teams(
+    database: Database,
+) -> None:
     bob = Person("bob@council.gov.uk", "Bob")
     await _record(database, _mark(Mark.PRESENT), _mark(Mark.PRESENT, MarkSource.TEAMS, bob))
     actions = await _record(

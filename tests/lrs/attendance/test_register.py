@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lrs.attendance.register import import_register, parse_register
+from lrs.attendance.register import RegisterReport, import_register, parse_register
 from lrs.attendance.statements import (
     ABSENT_VERB,
     ATTENDED_VERB,
@@ -28,9 +28,17 @@ GOOD = (
 )
 
 
-async def _import(database: Database, text: str, *, accept_valid: bool = False, session: str = "att-room"):  # type: ignore[no-untyped-def]
+async def _import(
+    database: Database, text: str, *, accept_valid: bool = False, session: str = "att-room"
+) -> RegisterReport:
     return await import_register(
-        database, await plan(session), text, facilitator=FRAN, accept_valid=accept_valid, writer=writer(), clock=SteppingClock()
+        database,
+        await plan(session),
+        text,
+        facilitator=FRAN,
+        accept_valid=accept_valid,
+        writer=writer(),
+        clock=SteppingClock(),
     )
 
 
@@ -48,7 +56,10 @@ async def test_rows_become_marks(database: Database) -> None:
         cat = await find_statement(db, mark_statement_id(session, "cat@council.gov.uk", 0), voided=False)
     assert bob is not None and cat is not None
     assert bob[0]["verb"]["id"] == ATTENDED_VERB
-    assert bob[0]["result"] == {"duration": "PT1H35M", "extensions": {LATE_EXTENSION: True, NOTES_EXTENSION: "train delayed"}}
+    assert bob[0]["result"] == {
+        "duration": "PT1H35M",
+        "extensions": {LATE_EXTENSION: True, NOTES_EXTENSION: "train delayed"},
+    }
     assert bob[0]["actor"]["name"] == "Bob Brown"  # the roster's name, not the file's spelling
     assert bob[0]["context"]["instructor"]["mbox"] == f"mailto:{FACILITATOR}"
     assert cat[0]["verb"]["id"] == ABSENT_VERB
@@ -57,14 +68,23 @@ async def test_rows_become_marks(database: Database) -> None:
 
 
 async def test_one_bad_row_rejects_the_file_unless_accept_valid(database: Database) -> None:
-    text = "email,status\nada@council.gov.uk,present\nzed@elsewhere.gov.uk,present\nbob@council.gov.uk,asleep\n"
+    text = (
+        "email,status\nada@council.gov.uk,present\nzed@elsewhere.gov.uk,present\nbob@council.gov.uk,asleep\n"
+    )
     rejected = await _import(database, text)
     assert not rejected.stored and rejected.errors == 2
-    assert [(row.line, row.outcome) for row in rejected.rows] == [(2, "not-stored"), (3, "error"), (4, "error")]
+    assert [(row.line, row.outcome) for row in rejected.rows] == [
+        (2, "not-stored"),
+        (3, "error"),
+        (4, "error"),
+    ]
     assert "not on its roster" in rejected.rows[1].message and "asleep" in rejected.rows[2].message
     session = (await plan("att-room")).session
     async with database.read_session() as db:
-        assert await find_statement(db, mark_statement_id(session, "ada@council.gov.uk", 0), voided=False) is None
+        assert (
+            await find_statement(db, mark_statement_id(session, "ada@council.gov.uk", 0), voided=False)
+            is None
+        )
     accepted = await _import(database, text, accept_valid=True)
     assert accepted.stored and [row.outcome for row in accepted.rows] == ["recorded", "error", "error"]
     async with database.read_session() as db:
@@ -101,7 +121,11 @@ async def test_duplicates_are_reported_with_the_first_line() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "empty"), ("email,minutes\n", "missing column(s) status"), ("email,status,grade\n", "unknown column(s) grade")],
+    [
+        ("", "empty"),
+        ("email,minutes\n", "missing column(s) status"),
+        ("email,status,grade\n", "unknown column(s) grade"),
+    ],
 )
 async def test_unusable_files_are_refused(text: str, message: str) -> None:
     with pytest.raises(InvalidRequest, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -44,14 +44,20 @@ def _mark(mark: Mark, **changes: object) -> AttendanceMark:
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 @pytest.mark.parametrize("mark", list(Mark))
 def test_every_mark_is_a_valid_statement(mark: Mark, version: str) -> None:
-    statement = attendance_statement(ROOM, _mark(mark, notes="left at 11", duration_seconds=5400), statement_id="x")
+    statement = attendance_statement(
+        ROOM, _mark(mark, notes="left at 11", duration_seconds=5400), statement_id="x"
+    )
     statement["id"] = mark_statement_id(ROOM, ADA.email, 0)
     validate_statement(statement, version=version)
 
 
 def test_present_statement_shape() -> None:
     statement = attendance_statement(ROOM, _mark(Mark.PRESENT), statement_id="id-1")
-    assert statement["actor"] == {"objectType": "Agent", "mbox": "mailto:ada@council.gov.uk", "name": "Ada Lovelace"}
+    assert statement["actor"] == {
+        "objectType": "Agent",
+        "mbox": "mailto:ada@council.gov.uk",
+        "name": "Ada Lovelace",
+    }
     assert statement["verb"]["id"] == ATTENDED_VERB
     assert statement["object"]["id"] == ROOM_IRI
     assert statement["object"]["definition"]["name"] == {"en-GB": ROOM.title}
@@ -66,7 +72,9 @@ def test_present_statement_shape() -> None:
 
 
 def test_late_absent_and_details() -> None:
-    late = attendance_statement(ROOM, _mark(Mark.LATE, registration="ec531277-b57b-4c15-8d91-d292c5b2b8f7"), statement_id="a")
+    late = attendance_statement(
+        ROOM, _mark(Mark.LATE, registration="ec531277-b57b-4c15-8d91-d292c5b2b8f7"), statement_id="a"
+    )
     assert late["verb"]["id"] == ATTENDED_VERB
     assert late["result"] == {"extensions": {LATE_EXTENSION: True}}
     assert late["context"]["registration"] == "ec531277-b57b-4c15-8d91-d292c5b2b8f7"
@@ -89,7 +97,10 @@ def test_ids_are_deterministic_per_session_learner_and_revision() -> None:
     assert first != mark_statement_id(ROOM, "ada@council.gov.uk", 1)
     assert first != mark_statement_id(programme().session("att-online"), "ada@council.gov.uk", 0)
     void = voiding_statement(first, ADA.agent())
-    assert void["id"] == voiding_statement_id(first) and void["object"] == {"objectType": "StatementRef", "id": first}
+    assert void["id"] == voiding_statement_id(first) and void["object"] == {
+        "objectType": "StatementRef",
+        "id": first,
+    }
     validate_statement(void, version="1.0.3")
 
 

@@ -33,14 +33,24 @@ from lrs.errors import InvalidRequest, NotFound
 from lrs.storage.engine import Database
 from tests.fakes.microsoft import FakeMicrosoft
 from tests.fakes.ms_calendar import Meeting
-from tests.lrs.attendance.support import FACILITATOR, JOIN_URL, ORGANISER, PROGRAMME_ID, SteppingClock, plan, writer
+from tests.lrs.attendance.support import (
+    FACILITATOR,
+    JOIN_URL,
+    ORGANISER,
+    PROGRAMME_ID,
+    SteppingClock,
+    plan,
+    writer,
+)
 
 START = datetime(2025, 10, 21, 9, 0, tzinfo=UTC)  # 10:00 BST; the session runs two hours
 
 
 def _record(email: str, minutes: int, *, late_by: int = 0, start: datetime = START) -> AttendanceRecord:
     first = start + timedelta(minutes=late_by)
-    return AttendanceRecord("m", email, email.split("@")[0], "Attendee", minutes * 60, first, first + timedelta(minutes=minutes))
+    return AttendanceRecord(
+        "m", email, email.split("@")[0], "Attendee", minutes * 60, first, first + timedelta(minutes=minutes)
+    )
 
 
 def _graph_record(email: str, minutes: int, late_by: int = 0) -> dict[str, Any]:
@@ -52,7 +62,10 @@ def _graph_record(email: str, minutes: int, late_by: int = 0) -> dict[str, Any]:
         "totalAttendanceInSeconds": minutes * 60,
         "identity": {"displayName": email.split("@")[0]},
         "attendanceIntervals": [
-            {"joinDateTime": first.strftime(stamp), "leaveDateTime": (first + timedelta(minutes=minutes)).strftime(stamp)}
+            {
+                "joinDateTime": first.strftime(stamp),
+                "leaveDateTime": (first + timedelta(minutes=minutes)).strftime(stamp),
+            }
         ],
     }
 
@@ -76,7 +89,13 @@ def test_threshold_fraction_minutes_and_policy_overrides() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"min_fraction": 1.5}, {"min_fraction": "half"}, {"min_minutes": -1}, {"late_after_minutes": True}, {"sessions": []}],
+    [
+        {"min_fraction": 1.5},
+        {"min_fraction": "half"},
+        {"min_minutes": -1},
+        {"late_after_minutes": True},
+        {"sessions": []},
+    ],
 )
 def test_policy_rejects_bad_values(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
@@ -95,14 +114,25 @@ async def test_records_map_to_marks_by_email_with_threshold_and_lateness() -> No
     marks, unmatched = teams_marks(session_plan, records, AttendanceThreshold(late_after_minutes=15))
     by_email = {mark.learner.email: mark for mark in marks}
     assert unmatched == ["guest@partner.org"]
-    ada, bob, cat = by_email["ada@council.gov.uk"], by_email["bob@council.gov.uk"], by_email["cat@council.gov.uk"]
+    ada, bob, cat = (
+        by_email["ada@council.gov.uk"],
+        by_email["bob@council.gov.uk"],
+        by_email["cat@council.gov.uk"],
+    )
     assert (ada.mark, ada.duration_seconds, ada.first_join, ada.last_leave) == (
-        Mark.PRESENT, 85 * 60, START, START + timedelta(minutes=105)
+        Mark.PRESENT,
+        85 * 60,
+        START,
+        START + timedelta(minutes=105),
     )
     assert (bob.mark, bob.duration_seconds, bob.required_seconds) == (Mark.ABSENT, 3000, 3600)
     assert (cat.mark, cat.duration_seconds, cat.first_join) == (Mark.ABSENT, 0, None)
     assert ada.instructor == Person(ORGANISER) and ada.source is MarkSource.TEAMS
-    late, _ = teams_marks(session_plan, [_record("bob@council.gov.uk", 90, late_by=20)], AttendanceThreshold(late_after_minutes=15))
+    late, _ = teams_marks(
+        session_plan,
+        [_record("bob@council.gov.uk", 90, late_by=20)],
+        AttendanceThreshold(late_after_minutes=15),
+    )
     assert late[1].mark is Mark.LATE
 
 
@@ -123,12 +153,18 @@ async def test_pull_records_every_expected_learner_and_is_idempotent(
 ) -> None:
     fake_microsoft.calendar.add_report(
         "MSo-attendance-test",
-        [_graph_record("ada@council.gov.uk", 110), _graph_record("bob@council.gov.uk", 30, 80), _graph_record(ORGANISER, 120)],
+        [
+            _graph_record("ada@council.gov.uk", 110),
+            _graph_record("bob@council.gov.uk", 30, 80),
+            _graph_record(ORGANISER, 120),
+        ],
     )
     fake_microsoft.calendar.page_size = 1  # every record on its own page
     session_plan = await plan("att-online")
     policy = AttendancePolicy(sessions={"att-online": AttendanceThreshold(late_after_minutes=10)})
-    report = await pull_teams_attendance(database, session_plan, graph=graph, policy=policy, writer=writer(), clock=SteppingClock())
+    report = await pull_teams_attendance(
+        database, session_plan, graph=graph, policy=policy, writer=writer(), clock=SteppingClock()
+    )
     assert report.meeting_id == "MSo-attendance-test" and report.required_seconds == 3600
     assert report.unmatched == (ORGANISER,)
     assert [o.action for o in report.outcomes] == [MarkAction.RECORDED] * 3
@@ -140,7 +176,9 @@ async def test_pull_records_every_expected_learner_and_is_idempotent(
     assert bob["verb"]["id"] == ABSENT_VERB and bob["result"]["duration"] == "PT30M"
     assert bob["result"]["extensions"][REQUIRED_DURATION_EXTENSION] == "PT1H"
     assert bob["context"]["instructor"]["mbox"] == f"mailto:{ORGANISER}"
-    again = await pull_teams_attendance(database, session_plan, graph=graph, policy=policy, writer=writer(), clock=SteppingClock())
+    again = await pull_teams_attendance(
+        database, session_plan, graph=graph, policy=policy, writer=writer(), clock=SteppingClock()
+    )
     assert {o.action for o in again.outcomes} == {MarkAction.UNCHANGED}
 
 
@@ -148,8 +186,12 @@ async def test_a_facilitator_mark_survives_a_later_pull(
     database: Database, fake_microsoft: FakeMicrosoft, graph: GraphClient
 ) -> None:
     session_plan = await plan("att-online")
-    facilitator_mark = AttendanceMark(Person("cat@council.gov.uk"), Mark.PRESENT, MarkSource.CHECKIN, Person(FACILITATOR))
-    await record_marks(database, session_plan.session, [facilitator_mark], writer=writer(), clock=SteppingClock())
+    facilitator_mark = AttendanceMark(
+        Person("cat@council.gov.uk"), Mark.PRESENT, MarkSource.CHECKIN, Person(FACILITATOR)
+    )
+    await record_marks(
+        database, session_plan.session, [facilitator_mark], writer=writer(), clock=SteppingClock()
+    )
     fake_microsoft.calendar.add_report("MSo-attendance-test", [_graph_record("ada@council.gov.uk", 110)])
     report = await pull_teams_attendance(
         database, session_plan, graph=graph, policy=AttendancePolicy(), writer=writer(), clock=SteppingClock()
@@ -163,18 +205,39 @@ async def test_pull_refuses_too_early_no_report_and_graph_failures(
     session_plan = await plan("att-online")
     early = SteppingClock(START)
     with pytest.raises(InvalidRequest, match="has not ended"):
-        await pull_teams_attendance(database, session_plan, graph=graph, policy=AttendancePolicy(), writer=writer(), clock=early)
+        await pull_teams_attendance(
+            database, session_plan, graph=graph, policy=AttendancePolicy(), writer=writer(), clock=early
+        )
     with pytest.raises(NotFound, match="no attendance report"):
-        await pull_teams_attendance(database, session_plan, graph=graph, policy=AttendancePolicy(), writer=writer(), clock=SteppingClock())
+        await pull_teams_attendance(
+            database,
+            session_plan,
+            graph=graph,
+            policy=AttendancePolicy(),
+            writer=writer(),
+            clock=SteppingClock(),
+        )
     with pytest.raises(InvalidRequest, match="no Teams meeting"):
         await pull_teams_attendance(
-            database, await plan("att-room"), graph=graph, policy=AttendancePolicy(), writer=writer(), clock=SteppingClock()
+            database,
+            await plan("att-room"),
+            graph=graph,
+            policy=AttendancePolicy(),
+            writer=writer(),
+            clock=SteppingClock(),
         )
-    stranger = GraphClient(GraphSettings.from_mapping(fake_microsoft.graph_config(client_secret="wrong"), "connectors.teams"))
+    stranger = GraphClient(
+        GraphSettings.from_mapping(fake_microsoft.graph_config(client_secret="wrong"), "connectors.teams")
+    )
     try:
         with pytest.raises(TeamsAttendanceError):
             await pull_teams_attendance(
-                database, session_plan, graph=stranger, policy=AttendancePolicy(), writer=writer(), clock=SteppingClock()
+                database,
+                session_plan,
+                graph=stranger,
+                policy=AttendancePolicy(),
+                writer=writer(),
+                clock=SteppingClock(),
             )
     finally:
         await stranger.close()

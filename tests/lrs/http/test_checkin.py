@@ -67,7 +67,13 @@ async def test_page_lists_the_roster_and_saves_marks(server: RunningLrs, clock: 
     browser, path = Browser(server), checkin_link_path(server, clock, "att-room")
     status, page = await browser.get(path)
     assert status == 200
-    for name in ("Ada Lovelace", "Bob Brown", "Cat Jones", "Block day: leading digital change", "Wyecliffe Hall"):
+    for name in (
+        "Ada Lovelace",
+        "Bob Brown",
+        "Cat Jones",
+        "Block day: leading digital change",
+        "Wyecliffe Hall",
+    ):
         assert name in page
     assert "Tuesday 14 October 2025, 10:00 to 12:00" in page and "Not marked: <strong>3</strong>" in page
     assert 'name="viewport"' in page and '<html lang="en-GB">' in page
@@ -104,7 +110,9 @@ async def test_remark_voids_the_earlier_statement_and_resubmission_does_nothing(
     form = {"token": _hidden(page, "token"), "csrf_token": _hidden(page, "csrf_token")}
     await browser.post("/checkin/att-room", {**form, "mark:cat@council.gov.uk": "present"})
     [first] = await _statements(server)
-    status, location, _ = await browser.post("/checkin/att-room", {**form, "mark:cat@council.gov.uk": "present"})
+    status, location, _ = await browser.post(
+        "/checkin/att-room", {**form, "mark:cat@council.gov.uk": "present"}
+    )
     assert status == 303 and location.endswith("saved=0")
     await browser.post("/checkin/att-room", {**form, "mark:cat@council.gov.uk": "absent"})
     [latest] = await _statements(server, verb=ABSENT_VERB)
@@ -125,7 +133,9 @@ async def test_forged_missing_or_foreign_csrf_is_refused(server: RunningLrs, clo
     refused = [
         await browser.post("/checkin/att-room", {"token": token, "csrf_token": "forged", **mark}),
         await browser.post("/checkin/att-room", {"token": token, **mark}),
-        await browser.post("/checkin/att-room", {"token": token, "csrf_token": csrf, **mark}, Cookie="checkin_nonce=other"),
+        await browser.post(
+            "/checkin/att-room", {"token": token, "csrf_token": csrf, **mark}, Cookie="checkin_nonce=other"
+        ),
         await browser.post(
             "/checkin/att-room", {"token": token, "csrf_token": csrf, **mark}, Origin="https://evil.example"
         ),
@@ -135,12 +145,18 @@ async def test_forged_missing_or_foreign_csrf_is_refused(server: RunningLrs, clo
     assert await _statements(server) == []
 
 
-async def test_expired_tampered_and_other_session_links_are_refused(server: RunningLrs, clock: SteppingClock) -> None:
+async def test_expired_tampered_and_other_session_links_are_refused(
+    server: RunningLrs, clock: SteppingClock
+) -> None:
     browser = Browser(server)
     path = checkin_link_path(server, clock, "att-room", hours=1)
     status, page = await browser.get(path)
     assert status == 200
-    form = {"token": _hidden(page, "token"), "csrf_token": _hidden(page, "csrf_token"), "mark:ada@council.gov.uk": "late"}
+    form = {
+        "token": _hidden(page, "token"),
+        "csrf_token": _hidden(page, "csrf_token"),
+        "mark:ada@council.gov.uk": "late",
+    }
     clock.now += timedelta(hours=2)
     status, page = await browser.get(path)
     assert status == 403 and "has expired" in page and "WWW-Authenticate" not in page

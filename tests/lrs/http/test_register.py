@@ -71,7 +71,9 @@ async def test_refusals(server: RunningLrs) -> None:
         "POST", "/admin/sessions/nope/register", params=params, data=GOOD.encode(), headers=CSV
     )
     assert unknown.status == 404
-    latin1 = await server.request("POST", URL, params=params, data="email,status\nzoë@x.org,present\n".encode("latin-1"), headers=CSV)
+    latin1 = await server.request(
+        "POST", URL, params=params, data="email,status\nzoë@x.org,present\n".encode("latin-1"), headers=CSV
+    )
     assert latin1.status == 400 and "UTF-8" in (await latin1.json())["message"]
     bad_header = await server.request("POST", URL, params=params, data=b"mail,state\n", headers=CSV)
     assert bad_header.status == 400 and (await bad_header.json())["field"] == "register"
