@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from lrs.clock import Clock, utc_now
+from lrs.demo import demo_credentials_ctx
 from lrs.http.admin import add_admin_routes, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
@@ -46,6 +47,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     install_auth(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(programmes_ctx)
+    if settings.demo:
+        app.cleanup_ctx.append(demo_credentials_ctx)
     if settings.worker_in_process:
         app.cleanup_ctx.append(_worker_ctx)
     add_xapi_routes(app)

@@ -66,10 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_connector_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("connectors.cli") is None:  # TODO(lead): remove once connectors.cli lands
-        return
     from connectors.cli import add_subcommands
 
     add_subcommands(commands)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import Conflict, InvalidRequest
-from lrs.storage.activities import ensure_activities
+from lrs.storage.activities import ensure_activities, merge_definition
 from lrs.storage.agents import AgentRefs, dehydrate, hydrate, load_forms, referenced_forms, save_agent_forms
-from lrs.storage.base import dialect_name, insert_ignoring_conflicts
+from lrs.storage.base import Base, dialect_name, insert_ignoring_conflicts
 from lrs.storage.models import Attachment, Statement, StatementActivity, StatementAgent
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events
 from lrs.xapi.activities import statement_activities
@@ -186,7 +186,10 @@ def _activity_definitions(statements: Sequence[Mapping[str, Any]]) -> dict[str, 
         for _role, iri in statement_activities(statement):
             definitions.setdefault(iri, None)
         for activity in _activities_with_definitions(statement):
-            definitions[activity["id"]] = activity["definition"]
+            # Two statements of one batch may define the same activity (in two languages, say).
+            definitions[activity["id"]] = merge_definition(
+                definitions.get(activity["id"]), activity["definition"]
+            )
     return definitions
 
 
@@ -256,7 +259,7 @@ async def _insert_statements(
     pks = await _allocate_pks(session, len(rows))
     for row, pk in zip(rows, pks, strict=True):
         row["pk"] = pk
-    await session.execute(insert(Statement.__table__), sorted(rows, key=lambda row: row["statement_id"]))
+    await session.execute(insert(_table(Statement)), sorted(rows, key=lambda row: row["statement_id"]))
     return pks
 
 
@@ -301,9 +304,9 @@ async def _insert_index_rows(
             for activity, direct in activities.items()
         )
     if agent_rows:
-        await session.execute(insert(StatementAgent.__table__), agent_rows)
+        await session.execute(insert(_table(StatementAgent)), agent_rows)
     if activity_rows:
-        await session.execute(insert(StatementActivity.__table__), activity_rows)
+        await session.execute(insert(_table(StatementActivity)), activity_rows)
 
 
 async def _apply_voiding(session: AsyncSession, statements: Sequence[Mapping[str, Any]]) -> None:
@@ -346,6 +349,11 @@ def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list
         if voided := voided_target(statement):
             events.append((STATEMENT_VOIDED, {"statement_id": voided, "voided_by": statement["id"]}))
     return events
+
+
+def _table(model: type[Base]) -> Table:
+    """The Core table of a model: bulk inserts through it skip the ORM's per-row bookkeeping."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 def utc_from_us(stored_us: int) -> datetime:
