@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -106,7 +107,10 @@ class _CsrfRejected(LrsError):
 
 def _check_csrf(request: web.Request, key: bytes, session_id: str, submitted: str) -> None:
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and origin != f"{request.scheme}://{request.host}":
+    # Behind a TLS-terminating proxy the request looks like http://; the public URL is the real origin.
+    public = urlsplit(request.app[SETTINGS].base_url)
+    ours = {f"{request.scheme}://{request.host}", f"{public.scheme}://{public.netloc}"}
+    if origin and origin != "null" and origin not in ours:
         raise _CsrfRejected("This form was sent from another site, so nothing was saved.")
     if not csrf_matches(key, request.cookies.get(NONCE_COOKIE, ""), session_id, submitted):
         raise _CsrfRejected(

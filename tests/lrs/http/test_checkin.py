@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from lrs.attendance.statements import ABSENT_VERB, ATTENDED_VERB, LATE_EXTENSION
+from lrs.attendance.statements import ABSENT_VERB, ATTENDED_VERB, LATE_EXTENSION, VOIDED_VERB
+from lrs.http.context import SETTINGS
 from tests.lrs.attendance.server import attendance_lrs, checkin_link_path
 from tests.lrs.attendance.support import FACILITATOR, ROOM_IRI, SteppingClock
 from tests.lrs_server import RunningLrs
@@ -183,3 +184,20 @@ async def test_unknown_learner_and_session(server: RunningLrs, clock: SteppingCl
     assert status == 400
     status, page = await browser.get(checkin_link_path(server, clock, "no-such-session"))
     assert status == 404 and "no session" in page
+
+
+async def test_same_origin_and_public_url_origin_are_accepted(
+    server: RunningLrs, clock: SteppingClock
+) -> None:
+    browser = Browser(server)
+    _, page = await browser.get(checkin_link_path(server, clock, "att-room"))
+    form = {"token": _hidden(page, "token"), "csrf_token": _hidden(page, "csrf_token")}
+    direct = str(server.server.make_url("/")).rstrip("/")
+    public = server.app[SETTINGS].base_url  # what a TLS-terminating proxy would be reached at
+    for origin, mark in ((direct, "present"), (public, "late")):
+        status, _, _ = await browser.post(
+            "/checkin/att-room", {**form, "mark:ada@council.gov.uk": mark}, Origin=origin
+        )
+        assert status == 303
+    # the late mark replaced (voided) the present one: one live mark, and the voiding statement
+    assert [s["verb"]["id"] for s in await _statements(server)] == [VOIDED_VERB, ATTENDED_VERB]  # type: ignore[index]
