@@ -7,12 +7,12 @@ syntax carries its decoded `content` form field under `ALTERNATE_BODY` instead o
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from aiohttp import web
 
+from lrs import json_codec
 from lrs.errors import InvalidRequest, PayloadTooLarge
 from lrs.http.context import SETTINGS
 
@@ -38,7 +38,7 @@ def parse_json(raw: bytes, *, field: str, max_depth: int, max_items: int) -> Any
     """Parse JSON, refusing nesting deeper than `max_depth` and more than `max_items` values."""
     check_json_shape(raw, max_depth=max_depth, max_items=max_items, field=field)
     try:
-        return json.loads(raw)
+        return json_codec.loads(raw)
     except (ValueError, RecursionError) as err:
         raise InvalidRequest(field, f"is not valid JSON ({err})") from None
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from lrs import json_codec
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.auth import require
 from lrs.http.context import CLOCK, DATABASE, RESPONSE_HEADERS, SETTINGS, XAPI_VERSION, Caller
@@ -220,7 +221,7 @@ def _decode_more(params: dict[str, str]) -> dict[str, str]:
 async def _render(
     request: web.Request, session: Any, body: Any, statements: list[dict[str, Any]], with_attachments: bool
 ) -> web.StreamResponse:
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    payload = json_codec.dumps_bytes(body)
     if not with_attachments:
         return web.Response(body=payload, content_type="application/json", charset="utf-8")
     sha2s = [a["sha2"] for s in statements for a in _all_attachments(s) if "sha2" in a]

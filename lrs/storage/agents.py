@@ -7,7 +7,6 @@ stored forms back when statements are read. Erasing a person rewrites `persons` 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs import json_codec
 from lrs.storage.base import dialect_name, insert_ignoring_conflicts
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
@@ -32,7 +32,7 @@ class AgentRefs:
 
     def reference(self, agent: Mapping[str, Any], ifi: str) -> dict[str, Any]:
         form = {key: value for key, value in agent.items() if key != "member"}
-        body = json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        body = json_codec.dumps_sorted(form)
         form_hash = hashlib.sha256(body.encode()).hexdigest()
         self.forms.setdefault(form_hash, (ifi, body))
         ref: dict[str, Any] = {REF: None}
@@ -144,7 +144,7 @@ async def load_forms(session: AsyncSession, form_ids: Iterable[int]) -> dict[int
         rows = await session.execute(
             select(AgentForm.id, AgentForm.body).where(AgentForm.id.in_(ids[start : start + 500]))
         )
-        forms.update({form_id: json.loads(body) for form_id, body in rows})
+        forms.update({form_id: json_codec.loads(body) for form_id, body in rows})
     return forms
 
 

@@ -6,7 +6,6 @@ boundary never shifts when new statements arrive between requests.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from lrs import json_codec
 from lrs.storage.models import Activity, Attachment, Person, Statement, StatementActivity, StatementAgent
 from lrs.storage.statements import hydrate_bodies
 
@@ -53,7 +53,7 @@ async def find_statement(
     ).first()
     if row is None:
         return None
-    hydrated = await hydrate_bodies(session, {statement_id: json.loads(row[0])})
+    hydrated = await hydrate_bodies(session, {statement_id: json_codec.loads(row[0])})
     return hydrated[statement_id], row[1]
 
 
@@ -78,7 +78,7 @@ async def query_statements(
             rows = _merge(rows, extra_rows, criteria.ascending)
     more = len(rows) > limit
     rows = rows[:limit]
-    bodies = {str(index): json.loads(row.body) for index, row in enumerate(rows)}
+    bodies = {str(index): json_codec.loads(row.body) for index, row in enumerate(rows)}
     hydrated = await hydrate_bodies(session, bodies)
     statements = [hydrated[str(index)] for index in range(len(rows))]
     last_key = (rows[-1].stored_us, rows[-1].pk) if more and rows else None

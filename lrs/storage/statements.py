@@ -6,7 +6,6 @@ concurrent batches touching the same rows take their locks in the same order and
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs import json_codec
 from lrs.errors import Conflict, InvalidRequest
 from lrs.storage.activities import ensure_activities, merge_definition
 from lrs.storage.agents import AgentRefs, dehydrate, hydrate, load_forms, referenced_forms, save_agent_forms
@@ -147,7 +147,7 @@ async def load_statements_by_id(session: AsyncSession, ids: Sequence[str]) -> di
     rows = await session.execute(
         select(Statement.statement_id, Statement.body).where(Statement.statement_id.in_(ids))
     )
-    bodies = {statement_id: json.loads(body) for statement_id, body in rows}
+    bodies = {statement_id: json_codec.loads(body) for statement_id, body in rows}
     return await hydrate_bodies(session, bodies)
 
 
@@ -249,7 +249,7 @@ async def _insert_statements(
             "voids_id": voided_target(statement),
             "refers_to": statement_ref_target(statement),
             "credential_id": writer.credential_id,
-            "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+            "body": json_codec.dumps(body),
         }
         for statement, body in zip(statements, bodies, strict=True)
     ]
