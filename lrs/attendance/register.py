@@ -97,6 +97,9 @@ def parse_register(text: str, plan: SessionPlan) -> tuple[list[RegisterRow], lis
             line = reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
+            if len(cells) > len(header):
+                problems.append(RowProblem(line, "", f"{len(cells)} fields, the header has {len(header)}"))
+                continue
             values = {
                 name: cells[index].strip() if index < len(cells) else "" for name, index in columns.items()
             }

@@ -106,6 +106,7 @@ async def test_session_attendee_list_narrows_the_roster(database: Database) -> N
         (",present,,", "not an email"),
         ("ada@council.gov.uk,,,", "status"),
         ("ada@council.gov.uk,present,," + "x" * 501, "notes"),
+        ("ada@council.gov.uk,present,,note,extra", "5 fields, the header has 4"),
     ],
 )
 async def test_row_problems(row: str, problem: str) -> None:
