@@ -41,6 +41,7 @@ class Settings:
     log_level: str = "INFO"
     connectors: Mapping[str, Any] = field(default_factory=dict)
     notifications: Mapping[str, Any] = field(default_factory=dict)
+    attendance: Mapping[str, Any] = field(default_factory=dict)  # Teams thresholds, see docs/attendance.md
 
     @property
     def base_url(self) -> str:
@@ -48,7 +49,7 @@ class Settings:
 
 
 _TUPLE_FIELDS = {"cors_origins"}
-_TABLE_FIELDS = {"connectors", "notifications"}
+_TABLE_FIELDS = {"connectors", "notifications", "attendance"}
 
 
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:

@@ -73,7 +73,7 @@ def basic_auth(key: str, secret: str) -> dict[str, str]:
 async def running_lrs(
     database_url: str, *, clock: Clock = utc_now, **overrides: Any
 ) -> AsyncIterator[RunningLrs]:
-    settings = replace(Settings(), database_url=database_url, worker_in_process=False, **overrides)
+    settings = replace(Settings(), **{"database_url": database_url, "worker_in_process": False, **overrides})
     app = create_app(settings, clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

@@ -107,8 +107,7 @@ async def _pull_teams(database: Database, settings: Settings, args: argparse.Nam
 
 
 def _policy(settings: Settings, args: argparse.Namespace, plan: SessionPlan) -> AttendancePolicy:
-    # TODO(lead): an [attendance] settings table (Settings.attendance); until then only the flags apply.
-    table: Mapping[str, Any] = getattr(settings, "attendance", {}) or {}
+    table: Mapping[str, Any] = settings.attendance
     policy = AttendancePolicy.from_mapping(table)
     threshold = policy.threshold_for(plan)
     if args.min_percent is not None:
