@@ -18,6 +18,8 @@ from lrs.programme.queries import (
     modules_by_activity,
     session_by_activity,
 )
+from lrs.programme.roster import parse_roster_csv
+from lrs.programme.roster_import import import_roster
 from lrs.programme.store import list_programmes, save_programme, save_programmes, stored_programme
 from lrs.storage.engine import Database
 from lrs.storage.programme_models import SessionRow
@@ -25,6 +27,7 @@ from tests.lrs.programme.conftest import NOW
 from tests.lrs.programme.definitions import BASE, EXAMPLES_DIR, minimal_definition
 
 LATER = datetime(2025, 8, 2, tzinfo=UTC)
+ENROL = "name,email,council\nAda Jones,ada@north.gov.example,north-council\n"
 
 
 async def test_saving_the_same_definition_again_changes_nothing(database: Database) -> None:
@@ -97,3 +100,19 @@ async def test_cohort_ids_and_session_activities_are_unique_across_programmes(
     async with database.write_session() as session, session.begin():
         with pytest.raises(Conflict, match=message):
             await save_programme(session, parse_programme(other), source="test", now=LATER)
+
+
+async def test_a_cohort_with_enrolments_cannot_be_removed_but_an_empty_one_can(database: Database) -> None:
+    renamed = copy.deepcopy(minimal_definition())
+    renamed["cohorts"][0]["id"] = "pilot-2"
+    async with database.write_session() as session, session.begin():
+        result = await save_programme(session, parse_programme(renamed), source="test", now=LATER)
+        assert result.version == 2
+        moved = await cohort_sessions(session, "pilot-2")
+        assert len(moved) == 4 and {item.cohort_id for item in moved} == {"pilot-2"}
+        assert await cohort_sessions(session, "pilot-1") == []
+        await import_roster(session, parse_roster_csv(ENROL), cohort_id="pilot-2", now=LATER)
+    back = minimal_definition()
+    async with database.write_session() as session, session.begin():
+        with pytest.raises(Conflict, match="cohort 'pilot-2' has enrolments"):
+            await save_programme(session, parse_programme(back), source="test", now=LATER)
