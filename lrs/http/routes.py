@@ -10,6 +10,7 @@ from lrs.http.agents import get_person
 from lrs.http.checkin import add_checkin_routes
 from lrs.http.document_params import ACTIVITY_PROFILE, AGENT_PROFILE, STATE
 from lrs.http.documents import document_routes
+from lrs.http.notify_callback import NOTIFY_CALLBACK_PATH, post_notify_callback
 from lrs.http.register import post_register
 from lrs.http.statements import post_statements, put_statement, statements_get
 
@@ -26,3 +27,4 @@ def add_xapi_routes(app: web.Application) -> None:
     app.router.add_get("/xapi/agents", get_person)
     app.router.add_post("/admin/sessions/{session}/register", post_register)
     add_checkin_routes(app)
+    app.router.add_post(NOTIFY_CALLBACK_PATH, post_notify_callback)
