@@ -45,8 +45,10 @@ async def raw_ceiling(database_url: str, statements: list[dict[str, Any]]) -> fl
     return len(statements) / elapsed
 
 
-async def http_ingest(database_url: str, batches: list[bytes], clients: int, total: int) -> tuple[float, int]:
-    async with lrs_server(database_url) as (base, key, secret):
+async def http_ingest(
+    database_url: str, batches: list[bytes], clients: int, total: int, worker: bool
+) -> tuple[float, int]:
+    async with lrs_server(database_url, worker_in_process=str(worker).lower()) as (base, key, secret):
         headers = {
             "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
             "X-Experience-API-Version": "1.0.3",
@@ -74,7 +76,7 @@ async def http_ingest(database_url: str, batches: list[bytes], clients: int, tot
     return total / elapsed, stored
 
 
-async def run(kind: str, total: int, batch_size: int, clients: int) -> dict[str, float]:
+async def run(kind: str, total: int, batch_size: int, clients: int, worker: bool) -> dict[str, float]:
     factory = StatementFactory(seed=7)
     statements = factory.batch(total)
     batches = [
@@ -84,7 +86,7 @@ async def run(kind: str, total: int, batch_size: int, clients: int) -> dict[str,
         async with fresh_database(kind, Path(workdir)) as url:
             ceiling = await raw_ceiling(url, statements)
         async with fresh_database(kind, Path(workdir)) as url:
-            http_rate, stored = await http_ingest(url, batches, clients, total)
+            http_rate, stored = await http_ingest(url, batches, clients, total, worker)
     assert stored == total, f"stored {stored} of {total}"
     return {"ceiling": ceiling, "http": http_rate, "ratio": http_rate / ceiling}
 
@@ -97,12 +99,16 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--worker", action="store_true", help="run the outbox worker inside the server (embedded default)"
+    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     for kind in kinds:
-        figures = asyncio.run(run(kind, args.statements, args.batch, args.clients))
+        figures = asyncio.run(run(kind, args.statements, args.batch, args.clients, args.worker))
         print(
             f"{kind:9} statements={args.statements} batch={args.batch} clients={args.clients} "
+            f"worker={'in-process' if args.worker else 'separate'} "
             f"raw_ceiling={figures['ceiling']:.0f}/s http={figures['http']:.0f}/s "
             f"http/ceiling={figures['ratio']:.0%}",
             flush=True,

@@ -64,7 +64,13 @@ async def _record_once(
         stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)  # millisecond precision
         completed = complete_statements(statements, writer=writer, stored=stored, version=version)
         return await store_statements(
-            session, completed, attachments, writer=writer, stored=stored, version=version
+            session,
+            completed,
+            attachments,
+            writer=writer,
+            stored=stored,
+            version=version,
+            known=database.known_ids,
         )
 
 

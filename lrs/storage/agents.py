@@ -96,29 +96,61 @@ def dehydrate(statement: dict[str, Any], refs: AgentRefs) -> dict[str, Any]:
     return map_agent_positions(statement, swap)
 
 
-async def save_agent_forms(session: AsyncSession, refs: AgentRefs) -> None:
+class KnownIds:
+    """Ids of committed persons and agent forms, remembered per process: such a row never changes id
+    (erasure rewrites it in place), so a busy writer need not look the same learners up again."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.persons: dict[str, int] = {}
+        self.forms: dict[str, int] = {}
+
+    def remember(self, table: dict[str, int], found: Mapping[str, int]) -> None:
+        if len(table) + len(found) > self.limit:
+            table.clear()
+        table.update(found)
+
+
+async def save_agent_forms(session: AsyncSession, refs: AgentRefs, known: KnownIds | None = None) -> None:
     """Insert missing persons and forms (in sorted order, so concurrent writers never deadlock) and
     fill every reference with its form id."""
     if not refs.forms:
         return
+    known = known or KnownIds()
     person_ids = await _ensure_rows(
-        session, Person, Person.ifi, {ifi: {"ifi": ifi} for ifi, _ in refs.forms.values()}
+        session,
+        Person,
+        Person.ifi,
+        {ifi: {"ifi": ifi} for ifi, _ in refs.forms.values()},
+        known.persons,
+        known,
     )
     wanted = {
         form_hash: {"form_hash": form_hash, "person_id": person_ids[ifi], "body": body}
         for form_hash, (ifi, body) in refs.forms.items()
     }
-    form_ids = await _ensure_rows(session, AgentForm, AgentForm.form_hash, wanted)
+    form_ids = await _ensure_rows(session, AgentForm, AgentForm.form_hash, wanted, known.forms, known)
     refs.person_ids.update(person_ids)
     for ref, form_hash in refs.slots:
         ref[REF] = form_ids[form_hash]
 
 
 async def _ensure_rows(
-    session: AsyncSession, model: Any, key_column: Any, wanted: Mapping[str, dict[str, Any]]
+    session: AsyncSession,
+    model: Any,
+    key_column: Any,
+    wanted: Mapping[str, dict[str, Any]],
+    cache: dict[str, int],
+    known: KnownIds,
 ) -> dict[str, int]:
     keys = sorted(wanted)
-    found = await _ids_by_key(session, model, key_column, keys)
+    found = {key: cache[key] for key in keys if key in cache}
+    unknown = [key for key in keys if key not in found]
+    if not unknown:
+        return found
+    committed = await _ids_by_key(session, model, key_column, unknown)
+    known.remember(cache, committed)  # rows this transaction inserts are remembered once committed
+    found.update(committed)
     missing = [wanted[key] for key in keys if key not in found]
     if missing:
         await session.execute(insert_ignoring_conflicts(dialect_name(session), model), missing)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from lrs.storage.agents import KnownIds
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Database:
     writer: AsyncEngine
     read_session: async_sessionmaker[AsyncSession]
     write_session: async_sessionmaker[AsyncSession]
+    known_ids: KnownIds = field(default_factory=KnownIds)
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs import json_codec
 from lrs.errors import Conflict, InvalidRequest
 from lrs.storage.activities import ensure_activities, merge_definition
-from lrs.storage.agents import AgentRefs, dehydrate, hydrate, load_forms, referenced_forms, save_agent_forms
+from lrs.storage.agents import (
+    AgentRefs,
+    KnownIds,
+    dehydrate,
+    hydrate,
+    load_forms,
+    referenced_forms,
+    save_agent_forms,
+)
 from lrs.storage.base import Base, dialect_name, insert_ignoring_conflicts
 from lrs.storage.models import Attachment, Statement, StatementActivity, StatementAgent
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events
@@ -94,6 +102,7 @@ async def store_statements(
     writer: Writer,
     stored: datetime,
     version: str,
+    known: KnownIds | None = None,
 ) -> list[str]:
     """Store completed statements inside the caller's transaction; return their ids in order.
     Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
@@ -106,7 +115,7 @@ async def store_statements(
     stored_us = int(stored.timestamp() * 1_000_000)
     refs = AgentRefs()
     bodies = [dehydrate(statement, refs) for statement in fresh]
-    await save_agent_forms(session, refs)
+    await save_agent_forms(session, refs, known)
     activity_ids = await ensure_activities(
         session, _activity_definitions(fresh), may_define=writer.may_define
     )
@@ -317,9 +326,11 @@ async def _apply_voiding(session: AsyncSession, statements: Sequence[Mapping[str
             .where(Statement.statement_id.in_(targets), Statement.voids_id.is_(None))
             .values(voided=True)
         )
-    # A statement may arrive after the statement that voids it.
+    # A statement may arrive after the statement that voids it (rare: look before updating).
     new_ids = [statement["id"] for statement in statements]
     already_voided = select(Statement.voids_id).where(Statement.voids_id.in_(new_ids))
+    if (await session.execute(already_voided.limit(1))).first() is None:
+        return
     await session.execute(
         update(Statement)
         .where(Statement.statement_id.in_(already_voided), Statement.voids_id.is_(None))
