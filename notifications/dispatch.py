@@ -6,7 +6,8 @@ records the attempt, the provider id and the key's new state in one transaction:
 - DELIVERED: the key is done; later calls answer "already delivered" without sending.
 - RETRY: due again after exponential backoff with jitter, never sooner than the provider's
   `retry_after`; on the policy's last attempt the key is dead instead.
-- PERMANENT_FAILURE: failed for good; with `address_invalid` the address is suppressed as well.
+- PERMANENT_FAILURE: failed for good; with `address_invalid` on a mail channel the address is
+  suppressed as well.
 
 The one gap: a crash after the provider accepted a message but before `finish()` commits leaves the
 key claimed; once the claim expires the next sender sends it again. Providers that dedupe absorb that
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 Jitter = Callable[[], float]
 DEFAULT_LEASE = timedelta(minutes=5)  # longer than any connector's own retries and timeouts
+# Channels whose `address_invalid` means the mailbox itself was refused, so no channel should use it
+# again. A Teams "no Entra user" only means the learner is outside the tenant: email must still work.
+MAILBOX_CHANNELS = frozenset({"email", "notify", "graph_mail"})
 
 
 async def deliver(
@@ -80,7 +84,8 @@ def outcome_for(
     if result.status is DeliveryStatus.DELIVERED:
         return Outcome(result, DeliveryState.DELIVERED)
     if result.status is DeliveryStatus.PERMANENT_FAILURE:
-        reason = f"{channel}: {result.detail}" if result.address_invalid else None
+        bad_mailbox = result.address_invalid and channel in MAILBOX_CHANNELS
+        reason = f"{channel}: {result.detail}" if bad_mailbox else None
         return Outcome(result, DeliveryState.FAILED, suppress_reason=reason)
     next_attempt_at = policy.next_attempt_at(claim.number, now, result.retry_after, jitter)
     if next_attempt_at is None:

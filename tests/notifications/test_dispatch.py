@@ -16,13 +16,17 @@ from connectors.base import CheckResult, DeliveryResult, DeliveryStatus, Rendere
 from connectors.email.connector import EmailConnector, create_connector
 from connectors.email.messages import message_id_for
 from connectors.email.settings import EmailSettings
+from connectors.teams.connector import create_connector as create_teams_connector
 from lrs.storage.engine import Database
 from notifications.delivery_log import Claim, DeliveryLog, DeliveryState
 from notifications.dispatch import DEFAULT_LEASE, deliver
 from notifications.retries import RetryPolicy
 from notifications.suppression import StoredSuppressionList
+from tests.fakes.microsoft import FakeMicrosoft, fake_microsoft, microsoft_ca
 from tests.fakes.smtp import FailurePlan, FakeSmtpServer
 from tests.notifications.support import START, ManualClock, nudge
+
+__all__ = ["fake_microsoft", "microsoft_ca"]  # fixtures used below
 
 DOMAIN = "council.example.gov.uk"  # the Message-ID domain: from_address's
 
@@ -154,6 +158,24 @@ async def test_a_refused_recipient_is_suppressed_for_every_later_message(
         await fresh.close()
     assert later.status is DeliveryStatus.PERMANENT_FAILURE and "suppressed" in later.detail
     assert smtp.mail_transactions == 1
+
+
+async def test_an_unknown_teams_learner_fails_without_suppressing_the_address(
+    fake_microsoft: FakeMicrosoft, database: Database, clock: ManualClock
+) -> None:
+    suppression = StoredSuppressionList(database)
+    config = fake_microsoft.graph_config(default_web_url="https://teams.microsoft.com/l/entity/app/home")
+    teams = create_teams_connector(config, suppression=suppression)
+    try:
+        result = await deliver(
+            nudge("k1", "external@partner.example.org"), teams, DeliveryLog(database), clock
+        )
+    finally:
+        await teams.close()
+    assert result.status is DeliveryStatus.PERMANENT_FAILURE and result.address_invalid
+    record = await DeliveryLog(database).get("k1")
+    assert record is not None and record.status is DeliveryState.FAILED
+    assert not await suppression.is_suppressed("external@partner.example.org")  # email may still reach them
 
 
 async def test_concurrent_senders_of_one_key_send_it_once(
