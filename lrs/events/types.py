@@ -91,6 +91,15 @@ class StatementVoided(Event):
 
 
 @dataclass(frozen=True)
+class ProgrammeSaved(Event):
+    """A programme definition was created or changed (file load or admin API)."""
+
+    topic: ClassVar[str] = "programme.saved"
+    programme_id: str
+    version: int
+
+
+@dataclass(frozen=True)
 class LearnerEnrolled(Event):
     topic: ClassVar[str] = "learner.enrolled"
     programme_id: str
@@ -203,6 +212,7 @@ class InactivityDue(Event):
 EVENT_TYPES: tuple[type[Event], ...] = (
     StatementStored,
     StatementVoided,
+    ProgrammeSaved,
     LearnerEnrolled,
     ModuleStarted,
     ModuleCompleted,

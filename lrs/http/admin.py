@@ -5,6 +5,7 @@ GET  /admin/programmes/{id}            the definition JSON (ETag: its hash)
 PUT  /admin/programmes/{id}            replace or create it (validated; 400 names the key path)
 GET  /admin/cohorts/{id}               cohort, its sessions and roster
 POST /admin/cohorts/{id}/roster        text/csv roster import (?accept_valid=true, ?dry_run=true)
+GET  /admin/cohorts/{id}/confidence    pre/post digital confidence self-assessment per learner and means
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from lrs.programme.records import RosterEntry
 from lrs.programme.roster import parse_roster_csv
 from lrs.programme.roster_import import import_roster
 from lrs.programme.store import list_programmes, save_programme, save_programmes, stored_definition
+from lrs.progress.confidence import Answer, cohort_confidence
 from lrs.scopes import Access
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_put("/admin/programmes/{programme}", put_programme)
     app.router.add_get("/admin/cohorts/{cohort}", get_cohort)
     app.router.add_post("/admin/cohorts/{cohort}/roster", post_roster)
+    app.router.add_get("/admin/cohorts/{cohort}/confidence", get_confidence)
 
 
 async def programmes_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -134,6 +137,37 @@ async def get_cohort(request: web.Request) -> web.Response:
             "roster": [_roster_entry(entry) for entry in roster],
         }
     )
+
+
+async def get_confidence(request: web.Request) -> web.Response:
+    await _admin(request)
+    async with request.app[DATABASE].read_session() as session:
+        cohort = await cohort_record(session, request.match_info["cohort"])
+        results = await cohort_confidence(session, cohort.id)
+    return web.json_response(
+        {
+            "cohort": cohort.id,
+            "programme": cohort.programme_id,
+            "mean_pre": results.mean_pre,
+            "mean_post": results.mean_post,
+            "mean_change": results.mean_change,
+            "learners": [
+                {
+                    "learner_id": item.learner_id,
+                    "pre": _answer(item.pre),
+                    "post": _answer(item.post),
+                    "change": item.change,
+                }
+                for item in results.learners
+            ],
+        }
+    )
+
+
+def _answer(answer: Answer | None) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    return {"raw": answer.raw, "scaled": answer.scaled, "at": answer.at.isoformat()}
 
 
 def _roster_entry(entry: RosterEntry) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from lrs.programme.loader import parse_programme
 from lrs.programme.model import Programme
 from lrs.programme.records import ProgrammeSummary, SaveResult
 from lrs.storage.base import Base
+from lrs.storage.outbox import append_events
 from lrs.storage.programme_models import (
     BlockRow,
     CohortRow,
@@ -29,6 +30,8 @@ from lrs.storage.programme_models import (
     ProgrammeRow,
     SessionRow,
 )
+
+PROGRAMME_SAVED = "programme.saved"
 
 
 async def save_programme(
@@ -55,6 +58,10 @@ async def save_programme(
     await _sync_items(session, ModuleRow, "module_id", programme.id, _module_rows(programme))
     await _sync_items(session, SessionRow, "session_id", programme.id, _session_rows(programme))
     await _sync_items(session, BlockRow, "block_id", programme.id, _block_rows(programme))
+    # Session times may have moved: the progress worker re-arms its session-end timers.
+    await append_events(
+        session, [(PROGRAMME_SAVED, {"programme_id": programme.id, "version": row.version})], now=now
+    )
     return SaveResult(programme.id, row.version, changed=True)
 
 

@@ -23,6 +23,7 @@ from lrs.events.types import (
     InactivityDue,
     LearnerEnrolled,
     LearnerInactive,
+    ProgrammeSaved,
     SessionEnded,
     StatementStored,
     StatementVoided,
@@ -65,6 +66,7 @@ class ProgressProjector:
             bus.subscribe(StatementStored, self.on_statement_stored, name="progress.statement_stored"),
             bus.subscribe(StatementVoided, self.on_statement_voided, name="progress.statement_voided"),
             bus.subscribe(LearnerEnrolled, self.on_learner_enrolled, name="progress.learner_enrolled"),
+            bus.subscribe(ProgrammeSaved, self.on_programme_saved, name="progress.programme_saved"),
             bus.subscribe(SessionEnded, self.on_session_ended, name="progress.session_ended"),
             bus.subscribe(InactivityDue, self.on_inactivity_due, name="progress.inactivity_due"),
         ]
@@ -82,6 +84,9 @@ class ProgressProjector:
 
     async def on_statement_voided(self, event: StatementVoided, session: AsyncSession) -> None:
         await self._refresh_actor_of(session, event.statement_id, None)
+
+    async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
+        await arm_session_timers(session, await stored_programme(session, event.programme_id))
 
     async def on_learner_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:
         programme = await stored_programme(session, event.programme_id)

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from lrs.events.bus import EventBus
 from lrs.events.worker import OutboxWorker
+from lrs.programme.loader import parse_programme
+from lrs.programme.store import save_programme
 from lrs.progress import verbs
 from lrs.progress.install import progress_options
 from lrs.progress.service import ProgressProjector
@@ -21,7 +23,7 @@ from lrs.storage.models import OutboxEvent
 from lrs.storage.progress_models import Timer
 from lrs.storage.schema import migrate
 from tests.lrs.events.helpers import SettableClock
-from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, post, statement
+from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, lead_definition, post, statement
 
 
 @pytest.fixture
@@ -88,3 +90,27 @@ async def test_session_end_timers_are_rows_and_fire_once(database: Database) -> 
     await worker.run_until_idle()
     missed = await published(database, "session.missed")
     assert sorted((item["session_id"], item["marked_absent"]) for item in missed) == [("s1", False)] * 2
+
+
+async def test_moving_a_session_earlier_re_arms_its_timer(database: Database) -> None:
+    clock = SettableClock(COHORT_START)
+    programme, _learners = await install_cohort(database, ["ada@north.gov.uk"], clock.now)
+    bus = EventBus()
+    ProgressProjector(progress_options(Settings()), clock=clock).subscribe(bus)
+    worker = OutboxWorker(database, bus, clock=clock)
+    await worker.run_until_idle()
+    definition = lead_definition()
+    definition["sessions"][0]["start"] = "2026-02-03T10:00:00"  # a week earlier than planned
+    definition["sessions"][0]["end"] = "2026-02-03T12:00:00"
+    moved = parse_programme(definition)
+    async with database.write_session() as session, session.begin():
+        result = await save_programme(session, moved, source="api", now=clock.now)
+    assert result.changed
+    await worker.run_until_idle()
+    async with database.read_session() as session:
+        due = await session.scalar(select(Timer.due_at).where(Timer.key == "session-end:lead:s1"))
+    assert due == moved.session("s1").end < programme.session("s1").end
+    clock.now = moved.session("s1").end + timedelta(minutes=1)
+    await worker.run_until_idle()
+    await worker.run_until_idle()
+    assert [item["session_id"] for item in await published(database, "session.missed")] == ["s1"]
