@@ -46,9 +46,10 @@ async def raw_ceiling(database_url: str, statements: list[dict[str, Any]]) -> fl
 
 
 async def http_ingest(
-    database_url: str, batches: list[bytes], clients: int, total: int, worker: bool
+    database_url: str, batches: list[bytes], clients: int, total: int, worker: bool, processes: int
 ) -> tuple[float, int]:
-    async with lrs_server(database_url, worker_in_process=str(worker).lower()) as (base, key, secret):
+    server = lrs_server(database_url, processes, worker_in_process=str(worker).lower())
+    async with server as (base, key, secret):
         headers = {
             "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
             "X-Experience-API-Version": "1.0.3",
@@ -76,7 +77,9 @@ async def http_ingest(
     return total / elapsed, stored
 
 
-async def run(kind: str, total: int, batch_size: int, clients: int, worker: bool) -> dict[str, float]:
+async def run(
+    kind: str, total: int, batch_size: int, clients: int, worker: bool, processes: int
+) -> dict[str, float]:
     factory = StatementFactory(seed=7)
     statements = factory.batch(total)
     batches = [
@@ -86,7 +89,7 @@ async def run(kind: str, total: int, batch_size: int, clients: int, worker: bool
         async with fresh_database(kind, Path(workdir)) as url:
             ceiling = await raw_ceiling(url, statements)
         async with fresh_database(kind, Path(workdir)) as url:
-            http_rate, stored = await http_ingest(url, batches, clients, total, worker)
+            http_rate, stored = await http_ingest(url, batches, clients, total, worker, processes)
     assert stored == total, f"stored {stored} of {total}"
     return {"ceiling": ceiling, "http": http_rate, "ratio": http_rate / ceiling}
 
@@ -99,16 +102,19 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1, help="server processes (lrs serve --processes)")
     parser.add_argument(
         "--worker", action="store_true", help="run the outbox worker inside the server (embedded default)"
     )
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     for kind in kinds:
-        figures = asyncio.run(run(kind, args.statements, args.batch, args.clients, args.worker))
+        figures = asyncio.run(
+            run(kind, args.statements, args.batch, args.clients, args.worker, args.processes)
+        )
         print(
             f"{kind:9} statements={args.statements} batch={args.batch} clients={args.clients} "
-            f"worker={'in-process' if args.worker else 'separate'} "
+            f"worker={'in-process' if args.worker else 'separate'} processes={args.processes} "
             f"raw_ceiling={figures['ceiling']:.0f}/s http={figures['http']:.0f}/s "
             f"http/ceiling={figures['ratio']:.0%}",
             flush=True,

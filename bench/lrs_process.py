@@ -55,7 +55,9 @@ async def _lrs(*args: str, env: dict[str, str]) -> str:
 
 
 @asynccontextmanager
-async def lrs_server(database_url: str, **settings: str) -> AsyncIterator[tuple[str, str, str]]:
+async def lrs_server(
+    database_url: str, processes: int = 1, **settings: str
+) -> AsyncIterator[tuple[str, str, str]]:
     """Yield (base URL, key, secret) of a running server; stop it afterwards."""
     env = {**os.environ, "LRS_DATABASE_URL": database_url, "LRS_LOG_LEVEL": "WARNING"}
     env.update({f"LRS_{key.upper()}": value for key, value in settings.items()})
@@ -68,6 +70,8 @@ async def lrs_server(database_url: str, **settings: str) -> AsyncIterator[tuple[
         "serve",
         "--port",
         str(port),
+        "--processes",
+        str(processes),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,

@@ -10,15 +10,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from aiohttp import web
-
-from lrs.app import create_app
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
 from lrs.cli_worker import add_worker_commands, run_worker_command
 from lrs.clock import utc_now
+from lrs.serving import run_servers
 from lrs.settings import Settings, SettingsError, load_settings
 from lrs.storage.credentials import (
     CredentialInfo,
@@ -43,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument(
         "--demo", action="store_true", help="load the demo programme and print demo credentials"
+    )
+    serve.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes sharing the port (use with PostgreSQL to serve from every core)",
     )
 
     commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -157,9 +161,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         demo=args.demo or settings.demo,
     )
-    app = create_app(settings)
-    web.run_app(app, host=settings.host, port=settings.port, print=lambda text: print(text, flush=True))
-    return 0
+    return run_servers(settings, args.processes)
 
 
 if __name__ == "__main__":

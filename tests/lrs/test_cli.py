@@ -47,3 +47,35 @@ def test_migrate_reports_the_database(tmp_path: Path) -> None:
     result = _lrs(tmp_path, "migrate")
     assert result.returncode == 0, result.stderr
     assert "schema up to date" in result.stdout
+
+
+def test_serve_with_two_processes_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "LRS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'multi.db'}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lrs", "serve", "--port", str(port), "--processes", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/xapi/about", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) in (0, -signal.SIGTERM)

@@ -1,0 +1,56 @@
+"""Running the HTTP server: one process, or several sharing one port (SO_REUSEPORT) so a machine's
+cores all serve. Processes hold no state of their own; PostgreSQL (or the SQLite file) is shared."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from dataclasses import replace
+from types import FrameType
+
+from aiohttp import web
+
+from lrs.app import create_app
+from lrs.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
+    app = create_app(settings)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        reuse_port=reuse_port,
+        print=lambda text: print(text, flush=True),
+    )
+
+
+def run_servers(settings: Settings, processes: int) -> int:
+    """Start `processes` servers on one port and wait; SIGTERM/SIGINT stop them all."""
+    if processes <= 1:
+        run_server(settings)
+        return 0
+    if settings.database_url.startswith("sqlite"):
+        log.warning("several server processes share one SQLite file: writes queue on its lock")
+    context = multiprocessing.get_context("spawn")
+    children = []
+    for number in range(processes):
+        # Only the first process prints demo credentials; the in-process worker runs in one process.
+        child_settings = settings if number == 0 else replace(settings, demo=False, worker_in_process=False)
+        child = context.Process(target=run_server, args=(child_settings,), kwargs={"reuse_port": True})
+        child.start()
+        children.append(child)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        for child in children:
+            if child.is_alive() and child.pid is not None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+    return max((child.exitcode or 0) for child in children)
