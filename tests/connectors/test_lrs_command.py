@@ -192,11 +192,3 @@ async def test_send_test_graph_mail_sends_from_the_configured_mailbox(
     message = request.body["message"]
     assert message["subject"] == "cohort-lrs test message"
     assert message["toRecipients"] == [{"emailAddress": {"address": LEARNER}}]
-
-
-async def test_send_test_reports_a_refused_recipient(site_file: Path, smtp: FakeSmtpServer) -> None:
-    smtp.failures.permanent_recipients.add(LEARNER)
-    code, lines = await lrs(site_file, "connectors", "send-test", "--channel", "email", "--to", LEARNER)
-    assert code == 1
-    assert lines[0].startswith("channel=email status=permanent_failure provider_id=None address_invalid=true")
-    assert "550 5.1.1" in lines[0] and smtp.captured() == []

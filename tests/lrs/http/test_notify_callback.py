@@ -107,18 +107,21 @@ async def send_through_notify(
     return sent
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer not-the-token-at-all"}],
-    ids=["none", "basic", "wrong"],
-)
-async def test_a_missing_or_wrong_token_is_refused(server: RunningLrs, headers: dict[str, str]) -> None:
+REFUSED_HEADERS = [
+    {},
+    {"Authorization": "Basic dXNlcjpwYXNz"},
+    {"Authorization": "Bearer not-the-token-at-all"},
+]
+
+
+async def test_a_missing_or_wrong_token_is_refused(server: RunningLrs) -> None:
     url = server.server.make_url("/notify/callback")
     body = receipt_for({"id": "n-1", "email_address": "sam@partner.example.org"}, "permanent-failure")
-    async with server.session.post(url, json=body, headers=headers) as response:
-        assert response.status == 401
-        assert response.headers["WWW-Authenticate"].startswith("Bearer")
-        assert "bearer token" in (await response.json())["message"]
+    for headers in REFUSED_HEADERS:
+        async with server.session.post(url, json=body, headers=headers) as response:
+            assert response.status == 401, headers
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+            assert "bearer token" in (await response.json())["message"]
     assert not await StoredSuppressionList(server.database).is_suppressed("sam@partner.example.org")
 
 
@@ -128,27 +131,22 @@ async def test_without_a_configured_token_every_callback_is_refused(database_url
     assert status == 401 and "no callback bearer token is configured" in body["message"]
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        (b"{not json", "body"),
-        (b"[]", "body"),
-        ({"to": None}, "to"),
-        ({"status": "bounced"}, "status"),
-        ({"created_at": "yesterday"}, "created_at"),
-        ({"id": 7}, "id"),
-    ],
-)
-async def test_a_body_that_is_not_a_receipt_is_a_400_naming_the_field(
-    server: RunningLrs, body: bytes | dict[str, Any], field: str
-) -> None:
-    payload = (
-        body
-        if isinstance(body, bytes)
-        else {**receipt_for({"id": "n-1", "email_address": "a@b.org"}, "delivered"), **body}
-    )
-    status, answer = await post(server, payload)
-    assert status == 400 and answer["field"] == field and answer["message"].startswith(f"{field}: ")
+NOT_RECEIPTS: list[tuple[bytes | dict[str, Any], str]] = [
+    (b"{not json", "body"),
+    (b"[]", "body"),
+    ({"to": None}, "to"),
+    ({"status": "bounced"}, "status"),
+    ({"created_at": "yesterday"}, "created_at"),
+    ({"id": 7}, "id"),
+]
+
+
+async def test_a_body_that_is_not_a_receipt_is_a_400_naming_the_field(server: RunningLrs) -> None:
+    valid = receipt_for({"id": "n-1", "email_address": "a@b.org"}, "delivered")
+    for body, field in NOT_RECEIPTS:
+        status, answer = await post(server, body if isinstance(body, bytes) else {**valid, **body})
+        assert (status, answer["field"]) == (400, field)
+        assert answer["message"].startswith(f"{field}: ")
 
 
 async def test_a_delivered_receipt_confirms_the_logged_delivery(
