@@ -17,6 +17,7 @@ one resend (SMTP: the Message-ID is derived from the key; Graph calendar: transa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -30,7 +31,10 @@ from notifications.retries import RetryPolicy
 log = logging.getLogger(__name__)
 
 Jitter = Callable[[], float]
-DEFAULT_LEASE = timedelta(minutes=5)  # longer than any connector's own retries and timeouts
+# How long a claim lasts. A send is cut off before its claim runs out (see _send), so the lease must
+# exceed the slowest healthy send: Graph channels retry inside send() for up to a few minutes.
+DEFAULT_LEASE = timedelta(minutes=15)
+SEND_SHARE_OF_LEASE = 0.9  # the rest is for recording the outcome
 # Channels whose `address_invalid` means the mailbox itself was refused, so no channel should use it
 # again. A Teams "no Entra user" only means the learner is outside the tenant: email must still work.
 MAILBOX_CHANNELS = frozenset({"email", "notify", "graph_mail"})
@@ -58,16 +62,23 @@ async def deliver(
     )
     if isinstance(claim, DeliveryRecord):
         return result_without_sending(claim, started)
-    result = await _send(connector, message)
+    result = await _send(connector, message, limit=lease * SEND_SHARE_OF_LEASE)
     finished = clock()
     outcome = outcome_for(result, claim, connector.channel, finished, policy or RetryPolicy(), jitter())
     await delivery_log.finish(claim, outcome, now=finished)
     return reported_result(outcome, claim, finished)
 
 
-async def _send(connector: Connector, message: RenderedMessage) -> DeliveryResult:
+async def _send(connector: Connector, message: RenderedMessage, *, limit: timedelta) -> DeliveryResult:
+    """The connector's result; RETRY if it raised or would outlive its claim (another sender could then
+    send the same key alongside it)."""
     try:
-        return await connector.send(message)
+        async with asyncio.timeout(limit.total_seconds()):
+            return await connector.send(message)
+    except TimeoutError:
+        return DeliveryResult.retry(
+            None, f"{connector.channel}: no answer within {limit.total_seconds():g} s"
+        )
     except Exception as err:  # a connector bug must not leave the key claimed until the lease ends
         log.exception("connector %s raised on %s", connector.channel, message.idempotency_key)
         return DeliveryResult.retry(None, f"connector raised {type(err).__name__}: {err}")

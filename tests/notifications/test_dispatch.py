@@ -239,3 +239,19 @@ async def test_a_connector_that_raises_is_retried_not_left_claimed(
         and record.next_attempt_at == START + timedelta(seconds=30)
     )
     assert "connector broken raised on k1" in caplog.text
+
+
+class SlowConnector(BrokenConnector):
+    channel = "slow"
+
+    async def send(self, message: RenderedMessage) -> DeliveryResult:
+        await asyncio.sleep(30)
+        return DeliveryResult.delivered("too late")
+
+
+async def test_a_send_is_cut_off_before_its_claim_runs_out(database: Database, clock: ManualClock) -> None:
+    lease = timedelta(seconds=0.2)
+    result = await deliver(nudge("k1"), SlowConnector(), DeliveryLog(database), clock, lease=lease)
+    assert result.status is DeliveryStatus.RETRY and result.detail == "slow: no answer within 0.18 s"
+    (attempt,) = await DeliveryLog(database).attempts("k1")
+    assert attempt.outcome is DeliveryStatus.RETRY
