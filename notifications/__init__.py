@@ -1,1 +1,2 @@
-"""Notifications: rules that turn events and durable timers into messages, templates, delivery log, retries."""
+"""Notifications: rules that turn events and durable timers into messages; templates; the delivery
+log; retries."""
