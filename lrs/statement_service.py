@@ -9,10 +9,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from lrs.clock import Clock
 from lrs.storage.engine import Database
-from lrs.storage.statements import AttachmentContent, Writer, complete_statements, store_statements
+from lrs.storage.statements import AttachmentContent, Writer, complete_statements, store_statements_sync
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,13 @@ async def _record_once(
     version: str,
     attachments: Sequence[AttachmentContent],
 ) -> list[str]:
-    async with database.write_session() as session, session.begin():
+    def work(session: Session) -> list[str]:
         # `stored` is taken inside the transaction: with one writer on SQLite, stored order is
         # commit order.
         now = clock()
         stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)  # millisecond precision
         completed = complete_statements(statements, writer=writer, stored=stored, version=version)
-        return await store_statements(
+        return store_statements_sync(
             session,
             completed,
             attachments,
@@ -72,6 +73,9 @@ async def _record_once(
             version=version,
             known=database.known_ids,
         )
+
+    # One write transaction; on SQLite it runs in one worker-thread hop (see Database).
+    return await database.write_transaction(work)
 
 
 def _sqlstate(err: DBAPIError) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from lrs.storage.base import dialect_name, insert_ignoring_conflicts
+from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.models import Activity
+from lrs.xapi.activities import statement_activities
 
 _LANGUAGE_MAPS = ("name", "description")
 
@@ -28,15 +30,60 @@ def merge_definition(current: Mapping[str, Any] | None, incoming: Mapping[str, A
     return merged
 
 
+def activity_definitions(statements: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any] | None]:
+    """Every activity IRI the statements mention, with the definition they carry (merged), if any."""
+    definitions: dict[str, Mapping[str, Any] | None] = {}
+    for statement in statements:
+        for _role, iri in statement_activities(statement):
+            definitions.setdefault(iri, None)
+        for activity in _activities_with_definitions(statement):
+            # Two statements of one batch may define the same activity (in two languages, say).
+            definitions[activity["id"]] = merge_definition(
+                definitions.get(activity["id"]), activity["definition"]
+            )
+    return definitions
+
+
+def _activities_with_definitions(statement: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    target = statement.get("object")
+    candidates: list[Any] = [target]
+    if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
+        candidates = [target.get("object"), *_context_activities(target)]
+    candidates.extend(_context_activities(statement))
+    for candidate in candidates:
+        is_activity = isinstance(candidate, Mapping) and candidate.get("objectType", "Activity") == "Activity"
+        if is_activity and isinstance(candidate.get("definition"), Mapping) and "id" in candidate:
+            found.append(candidate)
+    return found
+
+
+def _context_activities(statement: Mapping[str, Any]) -> list[Any]:
+    context = statement.get("context")
+    groups = context.get("contextActivities") if isinstance(context, Mapping) else None
+    if not isinstance(groups, Mapping):
+        return []
+    return [
+        item for entries in groups.values() for item in (entries if isinstance(entries, list) else [entries])
+    ]
+
+
 async def ensure_activities(
     session: AsyncSession, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
 ) -> dict[str, int]:
     """Activity ids for every IRI, creating rows (sorted, to keep lock order) and, when the writer may
     define, updating canonical definitions that changed."""
+    return await session.run_sync(ensure_activities_sync, definitions, may_define=may_define)
+
+
+def ensure_activities_sync(
+    session: Session, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
+) -> dict[str, int]:
+    """`ensure_activities` for a synchronous session."""
     iris = sorted(definitions)
     existing: dict[str, tuple[int, str | None]] = {}
     for start in range(0, len(iris), 500):
-        rows = await session.execute(
+        rows = session.execute(
             select(Activity.iri, Activity.id, Activity.definition).where(
                 Activity.iri.in_(iris[start : start + 500])
             )
@@ -44,23 +91,23 @@ async def ensure_activities(
         existing.update({iri: (row_id, definition) for iri, row_id, definition in rows})
     missing = [iri for iri in iris if iri not in existing]
     if missing:
-        await _insert_missing(session, missing, definitions if may_define else {})
-        created = await session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
+        _insert_missing(session, missing, definitions if may_define else {})
+        created = session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
         existing.update({iri: (row_id, None) for iri, row_id in created})
     if may_define:
-        await _update_changed(session, definitions, existing, set(missing))
+        _update_changed(session, definitions, existing, set(missing))
     return {iri: row_id for iri, (row_id, _) in existing.items()}
 
 
-async def _insert_missing(
-    session: AsyncSession, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
+def _insert_missing(
+    session: Session, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
 ) -> None:
     rows = [{"iri": iri, "definition": _dump(definitions.get(iri))} for iri in iris]
-    await session.execute(insert_ignoring_conflicts(dialect_name(session), Activity), rows)
+    session.execute(insert_ignoring_conflicts(session.get_bind().dialect.name, Activity), rows)
 
 
-async def _update_changed(
-    session: AsyncSession,
+def _update_changed(
+    session: Session,
     definitions: Mapping[str, Mapping[str, Any] | None],
     existing: Mapping[str, tuple[int, str | None]],
     just_created: set[str],
@@ -73,9 +120,7 @@ async def _update_changed(
         current = json.loads(stored) if stored else None
         merged = merge_definition(current, incoming)
         if merged != current:
-            await session.execute(
-                update(Activity).where(Activity.id == row_id).values(definition=_dump(merged))
-            )
+            session.execute(update(Activity).where(Activity.id == row_id).values(definition=_dump(merged)))
 
 
 def _dump(definition: Mapping[str, Any] | None) -> str | None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from lrs import json_codec
-from lrs.storage.base import dialect_name, insert_ignoring_conflicts
+from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
 
@@ -114,10 +115,16 @@ class KnownIds:
 async def save_agent_forms(session: AsyncSession, refs: AgentRefs, known: KnownIds | None = None) -> None:
     """Insert missing persons and forms (in sorted order, so concurrent writers never deadlock) and
     fill every reference with its form id."""
+    if refs.forms:
+        await session.run_sync(save_agent_forms_sync, refs, known)
+
+
+def save_agent_forms_sync(session: Session, refs: AgentRefs, known: KnownIds | None = None) -> None:
+    """`save_agent_forms` for a synchronous session."""
     if not refs.forms:
         return
     known = known or KnownIds()
-    person_ids = await _ensure_rows(
+    person_ids = _ensure_rows(
         session,
         Person,
         Person.ifi,
@@ -129,14 +136,14 @@ async def save_agent_forms(session: AsyncSession, refs: AgentRefs, known: KnownI
         form_hash: {"form_hash": form_hash, "person_id": person_ids[ifi], "body": body}
         for form_hash, (ifi, body) in refs.forms.items()
     }
-    form_ids = await _ensure_rows(session, AgentForm, AgentForm.form_hash, wanted, known.forms, known)
+    form_ids = _ensure_rows(session, AgentForm, AgentForm.form_hash, wanted, known.forms, known)
     refs.person_ids.update(person_ids)
     for ref, form_hash in refs.slots:
         ref[REF] = form_ids[form_hash]
 
 
-async def _ensure_rows(
-    session: AsyncSession,
+def _ensure_rows(
+    session: Session,
     model: Any,
     key_column: Any,
     wanted: Mapping[str, dict[str, Any]],
@@ -148,32 +155,35 @@ async def _ensure_rows(
     unknown = [key for key in keys if key not in found]
     if not unknown:
         return found
-    committed = await _ids_by_key(session, model, key_column, unknown)
+    committed = _ids_by_key(session, model, key_column, unknown)
     known.remember(cache, committed)  # rows this transaction inserts are remembered once committed
     found.update(committed)
     missing = [wanted[key] for key in keys if key not in found]
     if missing:
-        await session.execute(insert_ignoring_conflicts(dialect_name(session), model), missing)
-        found.update(await _ids_by_key(session, model, key_column, [row[key_column.key] for row in missing]))
+        dialect = session.get_bind().dialect.name
+        session.execute(insert_ignoring_conflicts(dialect, model), missing)
+        found.update(_ids_by_key(session, model, key_column, [row[key_column.key] for row in missing]))
     return found
 
 
-async def _ids_by_key(
-    session: AsyncSession, model: Any, key_column: Any, keys: Sequence[str]
-) -> dict[str, int]:
+def _ids_by_key(session: Session, model: Any, key_column: Any, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        rows = await session.execute(select(key_column, model.id).where(key_column.in_(chunk)))
+        rows = session.execute(select(key_column, model.id).where(key_column.in_(chunk)))
         found.update({key: row_id for key, row_id in rows})
     return found
 
 
 async def load_forms(session: AsyncSession, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    return await session.run_sync(load_forms_sync, form_ids)
+
+
+def load_forms_sync(session: Session, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     ids = sorted(set(form_ids))
     forms: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
-        rows = await session.execute(
+        rows = session.execute(
             select(AgentForm.id, AgentForm.body).where(AgentForm.id.in_(ids[start : start + 500]))
         )
         forms.update({form_id: json_codec.loads(body) for form_id, body in rows})

@@ -2,36 +2,93 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from lrs.storage.agents import KnownIds
+
+T = TypeVar("T")
+
+# How long a writer waits for its turn before giving up (what the single-connection pool allowed).
+_WRITER_TURN_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
 class Database:
-    """Where sessions come from. On SQLite writes go through one connection (one writer at a time,
-    taken with BEGIN IMMEDIATE) while reads use a pool; on PostgreSQL both are the same pool."""
+    """Where sessions come from. On SQLite writes go through one writer at a time (taken with BEGIN
+    IMMEDIATE) while reads use a pool; on PostgreSQL both are the same pool.
+
+    SQLite also has a synchronous writer engine: `write_transaction` runs a whole transaction on it
+    in one worker-thread hop instead of one aiosqlite hop per cursor call. It and `write_session`
+    take turns through `writer_turn`, so the process still has one writer at a time (SQLite's busy
+    timeout stays the safety net against other processes)."""
 
     url: str
     reader: AsyncEngine
     writer: AsyncEngine
     read_session: async_sessionmaker[AsyncSession]
-    write_session: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
+    sync_writer: Engine | None = None
     known_ids: KnownIds = field(default_factory=KnownIds)
+    writer_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def is_sqlite(self) -> bool:
         return self.writer.dialect.name == "sqlite"
 
+    @contextlib.asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A session on the writer (`async with db.write_session() as s, s.begin(): ...`)."""
+        async with self._turn(), self.write_sessions() as session:
+            yield session
+
+    async def write_transaction(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction (committed when it returns, rolled back when it
+        raises) and return its result. On SQLite the transaction runs in a worker thread."""
+        if self.sync_writer is None:
+            async with self.write_session() as session, session.begin():
+                return await session.run_sync(work)
+        engine = self.sync_writer
+        async with self._turn():
+            done = asyncio.ensure_future(asyncio.to_thread(_run_transaction, engine, work))
+            try:
+                return await asyncio.shield(done)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: keep the writer's turn until its transaction ends.
+                await asyncio.wait([done])
+                raise
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if not self.is_sqlite:
+            yield  # PostgreSQL takes row locks; writers run side by side
+            return
+        async with asyncio.timeout(_WRITER_TURN_TIMEOUT):
+            await self.writer_turn.acquire()
+        try:
+            yield
+        finally:
+            self.writer_turn.release()
+
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.sync_writer is not None:
+            self.sync_writer.dispose()
+
+
+def _run_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        return work(session)
 
 
 def normalise_url(url: str) -> URL:
@@ -51,18 +108,19 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
     if parsed.get_backend_name() == "sqlite":
         writer = _sqlite_engine(parsed, pool_size=1, immediate=True)
         reader = _sqlite_engine(parsed, pool_size=pool_size, immediate=False)
-        return _database(url, reader, writer)
+        return _database(url, reader, writer, _sqlite_sync_writer(parsed))
     engine = create_async_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    return _database(url, engine, engine)
+    return _database(url, engine, engine, None)
 
 
-def _database(url: str, reader: AsyncEngine, writer: AsyncEngine) -> Database:
+def _database(url: str, reader: AsyncEngine, writer: AsyncEngine, sync_writer: Engine | None) -> Database:
     return Database(
         url,
         reader=reader,
         writer=writer,
         read_session=async_sessionmaker(reader, expire_on_commit=False),
-        write_session=async_sessionmaker(writer, expire_on_commit=False),
+        write_sessions=async_sessionmaker(writer, expire_on_commit=False),
+        sync_writer=sync_writer,
     )
 
 
@@ -74,9 +132,29 @@ def _sqlite_engine(url: URL, *, pool_size: int, immediate: bool) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=120,
     )
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(engine.sync_engine, "begin", _begin_immediate if immediate else _begin_deferred)
+    _listen_sqlite(engine.sync_engine, immediate=immediate)
     return engine
+
+
+def _sqlite_sync_writer(url: URL) -> Engine | None:
+    """The same file through the standard library driver, one connection used by one thread at a
+    time. An in-memory database is private to its connection, so it gets none."""
+    if url.database in (None, "", ":memory:"):
+        return None
+    engine = create_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=120,
+    )
+    _listen_sqlite(engine, immediate=True)
+    return engine
+
+
+def _listen_sqlite(engine: Engine, *, immediate: bool) -> None:
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from lrs.storage.models import OutboxEvent
 
@@ -30,6 +31,18 @@ async def append_events(
     available_at: datetime | None = None,
 ) -> None:
     """Queue (topic, payload) events inside the caller's transaction, due at `available_at` (now)."""
+    if events:
+        await session.run_sync(append_events_sync, events, now=now, available_at=available_at)
+
+
+def append_events_sync(
+    session: Session,
+    events: Sequence[tuple[str, Mapping[str, Any]]],
+    *,
+    now: datetime,
+    available_at: datetime | None = None,
+) -> None:
+    """`append_events` for a synchronous session (a write transaction run in one thread)."""
     if not events:
         return
     rows = [
@@ -42,9 +55,9 @@ async def append_events(
         }
         for topic, payload in events
     ]
-    await session.execute(insert(OutboxEvent), rows)
+    session.execute(insert(OutboxEvent), rows)
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 def encode_payload(payload: Mapping[str, Any]) -> str:

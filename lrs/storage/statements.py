@@ -14,22 +14,23 @@ from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from lrs import json_codec
 from lrs.errors import Conflict, InvalidRequest
-from lrs.storage.activities import ensure_activities, merge_definition
+from lrs.storage.activities import activity_definitions, ensure_activities_sync
 from lrs.storage.agents import (
     AgentRefs,
     KnownIds,
     dehydrate,
     hydrate,
-    load_forms,
+    load_forms_sync,
     referenced_forms,
-    save_agent_forms,
+    save_agent_forms_sync,
 )
-from lrs.storage.base import Base, dialect_name, insert_ignoring_conflicts
+from lrs.storage.base import Base, insert_ignoring_conflicts
 from lrs.storage.models import Attachment, Statement, StatementActivity, StatementAgent
-from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events
+from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
 from lrs.xapi.activities import statement_activities
 from lrs.xapi.agents import statement_agents
 from lrs.xapi.equivalence import statements_equivalent
@@ -106,24 +107,57 @@ async def store_statements(
 ) -> list[str]:
     """Store completed statements inside the caller's transaction; return their ids in order.
     Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
+    return await session.run_sync(
+        store_statements_sync,
+        statements,
+        attachments,
+        writer=writer,
+        stored=stored,
+        version=version,
+        known=known,
+    )
+
+
+async def load_statements_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Stored statements (hydrated, voided or not) keyed by id."""
+    return await session.run_sync(load_statements_by_id_sync, ids)
+
+
+async def hydrate_bodies(
+    session: AsyncSession, bodies: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Statement bodies with their agent references replaced by the stored forms."""
+    return await session.run_sync(hydrate_bodies_sync, bodies)
+
+
+def store_statements_sync(
+    session: Session,
+    statements: Sequence[dict[str, Any]],
+    attachments: Sequence[AttachmentContent],
+    *,
+    writer: Writer,
+    stored: datetime,
+    version: str,
+    known: KnownIds | None = None,
+) -> list[str]:
+    """Store completed statements inside the caller's transaction; return their ids in order.
+    Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
     ids = [statement["id"] for statement in statements]
-    fresh = await _drop_already_stored(session, statements)
-    await _check_voiding_targets(session, fresh)
+    fresh = _drop_already_stored(session, statements)
+    _check_voiding_targets(session, fresh)
     if not fresh:
         return ids
     fresh = [_with_defaults(statement, version) for statement in fresh]
     stored_us = int(stored.timestamp() * 1_000_000)
     refs = AgentRefs()
     bodies = [dehydrate(statement, refs) for statement in fresh]
-    await save_agent_forms(session, refs, known)
-    activity_ids = await ensure_activities(
-        session, _activity_definitions(fresh), may_define=writer.may_define
-    )
-    await _save_attachments(session, attachments)
-    pks = await _insert_statements(session, fresh, bodies, writer, stored_us)
-    await _insert_index_rows(session, fresh, pks, activity_ids, refs, stored_us)
-    await _apply_voiding(session, fresh)
-    await append_events(session, _events(fresh, pks), now=stored)
+    save_agent_forms_sync(session, refs, known)
+    activity_ids = ensure_activities_sync(session, activity_definitions(fresh), may_define=writer.may_define)
+    _save_attachments(session, attachments)
+    pks = _insert_statements(session, fresh, bodies, writer, stored_us)
+    _insert_index_rows(session, fresh, pks, activity_ids, refs, stored_us)
+    _apply_voiding(session, fresh)
+    append_events_sync(session, _events(fresh, pks), now=stored)
     return ids
 
 
@@ -135,10 +169,8 @@ def _with_defaults(statement: dict[str, Any], version: str) -> dict[str, Any]:
     return full
 
 
-async def _drop_already_stored(
-    session: AsyncSession, statements: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    existing = await load_statements_by_id(session, [statement["id"] for statement in statements])
+def _drop_already_stored(session: Session, statements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    existing = load_statements_by_id_sync(session, [statement["id"] for statement in statements])
     fresh = []
     for statement in statements:
         stored = existing.get(statement["id"])
@@ -149,34 +181,32 @@ async def _drop_already_stored(
     return fresh
 
 
-async def load_statements_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def load_statements_by_id_sync(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Stored statements (hydrated, voided or not) keyed by id."""
     if not ids:
         return {}
-    rows = await session.execute(
+    rows = session.execute(
         select(Statement.statement_id, Statement.body).where(Statement.statement_id.in_(ids))
     )
     bodies = {statement_id: json_codec.loads(body) for statement_id, body in rows}
-    return await hydrate_bodies(session, bodies)
+    return hydrate_bodies_sync(session, bodies)
 
 
-async def hydrate_bodies(
-    session: AsyncSession, bodies: Mapping[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
+def hydrate_bodies_sync(session: Session, bodies: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     form_ids: set[int] = set()
     for body in bodies.values():
         referenced_forms(body, form_ids)
-    forms = await load_forms(session, form_ids)
+    forms = load_forms_sync(session, form_ids)
     return {key: hydrate(body, forms) for key, body in bodies.items()}
 
 
-async def _check_voiding_targets(session: AsyncSession, statements: Sequence[dict[str, Any]]) -> None:
+def _check_voiding_targets(session: Session, statements: Sequence[dict[str, Any]]) -> None:
     voiding_ids = {statement["id"] for statement in statements if voided_target(statement)}
     targets = {index: voided_target(statement) for index, statement in enumerate(statements)}
     wanted = [target for target in targets.values() if target is not None]
     if not wanted:
         return
-    rows = await session.execute(
+    rows = session.execute(
         select(Statement.statement_id).where(
             Statement.statement_id.in_(wanted), Statement.voids_id.is_not(None)
         )
@@ -189,44 +219,7 @@ async def _check_voiding_targets(session: AsyncSession, statements: Sequence[dic
             )
 
 
-def _activity_definitions(statements: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any] | None]:
-    definitions: dict[str, Mapping[str, Any] | None] = {}
-    for statement in statements:
-        for _role, iri in statement_activities(statement):
-            definitions.setdefault(iri, None)
-        for activity in _activities_with_definitions(statement):
-            # Two statements of one batch may define the same activity (in two languages, say).
-            definitions[activity["id"]] = merge_definition(
-                definitions.get(activity["id"]), activity["definition"]
-            )
-    return definitions
-
-
-def _activities_with_definitions(statement: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    found: list[Mapping[str, Any]] = []
-    target = statement.get("object")
-    candidates: list[Any] = [target]
-    if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
-        candidates = [target.get("object"), *_context_activities(target)]
-    candidates.extend(_context_activities(statement))
-    for candidate in candidates:
-        is_activity = isinstance(candidate, Mapping) and candidate.get("objectType", "Activity") == "Activity"
-        if is_activity and isinstance(candidate.get("definition"), Mapping) and "id" in candidate:
-            found.append(candidate)
-    return found
-
-
-def _context_activities(statement: Mapping[str, Any]) -> list[Any]:
-    context = statement.get("context")
-    groups = context.get("contextActivities") if isinstance(context, Mapping) else None
-    if not isinstance(groups, Mapping):
-        return []
-    return [
-        item for entries in groups.values() for item in (entries if isinstance(entries, list) else [entries])
-    ]
-
-
-async def _save_attachments(session: AsyncSession, attachments: Sequence[AttachmentContent]) -> None:
+def _save_attachments(session: Session, attachments: Sequence[AttachmentContent]) -> None:
     rows = {
         part.sha2: {
             "sha2": part.sha2,
@@ -238,11 +231,11 @@ async def _save_attachments(session: AsyncSession, attachments: Sequence[Attachm
     }
     if rows:
         ordered = [rows[sha2] for sha2 in sorted(rows)]
-        await session.execute(insert_ignoring_conflicts(dialect_name(session), Attachment), ordered)
+        session.execute(insert_ignoring_conflicts(_dialect(session), Attachment), ordered)
 
 
-async def _insert_statements(
-    session: AsyncSession,
+def _insert_statements(
+    session: Session,
     statements: Sequence[Mapping[str, Any]],
     bodies: Sequence[dict[str, Any]],
     writer: Writer,
@@ -265,27 +258,27 @@ async def _insert_statements(
     # Keys are allocated up front, so the rows go in as one executemany without RETURNING (which
     # SQLite can only honour row by row), and in id order so that two batches sharing new statement
     # ids lock them in the same order.
-    pks = await _allocate_pks(session, len(rows))
+    pks = _allocate_pks(session, len(rows))
     for row, pk in zip(rows, pks, strict=True):
         row["pk"] = pk
-    await session.execute(insert(_table(Statement)), sorted(rows, key=lambda row: row["statement_id"]))
+    session.execute(insert(_table(Statement)), sorted(rows, key=lambda row: row["statement_id"]))
     return pks
 
 
-async def _allocate_pks(session: AsyncSession, count: int) -> list[int]:
-    if dialect_name(session) == "postgresql":
-        result = await session.execute(
+def _allocate_pks(session: Session, count: int) -> list[int]:
+    if _dialect(session) == "postgresql":
+        result = session.execute(
             text("SELECT nextval(pg_get_serial_sequence('statements', 'pk')) FROM generate_series(1, :n)"),
             {"n": count},
         )
         return sorted(int(pk) for (pk,) in result)
     # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE), so max(pk) is ours.
-    highest = (await session.execute(select(func.coalesce(func.max(Statement.pk), 0)))).scalar_one()
+    highest = (session.execute(select(func.coalesce(func.max(Statement.pk), 0)))).scalar_one()
     return list(range(highest + 1, highest + 1 + count))
 
 
-async def _insert_index_rows(
-    session: AsyncSession,
+def _insert_index_rows(
+    session: Session,
     statements: Sequence[Mapping[str, Any]],
     pks: Sequence[int],
     activity_ids: Mapping[str, int],
@@ -313,15 +306,15 @@ async def _insert_index_rows(
             for activity, direct in activities.items()
         )
     if agent_rows:
-        await session.execute(insert(_table(StatementAgent)), agent_rows)
+        session.execute(insert(_table(StatementAgent)), agent_rows)
     if activity_rows:
-        await session.execute(insert(_table(StatementActivity)), activity_rows)
+        session.execute(insert(_table(StatementActivity)), activity_rows)
 
 
-async def _apply_voiding(session: AsyncSession, statements: Sequence[Mapping[str, Any]]) -> None:
+def _apply_voiding(session: Session, statements: Sequence[Mapping[str, Any]]) -> None:
     targets = sorted({target for statement in statements if (target := voided_target(statement))})
     if targets:
-        await session.execute(
+        session.execute(
             update(Statement)
             .where(Statement.statement_id.in_(targets), Statement.voids_id.is_(None))
             .values(voided=True)
@@ -329,9 +322,9 @@ async def _apply_voiding(session: AsyncSession, statements: Sequence[Mapping[str
     # A statement may arrive after the statement that voids it (rare: look before updating).
     new_ids = [statement["id"] for statement in statements]
     already_voided = select(Statement.voids_id).where(Statement.voids_id.in_(new_ids))
-    if (await session.execute(already_voided.limit(1))).first() is None:
+    if (session.execute(already_voided.limit(1))).first() is None:
         return
-    await session.execute(
+    session.execute(
         update(Statement)
         .where(Statement.statement_id.in_(already_voided), Statement.voids_id.is_(None))
         .values(voided=True)
@@ -365,6 +358,10 @@ def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list
 def _table(model: type[Base]) -> Table:
     """The Core table of a model: bulk inserts through it skip the ORM's per-row bookkeeping."""
     return Base.metadata.tables[model.__tablename__]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def utc_from_us(stored_us: int) -> datetime:
