@@ -72,3 +72,13 @@ async def test_missing_auth_is_401_and_wrong_scope_403(lrs: RunningLrs) -> None:
     read_only = await lrs.credential("statements/read")
     response = await lrs.request("POST", "/xapi/statements", json=statement(), headers=read_only)
     assert response.status == 403
+
+
+async def test_duplicate_ids_in_one_batch_are_refused(lrs: RunningLrs) -> None:
+    statement_id = str(uuid.uuid4())
+    batch = [statement(id=statement_id), statement("mailto:other@council.gov.uk", id=statement_id)]
+    response = await lrs.request("POST", "/xapi/statements", json=batch)
+    assert response.status == 400
+    assert (await response.json())["field"] == "statements[1].id"
+    stored = await lrs.request("GET", "/xapi/statements", params={"statementId": statement_id})
+    assert stored.status == 404
