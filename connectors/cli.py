@@ -15,7 +15,14 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from connectors import registry
-from connectors.base import CalendarInvite, DeliveryResult, DeliveryStatus, Recipient, RenderedMessage
+from connectors.base import (
+    CalendarInvite,
+    DeliveryResult,
+    DeliveryStatus,
+    Recipient,
+    RenderedMessage,
+    SuppressionList,
+)
 
 TEST_CHANNELS = ("teams", "email", "calendar", "notify", "teams_channel", "graph_mail")
 Clock = Callable[[], datetime]
@@ -36,14 +43,16 @@ async def run(
     *,
     out: TextIO | None = None,
     clock: Clock | None = None,
+    suppression: SuppressionList | None = None,
 ) -> int:
-    """Run the chosen `connectors` subcommand; returns the process exit code."""
+    """Run the chosen `connectors` subcommand; returns the process exit code. `suppression` (the
+    LRS passes its durable list) makes send-test refuse addresses that bounced before."""
     stream = out or sys.stdout
     now = clock or (lambda: datetime.now(UTC))
     if args.connectors_command == "check":
         return await check_all(connectors_config, stream)
     if args.connectors_command == "send-test":
-        return await send_test(args.channel, args.to, connectors_config, stream, now())
+        return await send_test(args.channel, args.to, connectors_config, stream, now(), suppression)
     raise ValueError(f"unknown connectors command {args.connectors_command!r}")
 
 
@@ -79,7 +88,12 @@ async def _check_one(channel: str, table: Mapping[str, Any]) -> tuple[str, bool,
 
 
 async def send_test(
-    channel: str, to: str, connectors_config: Mapping[str, Any], out: TextIO, now: datetime
+    channel: str,
+    to: str,
+    connectors_config: Mapping[str, Any],
+    out: TextIO,
+    now: datetime,
+    suppression: SuppressionList | None = None,
 ) -> int:
     """Send a sample nudge (or, for "calendar", a sample review-day invitation) and print the result."""
     transport = _transport_for(channel, connectors_config)
@@ -88,7 +102,7 @@ async def send_test(
         return 1
     message = sample_invitation(to, now) if channel == "calendar" else sample_nudge(to, now)
     try:
-        connector = registry.create(transport, connectors_config[transport])
+        connector = registry.create(transport, connectors_config[transport], suppression)
     except (ValueError, ImportError) as err:
         print(f"FAIL {transport}: configuration: {err}", file=out)
         return 1

@@ -92,10 +92,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
     if args.command == "connectors":
-        from connectors.cli import run
-
-        return int(asyncio.run(run(args, settings.connectors)))
+        return asyncio.run(_connectors(settings, args))
     return asyncio.run(_run_async(settings, args))
+
+
+async def _connectors(settings: Settings, args: argparse.Namespace) -> int:
+    """`lrs connectors ...` with the LRS's durable suppression list: addresses that bounced stay blocked."""
+    from connectors.cli import run
+    from notifications.suppression import StoredSuppressionList
+
+    database = open_database(settings.database_url)
+    try:
+        await migrate(database)
+        return await run(args, settings.connectors, suppression=StoredSuppressionList(database))
+    finally:
+        await database.dispose()
 
 
 async def _run_async(settings: Settings, args: argparse.Namespace) -> int:

@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import trustme
 
+from lrs.storage.engine import open_database
+from lrs.storage.schema import migrate
+from notifications.suppression import StoredSuppressionList
 from tests.fakes.microsoft import FakeMicrosoft, fake_microsoft, microsoft_ca
 from tests.fakes.smtp import FakeSmtpServer
 
@@ -192,3 +195,16 @@ async def test_send_test_graph_mail_sends_from_the_configured_mailbox(
     message = request.body["message"]
     assert message["subject"] == "cohort-lrs test message"
     assert message["toRecipients"] == [{"emailAddress": {"address": LEARNER}}]
+
+
+async def test_send_test_honours_the_durable_suppression_list(site_file: Path, smtp: FakeSmtpServer) -> None:
+    database = open_database(f"sqlite+aiosqlite:///{site_file.parent / 'cohort-lrs.db'}")
+    try:
+        await migrate(database)
+        await StoredSuppressionList(database).suppress(LEARNER, "550 mailbox unavailable (earlier bounce)")
+    finally:
+        await database.dispose()
+    code, lines = await lrs(site_file, "connectors", "send-test", "--channel", "email", "--to", LEARNER)
+    assert code == 1
+    assert "status=permanent_failure" in lines[0] and LEARNER in lines[0]
+    assert smtp.mail_transactions == 0 and smtp.captured() == []
