@@ -103,7 +103,7 @@ def _insert_missing(
     session: Session, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
 ) -> None:
     rows = [{"iri": iri, "definition": _dump(definitions.get(iri))} for iri in iris]
-    session.execute(insert_ignoring_conflicts(session.get_bind().dialect.name, Activity), rows)
+    session.connection().execute(insert_ignoring_conflicts(session.get_bind().dialect.name, Activity), rows)
 
 
 def _update_changed(

@@ -161,7 +161,7 @@ def _ensure_rows(
     missing = [wanted[key] for key in keys if key not in found]
     if missing:
         dialect = session.get_bind().dialect.name
-        session.execute(insert_ignoring_conflicts(dialect, model), missing)
+        session.connection().execute(insert_ignoring_conflicts(dialect, model), missing)
         found.update(_ids_by_key(session, model, key_column, [row[key_column.key] for row in missing]))
     return found
 

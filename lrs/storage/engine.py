@@ -136,11 +136,9 @@ def _sqlite_engine(url: URL, *, pool_size: int, immediate: bool) -> AsyncEngine:
     return engine
 
 
-def _sqlite_sync_writer(url: URL) -> Engine | None:
-    """The same file through the standard library driver, one connection used by one thread at a
-    time. An in-memory database is private to its connection, so it gets none."""
-    if url.database in (None, "", ":memory:"):
-        return None
+def _sqlite_sync_writer(url: URL) -> Engine:
+    """The same file through the standard library driver: one connection, used by one worker thread
+    at a time (hence no same-thread check)."""
     engine = create_engine(
         url.set(drivername="sqlite+pysqlite"),
         connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False},

@@ -55,7 +55,7 @@ def append_events_sync(
         }
         for topic, payload in events
     ]
-    session.execute(insert(OutboxEvent), rows)
+    session.connection().execute(insert(OutboxEvent), rows)  # Core executemany: no ORM bookkeeping
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -28,16 +28,12 @@ from lrs.storage.agents import (
     referenced_forms,
     save_agent_forms_sync,
 )
-from lrs.storage.base import Base, insert_ignoring_conflicts
-from lrs.storage.models import Attachment, Statement, StatementActivity, StatementAgent
+from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.models import Attachment, Statement
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
-from lrs.xapi.activities import statement_activities
-from lrs.xapi.agents import statement_agents
+from lrs.storage.statement_rows import insert_index_rows, insert_statement_rows, voided_target
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.timestamps import format_timestamp
-
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
-_DIRECT_ROLES = frozenset({"actor", "object"})
 
 
 @dataclass(frozen=True)
@@ -54,24 +50,6 @@ class AttachmentContent:
     sha2: str
     content_type: str
     data: bytes
-
-
-def voided_target(statement: Mapping[str, Any]) -> str | None:
-    """The id a voiding statement targets, or None when the statement does not void."""
-    target = statement.get("object")
-    verb = statement.get("verb")
-    is_voiding = isinstance(verb, Mapping) and verb.get("id") == VOIDED_VERB
-    if is_voiding and isinstance(target, Mapping) and target.get("objectType") == "StatementRef":
-        return str(target.get("id")).lower()
-    return None
-
-
-def statement_ref_target(statement: Mapping[str, Any]) -> str | None:
-    """The id of the statement a StatementRef object points at."""
-    target = statement.get("object")
-    if isinstance(target, Mapping) and target.get("objectType") == "StatementRef":
-        return str(target.get("id")).lower()
-    return None
 
 
 def complete_statements(
@@ -140,10 +118,10 @@ def store_statements_sync(
     version: str,
     known: KnownIds | None = None,
 ) -> list[str]:
-    """Store completed statements inside the caller's transaction; return their ids in order.
-    Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
+    """`store_statements` for a synchronous session: the whole write path, no awaits in between."""
     ids = [statement["id"] for statement in statements]
-    fresh = _drop_already_stored(session, statements)
+    found = _look_up(session, ids)
+    fresh = _drop_already_stored(statements, found.hydrated(session))
     _check_voiding_targets(session, fresh)
     if not fresh:
         return ids
@@ -154,9 +132,11 @@ def store_statements_sync(
     save_agent_forms_sync(session, refs, known)
     activity_ids = ensure_activities_sync(session, activity_definitions(fresh), may_define=writer.may_define)
     _save_attachments(session, attachments)
-    pks = _insert_statements(session, fresh, bodies, writer, stored_us)
-    _insert_index_rows(session, fresh, pks, activity_ids, refs, stored_us)
-    _apply_voiding(session, fresh)
+    pks = insert_statement_rows(
+        session, fresh, bodies, credential_id=writer.credential_id, stored_us=stored_us
+    )
+    insert_index_rows(session, fresh, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
+    _apply_voiding(session, fresh, found.voided_by_stored)
     append_events_sync(session, _events(fresh, pks), now=stored)
     return ids
 
@@ -169,8 +149,39 @@ def _with_defaults(statement: dict[str, Any], version: str) -> dict[str, Any]:
     return full
 
 
-def _drop_already_stored(session: Session, statements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    existing = load_statements_by_id_sync(session, [statement["id"] for statement in statements])
+@dataclass
+class _Found:
+    """What is already stored about a batch's ids, from one look-up."""
+
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # dehydrated, by statement id
+    # Batch ids a stored voiding statement targets: a statement may arrive after its voider.
+    voided_by_stored: set[str] = field(default_factory=set)
+
+    def hydrated(self, session: Session) -> dict[str, dict[str, Any]]:
+        return hydrate_bodies_sync(session, self.bodies) if self.bodies else {}
+
+
+def _look_up(session: Session, ids: Sequence[str]) -> _Found:
+    found = _Found()
+    wanted = set(ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(Statement.statement_id, Statement.body, Statement.voids_id).where(
+                or_(Statement.statement_id.in_(chunk), Statement.voids_id.in_(chunk))
+            )
+        )
+        for statement_id, body, voids_id in rows:
+            if statement_id in wanted:
+                found.bodies[statement_id] = json_codec.loads(body)
+            if voids_id in wanted:
+                found.voided_by_stored.add(voids_id)
+    return found
+
+
+def _drop_already_stored(
+    statements: Sequence[dict[str, Any]], existing: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     fresh = []
     for statement in statements:
         stored = existing.get(statement["id"])
@@ -182,7 +193,7 @@ def _drop_already_stored(session: Session, statements: Sequence[dict[str, Any]])
 
 
 def load_statements_by_id_sync(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Stored statements (hydrated, voided or not) keyed by id."""
+    """`load_statements_by_id` for a synchronous session."""
     if not ids:
         return {}
     rows = session.execute(
@@ -193,6 +204,7 @@ def load_statements_by_id_sync(session: Session, ids: Sequence[str]) -> dict[str
 
 
 def hydrate_bodies_sync(session: Session, bodies: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`hydrate_bodies` for a synchronous session."""
     form_ids: set[int] = set()
     for body in bodies.values():
         referenced_forms(body, form_ids)
@@ -231,104 +243,23 @@ def _save_attachments(session: Session, attachments: Sequence[AttachmentContent]
     }
     if rows:
         ordered = [rows[sha2] for sha2 in sorted(rows)]
-        session.execute(insert_ignoring_conflicts(_dialect(session), Attachment), ordered)
+        dialect = session.get_bind().dialect.name
+        session.connection().execute(insert_ignoring_conflicts(dialect, Attachment), ordered)
 
 
-def _insert_statements(
-    session: Session,
-    statements: Sequence[Mapping[str, Any]],
-    bodies: Sequence[dict[str, Any]],
-    writer: Writer,
-    stored_us: int,
-) -> list[int]:
-    rows = [
-        {
-            "statement_id": statement["id"],
-            "stored_us": stored_us,
-            "verb_iri": statement["verb"]["id"],
-            "registration": (statement.get("context") or {}).get("registration"),
-            "voided": False,
-            "voids_id": voided_target(statement),
-            "refers_to": statement_ref_target(statement),
-            "credential_id": writer.credential_id,
-            "body": json_codec.dumps(body),
-        }
-        for statement, body in zip(statements, bodies, strict=True)
-    ]
-    # Keys are allocated up front, so the rows go in as one executemany without RETURNING (which
-    # SQLite can only honour row by row), and in id order so that two batches sharing new statement
-    # ids lock them in the same order.
-    pks = _allocate_pks(session, len(rows))
-    for row, pk in zip(rows, pks, strict=True):
-        row["pk"] = pk
-    session.execute(insert(_table(Statement)), sorted(rows, key=lambda row: row["statement_id"]))
-    return pks
-
-
-def _allocate_pks(session: Session, count: int) -> list[int]:
-    if _dialect(session) == "postgresql":
-        result = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence('statements', 'pk')) FROM generate_series(1, :n)"),
-            {"n": count},
-        )
-        return sorted(int(pk) for (pk,) in result)
-    # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE), so max(pk) is ours.
-    highest = (session.execute(select(func.coalesce(func.max(Statement.pk), 0)))).scalar_one()
-    return list(range(highest + 1, highest + 1 + count))
-
-
-def _insert_index_rows(
-    session: Session,
-    statements: Sequence[Mapping[str, Any]],
-    pks: Sequence[int],
-    activity_ids: Mapping[str, int],
-    refs: AgentRefs,
-    stored_us: int,
+def _apply_voiding(
+    session: Session, statements: Sequence[Mapping[str, Any]], voided_by_stored: set[str]
 ) -> None:
-    person_ids = refs.person_ids
-    agent_rows: list[dict[str, Any]] = []
-    activity_rows: list[dict[str, Any]] = []
-    for statement, pk in zip(statements, pks, strict=True):
-        people: dict[int, bool] = {}
-        for role, ifi in statement_agents(statement):
-            person = person_ids[ifi]
-            people[person] = people.get(person, False) or role in _DIRECT_ROLES
-        agent_rows.extend(
-            {"statement_pk": pk, "person_id": person, "direct": direct, "stored_us": stored_us}
-            for person, direct in people.items()
-        )
-        activities: dict[int, bool] = {}
-        for role, iri in statement_activities(statement):
-            activity = activity_ids[iri]
-            activities[activity] = activities.get(activity, False) or role == "object"
-        activity_rows.extend(
-            {"statement_pk": pk, "activity_id": activity, "direct": direct, "stored_us": stored_us}
-            for activity, direct in activities.items()
-        )
-    if agent_rows:
-        session.execute(insert(_table(StatementAgent)), agent_rows)
-    if activity_rows:
-        session.execute(insert(_table(StatementActivity)), activity_rows)
-
-
-def _apply_voiding(session: Session, statements: Sequence[Mapping[str, Any]]) -> None:
-    targets = sorted({target for statement in statements if (target := voided_target(statement))})
+    """Mark what this batch voids, and the new statements a stored statement already voids."""
+    new_ids = {statement["id"] for statement in statements}
+    targets = {target for statement in statements if (target := voided_target(statement))}
+    targets.update(voided_by_stored & new_ids)
     if targets:
         session.execute(
             update(Statement)
-            .where(Statement.statement_id.in_(targets), Statement.voids_id.is_(None))
+            .where(Statement.statement_id.in_(sorted(targets)), Statement.voids_id.is_(None))
             .values(voided=True)
         )
-    # A statement may arrive after the statement that voids it (rare: look before updating).
-    new_ids = [statement["id"] for statement in statements]
-    already_voided = select(Statement.voids_id).where(Statement.voids_id.in_(new_ids))
-    if (session.execute(already_voided.limit(1))).first() is None:
-        return
-    session.execute(
-        update(Statement)
-        .where(Statement.statement_id.in_(already_voided), Statement.voids_id.is_(None))
-        .values(voided=True)
-    )
 
 
 def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
@@ -353,15 +284,6 @@ def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list
         if voided := voided_target(statement):
             events.append((STATEMENT_VOIDED, {"statement_id": voided, "voided_by": statement["id"]}))
     return events
-
-
-def _table(model: type[Base]) -> Table:
-    """The Core table of a model: bulk inserts through it skip the ORM's per-row bookkeeping."""
-    return Base.metadata.tables[model.__tablename__]
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def utc_from_us(stored_us: int) -> datetime:
