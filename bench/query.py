@@ -20,12 +20,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
+from sqlalchemy import func, select
 
 from bench.lrs_process import fresh_database, lrs_server
 from bench.programme_statements import MODULES, PROGRAMME, VERBS, StatementFactory
 from lrs.clock import utc_now
 from lrs.statement_service import credential_authority, record_statements
 from lrs.storage.engine import open_database
+from lrs.storage.models import Statement
 from lrs.storage.schema import migrate
 from lrs.storage.statements import Writer
 from lrs.xapi.statements import validate_statements
@@ -84,6 +86,21 @@ def _queries(
     }
 
 
+async def measure_on(url: str, queries: dict[str, list[dict[str, str]]]) -> Figures:
+    async with lrs_server(url, worker_in_process="false") as (base, key, secret):
+        await measure(base, key, secret, {name: items[:20] for name, items in queries.items()})  # warm up
+        return await measure(base, key, secret, queries)
+
+
+async def stored_span(url: str) -> tuple[datetime, datetime]:
+    database = open_database(url)
+    async with database.read_session() as session:
+        span = select(func.min(Statement.stored_us), func.max(Statement.stored_us))
+        low, high = (await session.execute(span)).one()
+    await database.dispose()
+    return datetime.fromtimestamp(low / 1e6, UTC), datetime.fromtimestamp(high / 1e6, UTC)
+
+
 async def measure(
     base: str, key: str, secret: str, queries: dict[str, list[dict[str, str]]]
 ) -> dict[str, tuple[float, float, float]]:
@@ -111,18 +128,19 @@ async def measure(
     return figures
 
 
-async def run(kind: str, total: int) -> None:
+async def run(kind: str, total: int, loaded_url: str | None) -> None:
     factory = StatementFactory(seed=11)
-    with tempfile.TemporaryDirectory(dir=".") as workdir:
-        async with fresh_database(kind, Path(workdir)) as url:
-            print(f"{kind}: loading {total} statements", flush=True)
-            load_started = time.perf_counter()
-            first, last = await load(url, factory, total)
-            print(f"{kind}: loaded in {time.perf_counter() - load_started:.0f} s", flush=True)
-            queries = _queries(factory, first, last, random.Random(5))
-            async with lrs_server(url, worker_in_process="false") as (base, key, secret):
-                await measure(base, key, secret, {k: v[:20] for k, v in queries.items()})  # warm up
-                figures = await measure(base, key, secret, queries)
+    if loaded_url:  # a store an earlier run loaded with the same seed: measure only
+        first, last = await stored_span(loaded_url)
+        figures = await measure_on(loaded_url, _queries(factory, first, last, random.Random(5)))
+    else:
+        with tempfile.TemporaryDirectory(dir=".") as workdir:
+            async with fresh_database(kind, Path(workdir)) as url:
+                print(f"{kind}: loading {total} statements", flush=True)
+                load_started = time.perf_counter()
+                first, last = await load(url, factory, total)
+                print(f"{kind}: loaded in {time.perf_counter() - load_started:.0f} s", flush=True)
+                figures = await measure_on(url, _queries(factory, first, last, random.Random(5)))
     for name, (p50, p99, mean_count) in figures.items():
         print(
             f"{kind:9} {total} statements  {name:30} "
@@ -136,9 +154,10 @@ def main() -> None:
     )
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--statements", type=int, default=1_000_000)
+    parser.add_argument("--loaded-url", help="measure a store an earlier run loaded (skips loading)")
     args = parser.parse_args()
     for kind in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
-        asyncio.run(run(kind, args.statements))
+        asyncio.run(run(kind, args.statements, args.loaded_url))
 
 
 if __name__ == "__main__":

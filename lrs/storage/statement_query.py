@@ -113,7 +113,9 @@ async def _referrer_pks(session: AsyncSession, criteria: StatementFilter, ids: _
     frontier = (
         select(Statement.pk, Statement.statement_id)
         .join(target, target.statement_id == Statement.refers_to)
-        .where(Statement.refers_to.is_not(None), *_target_conditions(target, criteria, ids))
+        # A range, not `IS NOT NULL`: without statistics SQLite guesses the latter matches most rows
+        # and scans the table; the range walks only the (few) non-null entries of the index.
+        .where(Statement.refers_to > "", *_target_conditions(target, criteria, ids))
     )
     found: set[int] = set()
     for _ in range(10):  # chains of references are short; this also stops a runaway cycle
