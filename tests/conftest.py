@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.databases import database_url_for
+from tests.fakes.tls import ca, ca_file, no_ca_bundle_from_the_environment
 from tests.lrs_server import RunningLrs, running_lrs
+
+__all__ = ["ca", "ca_file", "no_ca_bundle_from_the_environment"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -24,24 +24,6 @@ NOW = datetime(2025, 5, 6, 9, 0, tzinfo=UTC)
 SENDER = "programmes@council.gov.uk"
 
 
-@pytest.fixture(autouse=True)
-def no_ca_bundle_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-
-
-@pytest.fixture
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
-    path = tmp_path / "test-ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
 @pytest.fixture
 def smtp(ca: trustme.CA, ca_file: Path) -> Iterator[FakeSmtpServer]:
     with FakeSmtpServer(ca, ca_file) as server:

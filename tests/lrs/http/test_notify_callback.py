@@ -26,12 +26,6 @@ TOKEN = "notify-callback-token-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture(autouse=True)
-def no_ca_bundle_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
@@ -42,18 +36,6 @@ async def server(database_url: str, clock: ManualClock) -> AsyncIterator[Running
     notify_table = {"api_key": API_KEY, "template_id": TEMPLATE_ID, "callback_bearer_token": TOKEN}
     async with running_lrs(database_url, clock=clock, connectors={"notify": notify_table}) as running:
         yield running
-
-
-@pytest.fixture
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
-    path = tmp_path / "test-ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
 
 
 @pytest.fixture
