@@ -8,8 +8,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
 
 from lrs.clock import Clock
 from lrs.storage.engine import Database
@@ -58,14 +58,14 @@ async def _record_once(
     version: str,
     attachments: Sequence[AttachmentContent],
 ) -> list[str]:
-    def work(session: Session) -> list[str]:
+    def work(connection: Connection) -> list[str]:
         # `stored` is taken inside the transaction: with one writer on SQLite, stored order is
         # commit order.
         now = clock()
         stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)  # millisecond precision
         completed = complete_statements(statements, writer=writer, stored=stored, version=version)
         return store_statements_sync(
-            session,
+            connection,
             completed,
             attachments,
             writer=writer,

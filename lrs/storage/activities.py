@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.models import Activity
@@ -73,17 +73,18 @@ async def ensure_activities(
 ) -> dict[str, int]:
     """Activity ids for every IRI, creating rows (sorted, to keep lock order) and, when the writer may
     define, updating canonical definitions that changed."""
-    return await session.run_sync(ensure_activities_sync, definitions, may_define=may_define)
+    connection = await session.connection()
+    return await connection.run_sync(ensure_activities_sync, definitions, may_define=may_define)
 
 
 def ensure_activities_sync(
-    session: Session, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
+    connection: Connection, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
 ) -> dict[str, int]:
-    """`ensure_activities` for a synchronous session."""
+    """`ensure_activities` on a synchronous connection."""
     iris = sorted(definitions)
     existing: dict[str, tuple[int, str | None]] = {}
     for start in range(0, len(iris), 500):
-        rows = session.execute(
+        rows = connection.execute(
             select(Activity.iri, Activity.id, Activity.definition).where(
                 Activity.iri.in_(iris[start : start + 500])
             )
@@ -91,23 +92,23 @@ def ensure_activities_sync(
         existing.update({iri: (row_id, definition) for iri, row_id, definition in rows})
     missing = [iri for iri in iris if iri not in existing]
     if missing:
-        _insert_missing(session, missing, definitions if may_define else {})
-        created = session.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
+        _insert_missing(connection, missing, definitions if may_define else {})
+        created = connection.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
         existing.update({iri: (row_id, None) for iri, row_id in created})
     if may_define:
-        _update_changed(session, definitions, existing, set(missing))
+        _update_changed(connection, definitions, existing, set(missing))
     return {iri: row_id for iri, (row_id, _) in existing.items()}
 
 
 def _insert_missing(
-    session: Session, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
+    connection: Connection, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
 ) -> None:
     rows = [{"iri": iri, "definition": _dump(definitions.get(iri))} for iri in iris]
-    session.connection().execute(insert_ignoring_conflicts(session.get_bind().dialect.name, Activity), rows)
+    connection.execute(insert_ignoring_conflicts(connection.dialect.name, Activity), rows)
 
 
 def _update_changed(
-    session: Session,
+    connection: Connection,
     definitions: Mapping[str, Mapping[str, Any] | None],
     existing: Mapping[str, tuple[int, str | None]],
     just_created: set[str],
@@ -120,7 +121,7 @@ def _update_changed(
         current = json.loads(stored) if stored else None
         merged = merge_definition(current, incoming)
         if merged != current:
-            session.execute(update(Activity).where(Activity.id == row_id).values(definition=_dump(merged)))
+            connection.execute(update(Activity).where(Activity.id == row_id).values(definition=_dump(merged)))
 
 
 def _dump(definition: Mapping[str, Any] | None) -> str | None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from lrs import json_codec
 from lrs.storage.base import insert_ignoring_conflicts
@@ -116,16 +116,17 @@ async def save_agent_forms(session: AsyncSession, refs: AgentRefs, known: KnownI
     """Insert missing persons and forms (in sorted order, so concurrent writers never deadlock) and
     fill every reference with its form id."""
     if refs.forms:
-        await session.run_sync(save_agent_forms_sync, refs, known)
+        connection = await session.connection()
+        await connection.run_sync(save_agent_forms_sync, refs, known)
 
 
-def save_agent_forms_sync(session: Session, refs: AgentRefs, known: KnownIds | None = None) -> None:
-    """`save_agent_forms` for a synchronous session."""
+def save_agent_forms_sync(connection: Connection, refs: AgentRefs, known: KnownIds | None = None) -> None:
+    """`save_agent_forms` on a synchronous connection."""
     if not refs.forms:
         return
     known = known or KnownIds()
     person_ids = _ensure_rows(
-        session,
+        connection,
         Person,
         Person.ifi,
         {ifi: {"ifi": ifi} for ifi, _ in refs.forms.values()},
@@ -136,14 +137,14 @@ def save_agent_forms_sync(session: Session, refs: AgentRefs, known: KnownIds | N
         form_hash: {"form_hash": form_hash, "person_id": person_ids[ifi], "body": body}
         for form_hash, (ifi, body) in refs.forms.items()
     }
-    form_ids = _ensure_rows(session, AgentForm, AgentForm.form_hash, wanted, known.forms, known)
+    form_ids = _ensure_rows(connection, AgentForm, AgentForm.form_hash, wanted, known.forms, known)
     refs.person_ids.update(person_ids)
     for ref, form_hash in refs.slots:
         ref[REF] = form_ids[form_hash]
 
 
 def _ensure_rows(
-    session: Session,
+    connection: Connection,
     model: Any,
     key_column: Any,
     wanted: Mapping[str, dict[str, Any]],
@@ -155,35 +156,36 @@ def _ensure_rows(
     unknown = [key for key in keys if key not in found]
     if not unknown:
         return found
-    committed = _ids_by_key(session, model, key_column, unknown)
+    committed = _ids_by_key(connection, model, key_column, unknown)
     known.remember(cache, committed)  # rows this transaction inserts are remembered once committed
     found.update(committed)
     missing = [wanted[key] for key in keys if key not in found]
     if missing:
-        dialect = session.get_bind().dialect.name
-        session.connection().execute(insert_ignoring_conflicts(dialect, model), missing)
-        found.update(_ids_by_key(session, model, key_column, [row[key_column.key] for row in missing]))
+        dialect = connection.dialect.name
+        connection.execute(insert_ignoring_conflicts(dialect, model), missing)
+        found.update(_ids_by_key(connection, model, key_column, [row[key_column.key] for row in missing]))
     return found
 
 
-def _ids_by_key(session: Session, model: Any, key_column: Any, keys: Sequence[str]) -> dict[str, int]:
+def _ids_by_key(connection: Connection, model: Any, key_column: Any, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        rows = session.execute(select(key_column, model.id).where(key_column.in_(chunk)))
+        rows = connection.execute(select(key_column, model.id).where(key_column.in_(chunk)))
         found.update({key: row_id for key, row_id in rows})
     return found
 
 
 async def load_forms(session: AsyncSession, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    return await session.run_sync(load_forms_sync, form_ids)
+    connection = await session.connection()
+    return await connection.run_sync(load_forms_sync, form_ids)
 
 
-def load_forms_sync(session: Session, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def load_forms_sync(connection: Connection, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     ids = sorted(set(form_ids))
     forms: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
-        rows = session.execute(
+        rows = connection.execute(
             select(AgentForm.id, AgentForm.body).where(AgentForm.id.in_(ids[start : start + 500]))
         )
         forms.update({form_id: json_codec.loads(body) for form_id, body in rows})

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
 
 from lrs.storage.agents import KnownIds
 
@@ -50,12 +49,12 @@ class Database:
         async with self._turn(), self.write_sessions() as session:
             yield session
 
-    async def write_transaction(self, work: Callable[[Session], T]) -> T:
+    async def write_transaction(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one write transaction (committed when it returns, rolled back when it
         raises) and return its result. On SQLite the transaction runs in a worker thread."""
         if self.sync_writer is None:
-            async with self.write_session() as session, session.begin():
-                return await session.run_sync(work)
+            async with self._turn(), self.writer.begin() as connection:
+                return await connection.run_sync(work)
         engine = self.sync_writer
         async with self._turn():
             done = asyncio.ensure_future(asyncio.to_thread(_run_transaction, engine, work))
@@ -86,9 +85,9 @@ class Database:
             self.sync_writer.dispose()
 
 
-def _run_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        return work(session)
+def _run_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.begin() as connection:
+        return work(connection)
 
 
 def normalise_url(url: str) -> URL:

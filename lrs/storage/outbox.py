@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from lrs.storage.models import OutboxEvent
 
@@ -32,17 +32,18 @@ async def append_events(
 ) -> None:
     """Queue (topic, payload) events inside the caller's transaction, due at `available_at` (now)."""
     if events:
-        await session.run_sync(append_events_sync, events, now=now, available_at=available_at)
+        connection = await session.connection()
+        await connection.run_sync(append_events_sync, events, now=now, available_at=available_at)
 
 
 def append_events_sync(
-    session: Session,
+    connection: Connection,
     events: Sequence[tuple[str, Mapping[str, Any]]],
     *,
     now: datetime,
     available_at: datetime | None = None,
 ) -> None:
-    """`append_events` for a synchronous session (a write transaction run in one thread)."""
+    """`append_events` on a synchronous connection (a write transaction run in one thread)."""
     if not events:
         return
     rows = [
@@ -55,9 +56,9 @@ def append_events_sync(
         }
         for topic, payload in events
     ]
-    session.connection().execute(insert(OutboxEvent), rows)  # Core executemany: no ORM bookkeeping
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    connection.execute(insert(OutboxEvent), rows)  # Core executemany: no ORM bookkeeping
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 def encode_payload(payload: Mapping[str, Any]) -> str:

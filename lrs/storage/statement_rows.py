@@ -1,7 +1,7 @@
 """The rows a batch of new statements adds: the statements themselves and their filter-index rows.
 
-Bulk inserts go through the session's connection as Core executemany: the ORM's per-row bookkeeping
-buys nothing for rows that are never loaded back as objects.
+Core statements on a Connection: the ORM's per-row bookkeeping buys nothing for rows that are never
+loaded back as objects.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from lrs import json_codec
 from lrs.storage.agents import AgentRefs
@@ -42,7 +42,7 @@ def statement_ref_target(statement: Mapping[str, Any]) -> str | None:
 
 
 def insert_statement_rows(
-    session: Session,
+    connection: Connection,
     statements: Sequence[Mapping[str, Any]],
     bodies: Sequence[dict[str, Any]],
     *,
@@ -67,28 +67,28 @@ def insert_statement_rows(
     # Keys are allocated up front, so the rows go in as one executemany without RETURNING (which
     # SQLite can only honour row by row), and in id order so that two batches sharing new statement
     # ids lock them in the same order.
-    pks = _allocate_pks(session, len(rows))
+    pks = _allocate_pks(connection, len(rows))
     for row, pk in zip(rows, pks, strict=True):
         row["pk"] = pk
     rows.sort(key=lambda row: row["statement_id"])
-    session.connection().execute(insert(_table(Statement)), rows)
+    connection.execute(insert(_table(Statement)), rows)
     return pks
 
 
-def _allocate_pks(session: Session, count: int) -> list[int]:
-    if session.get_bind().dialect.name == "postgresql":
-        result = session.execute(
+def _allocate_pks(connection: Connection, count: int) -> list[int]:
+    if connection.dialect.name == "postgresql":
+        result = connection.execute(
             text("SELECT nextval(pg_get_serial_sequence('statements', 'pk')) FROM generate_series(1, :n)"),
             {"n": count},
         )
         return sorted(int(pk) for (pk,) in result)
     # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE), so max(pk) is ours.
-    highest = session.execute(select(func.coalesce(func.max(Statement.pk), 0))).scalar_one()
+    highest = connection.execute(select(func.coalesce(func.max(Statement.pk), 0))).scalar_one()
     return list(range(highest + 1, highest + 1 + count))
 
 
 def insert_index_rows(
-    session: Session,
+    connection: Connection,
     statements: Sequence[Mapping[str, Any]],
     pks: Sequence[int],
     *,
@@ -117,7 +117,6 @@ def insert_index_rows(
             {"statement_pk": pk, "activity_id": activity, "direct": direct, "stored_us": stored_us}
             for activity, direct in activities.items()
         )
-    connection = session.connection()
     if agent_rows:
         connection.execute(insert(_table(StatementAgent)), agent_rows)
     if activity_rows:

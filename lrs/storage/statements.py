@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from lrs import json_codec
 from lrs.errors import Conflict, InvalidRequest
@@ -85,7 +85,8 @@ async def store_statements(
 ) -> list[str]:
     """Store completed statements inside the caller's transaction; return their ids in order.
     Raises Conflict for an id stored with other content, InvalidRequest for a bad voiding target."""
-    return await session.run_sync(
+    connection = await session.connection()
+    return await connection.run_sync(
         store_statements_sync,
         statements,
         attachments,
@@ -98,18 +99,20 @@ async def store_statements(
 
 async def load_statements_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Stored statements (hydrated, voided or not) keyed by id."""
-    return await session.run_sync(load_statements_by_id_sync, ids)
+    connection = await session.connection()
+    return await connection.run_sync(load_statements_by_id_sync, ids)
 
 
 async def hydrate_bodies(
     session: AsyncSession, bodies: Mapping[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Statement bodies with their agent references replaced by the stored forms."""
-    return await session.run_sync(hydrate_bodies_sync, bodies)
+    connection = await session.connection()
+    return await connection.run_sync(hydrate_bodies_sync, bodies)
 
 
 def store_statements_sync(
-    session: Session,
+    connection: Connection,
     statements: Sequence[dict[str, Any]],
     attachments: Sequence[AttachmentContent],
     *,
@@ -118,26 +121,28 @@ def store_statements_sync(
     version: str,
     known: KnownIds | None = None,
 ) -> list[str]:
-    """`store_statements` for a synchronous session: the whole write path, no awaits in between."""
+    """`store_statements` on a synchronous connection: the whole write path, no awaits in between."""
     ids = [statement["id"] for statement in statements]
-    found = _look_up(session, ids)
-    fresh = _drop_already_stored(statements, found.hydrated(session))
-    _check_voiding_targets(session, fresh)
+    found = _look_up(connection, ids)
+    fresh = _drop_already_stored(statements, found.hydrated(connection))
+    _check_voiding_targets(connection, fresh)
     if not fresh:
         return ids
     fresh = [_with_defaults(statement, version) for statement in fresh]
     stored_us = int(stored.timestamp() * 1_000_000)
     refs = AgentRefs()
     bodies = [dehydrate(statement, refs) for statement in fresh]
-    save_agent_forms_sync(session, refs, known)
-    activity_ids = ensure_activities_sync(session, activity_definitions(fresh), may_define=writer.may_define)
-    _save_attachments(session, attachments)
-    pks = insert_statement_rows(
-        session, fresh, bodies, credential_id=writer.credential_id, stored_us=stored_us
+    save_agent_forms_sync(connection, refs, known)
+    activity_ids = ensure_activities_sync(
+        connection, activity_definitions(fresh), may_define=writer.may_define
     )
-    insert_index_rows(session, fresh, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
-    _apply_voiding(session, fresh, found.voided_by_stored)
-    append_events_sync(session, _events(fresh, pks), now=stored)
+    _save_attachments(connection, attachments)
+    pks = insert_statement_rows(
+        connection, fresh, bodies, credential_id=writer.credential_id, stored_us=stored_us
+    )
+    insert_index_rows(connection, fresh, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
+    _apply_voiding(connection, fresh, found.voided_by_stored)
+    append_events_sync(connection, _events(fresh, pks), now=stored)
     return ids
 
 
@@ -157,16 +162,16 @@ class _Found:
     # Batch ids a stored voiding statement targets: a statement may arrive after its voider.
     voided_by_stored: set[str] = field(default_factory=set)
 
-    def hydrated(self, session: Session) -> dict[str, dict[str, Any]]:
-        return hydrate_bodies_sync(session, self.bodies) if self.bodies else {}
+    def hydrated(self, connection: Connection) -> dict[str, dict[str, Any]]:
+        return hydrate_bodies_sync(connection, self.bodies) if self.bodies else {}
 
 
-def _look_up(session: Session, ids: Sequence[str]) -> _Found:
+def _look_up(connection: Connection, ids: Sequence[str]) -> _Found:
     found = _Found()
     wanted = set(ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = session.execute(
+        rows = connection.execute(
             select(Statement.statement_id, Statement.body, Statement.voids_id).where(
                 or_(Statement.statement_id.in_(chunk), Statement.voids_id.in_(chunk))
             )
@@ -192,33 +197,35 @@ def _drop_already_stored(
     return fresh
 
 
-def load_statements_by_id_sync(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """`load_statements_by_id` for a synchronous session."""
+def load_statements_by_id_sync(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """`load_statements_by_id` on a synchronous connection."""
     if not ids:
         return {}
-    rows = session.execute(
+    rows = connection.execute(
         select(Statement.statement_id, Statement.body).where(Statement.statement_id.in_(ids))
     )
     bodies = {statement_id: json_codec.loads(body) for statement_id, body in rows}
-    return hydrate_bodies_sync(session, bodies)
+    return hydrate_bodies_sync(connection, bodies)
 
 
-def hydrate_bodies_sync(session: Session, bodies: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """`hydrate_bodies` for a synchronous session."""
+def hydrate_bodies_sync(
+    connection: Connection, bodies: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """`hydrate_bodies` on a synchronous connection."""
     form_ids: set[int] = set()
     for body in bodies.values():
         referenced_forms(body, form_ids)
-    forms = load_forms_sync(session, form_ids)
+    forms = load_forms_sync(connection, form_ids)
     return {key: hydrate(body, forms) for key, body in bodies.items()}
 
 
-def _check_voiding_targets(session: Session, statements: Sequence[dict[str, Any]]) -> None:
+def _check_voiding_targets(connection: Connection, statements: Sequence[dict[str, Any]]) -> None:
     voiding_ids = {statement["id"] for statement in statements if voided_target(statement)}
     targets = {index: voided_target(statement) for index, statement in enumerate(statements)}
     wanted = [target for target in targets.values() if target is not None]
     if not wanted:
         return
-    rows = session.execute(
+    rows = connection.execute(
         select(Statement.statement_id).where(
             Statement.statement_id.in_(wanted), Statement.voids_id.is_not(None)
         )
@@ -231,7 +238,7 @@ def _check_voiding_targets(session: Session, statements: Sequence[dict[str, Any]
             )
 
 
-def _save_attachments(session: Session, attachments: Sequence[AttachmentContent]) -> None:
+def _save_attachments(connection: Connection, attachments: Sequence[AttachmentContent]) -> None:
     rows = {
         part.sha2: {
             "sha2": part.sha2,
@@ -243,19 +250,19 @@ def _save_attachments(session: Session, attachments: Sequence[AttachmentContent]
     }
     if rows:
         ordered = [rows[sha2] for sha2 in sorted(rows)]
-        dialect = session.get_bind().dialect.name
-        session.connection().execute(insert_ignoring_conflicts(dialect, Attachment), ordered)
+        dialect = connection.dialect.name
+        connection.execute(insert_ignoring_conflicts(dialect, Attachment), ordered)
 
 
 def _apply_voiding(
-    session: Session, statements: Sequence[Mapping[str, Any]], voided_by_stored: set[str]
+    connection: Connection, statements: Sequence[Mapping[str, Any]], voided_by_stored: set[str]
 ) -> None:
     """Mark what this batch voids, and the new statements a stored statement already voids."""
     new_ids = {statement["id"] for statement in statements}
     targets = {target for statement in statements if (target := voided_target(statement))}
     targets.update(voided_by_stored & new_ids)
     if targets:
-        session.execute(
+        connection.execute(
             update(Statement)
             .where(Statement.statement_id.in_(sorted(targets)), Statement.voids_id.is_(None))
             .values(voided=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from lrs.storage.engine import Database, open_database
 from lrs.storage.models import LrsMeta
@@ -37,9 +37,9 @@ async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
         await opened.dispose()
 
 
-def _put(key: str) -> Callable[[Session], str]:
-    def work(session: Session) -> str:
-        session.execute(insert(LrsMeta).values(key=key, value="v"))
+def _put(key: str) -> Callable[[Connection], str]:
+    def work(connection: Connection) -> str:
+        connection.execute(insert(LrsMeta).values(key=key, value="v"))
         return key
 
     return work
@@ -51,8 +51,8 @@ async def _keys(database: Database) -> set[str]:
 
 
 async def test_write_transaction_commits_or_rolls_back(database: Database) -> None:
-    def fail(session: Session) -> None:
-        session.execute(insert(LrsMeta).values(key="t-failed", value="v"))
+    def fail(connection: Connection) -> None:
+        connection.execute(insert(LrsMeta).values(key="t-failed", value="v"))
         raise ValueError("no")
 
     assert await database.write_transaction(_put("t-kept")) == "t-kept"
@@ -78,8 +78,8 @@ async def test_a_cancelled_write_keeps_the_turn_until_its_thread_ends(sqlite_dat
     release = threading.Event()
     started = threading.Event()
 
-    def slow(session: Session) -> None:
-        session.execute(insert(LrsMeta).values(key="t-slow", value="v"))
+    def slow(connection: Connection) -> None:
+        connection.execute(insert(LrsMeta).values(key="t-slow", value="v"))
         started.set()
         release.wait(10)
 
