@@ -92,12 +92,18 @@ async def measure_on(url: str, queries: dict[str, list[dict[str, str]]]) -> Figu
         return await measure(base, key, secret, queries)
 
 
-async def stored_span(url: str) -> tuple[datetime, datetime]:
+async def stored_span(url: str) -> tuple[datetime, datetime] | None:
+    """When the store's statements were stored, or None for an empty (or new) store."""
     database = open_database(url)
-    async with database.read_session() as session:
-        span = select(func.min(Statement.stored_us), func.max(Statement.stored_us))
-        low, high = (await session.execute(span)).one()
-    await database.dispose()
+    try:
+        await migrate(database)
+        async with database.read_session() as session:
+            span = select(func.min(Statement.stored_us), func.max(Statement.stored_us))
+            low, high = (await session.execute(span)).one()
+    finally:
+        await database.dispose()
+    if low is None:
+        return None
     return datetime.fromtimestamp(low / 1e6, UTC), datetime.fromtimestamp(high / 1e6, UTC)
 
 
@@ -128,11 +134,15 @@ async def measure(
     return figures
 
 
-async def run(kind: str, total: int, loaded_url: str | None) -> None:
+async def run(kind: str, total: int, store_url: str | None) -> None:
     factory = StatementFactory(seed=11)
-    if loaded_url:  # a store an earlier run loaded with the same seed: measure only
-        first, last = await stored_span(loaded_url)
-        figures = await measure_on(loaded_url, _queries(factory, first, last, random.Random(5)))
+    if store_url:  # kept between runs: loaded once (same seed), measured as often as wanted
+        if await stored_span(store_url) is None:
+            print(f"{kind}: loading {total} statements into {store_url}", flush=True)
+            await load(store_url, factory, total)
+        span = await stored_span(store_url)
+        assert span is not None
+        figures = await measure_on(store_url, _queries(factory, *span, random.Random(5)))
     else:
         with tempfile.TemporaryDirectory(dir=".") as workdir:
             async with fresh_database(kind, Path(workdir)) as url:
@@ -154,10 +164,12 @@ def main() -> None:
     )
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--statements", type=int, default=1_000_000)
-    parser.add_argument("--loaded-url", help="measure a store an earlier run loaded (skips loading)")
+    parser.add_argument(
+        "--store-url", help="a database kept between runs: loaded on the first run, then only measured"
+    )
     args = parser.parse_args()
     for kind in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
-        asyncio.run(run(kind, args.statements, args.loaded_url))
+        asyncio.run(run(kind, args.statements, args.store_url))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ cores all serve. Processes hold no state of their own; PostgreSQL (or the SQLite
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
     app = create_app(settings)
+    app.on_startup.append(_quieter_garbage_collection)
     web.run_app(
         app,
         host=settings.host,
@@ -26,6 +28,15 @@ def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
         reuse_port=reuse_port,
         print=lambda text: print(text, flush=True),
     )
+
+
+async def _quieter_garbage_collection(_app: web.Application) -> None:
+    """Move everything built at start-up (SQLAlchemy's compiled caches, the app) out of the cyclic
+    collector's sight and collect less often: full collections over that heap were the tail of query
+    latency (p99 67 ms with, 17 ms without, at 1,000,000 statements; see docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def run_servers(settings: Settings, processes: int) -> int:
