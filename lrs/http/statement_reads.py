@@ -91,10 +91,15 @@ async def _single(
         statement, stored_us = found
         if reads_only_own_statements(caller.scopes) and not _authored_by(statement, caller, request):
             raise NotFound(f"no statement with id {statement_id}")
-        body = format_statement(statement, fmt, languages)
+        body = _formatted(statement, fmt, languages)
         response = await _render(request, session, body, [body], with_attachments)
     response.headers["Last-Modified"] = format_datetime(utc_from_us(stored_us), usegmt=True)
     return response
+
+
+def _formatted(statement: dict[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
+    # Statements read from storage are fresh objects already: "exact" needs no defensive copy.
+    return statement if fmt == "exact" else format_statement(statement, fmt, languages)
 
 
 def _authored_by(statement: dict[str, Any], caller: Caller, request: web.Request) -> bool:
@@ -116,7 +121,7 @@ async def _page(
     after = _after(params)
     async with request.app[DATABASE].read_session() as session:
         page = await query_statements(session, criteria, limit=limit, after=after)
-        statements = [format_statement(statement, fmt, languages) for statement in page.statements]
+        statements = [_formatted(statement, fmt, languages) for statement in page.statements]
         more = _more_link(params, page.last_key) if page.last_key else ""
         return await _render(
             request, session, {"statements": statements, "more": more}, statements, with_attachments
