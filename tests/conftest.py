@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from lrs.storage.engine import Database, open_database
+from lrs.storage.schema import migrate
 from tests.databases import database_url_for
 from tests.fakes.tls import ca, ca_file, no_ca_bundle_from_the_environment
 from tests.lrs_server import RunningLrs, running_lrs
@@ -25,6 +27,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def sqlite_url(tmp_path: Path) -> AsyncIterator[str]:
     async with database_url_for("sqlite", tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """An empty, migrated store (SQLite and PostgreSQL)."""
+    opened = open_database(database_url)
+    try:
+        await migrate(opened)
+        yield opened
+    finally:
+        await opened.dispose()
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from lrs.events.bus import EventBus
@@ -22,24 +20,13 @@ from lrs.progress.install import progress_options
 from lrs.progress.rebuild import rebuild_progress
 from lrs.progress.service import ProgressProjector
 from lrs.settings import Settings
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent, Statement
 from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
-from lrs.storage.schema import migrate
 from tests.lrs.events.helpers import SettableClock
 from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, post, statement, voiding
 
 EMAILS = ["ada@north.gov.uk", "ben@north.gov.uk", "cy@north.gov.uk"]
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
 
 
 def story() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

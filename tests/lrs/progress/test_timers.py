@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from lrs.events.bus import EventBus
@@ -18,22 +16,11 @@ from lrs.progress import verbs
 from lrs.progress.install import progress_options
 from lrs.progress.service import ProgressProjector
 from lrs.settings import Settings
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent
 from lrs.storage.progress_models import Timer
-from lrs.storage.schema import migrate
 from tests.lrs.events.helpers import SettableClock
 from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, lead_definition, post, statement
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
 
 
 async def published(database: Database, topic: str) -> list[dict[str, object]]:

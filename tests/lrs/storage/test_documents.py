@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,21 +22,10 @@ from lrs.storage.documents import (
     read_document,
     save_document,
 )
-from lrs.storage.engine import Database, open_database
-from lrs.storage.schema import migrate
+from lrs.storage.engine import Database
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 STATE = DocumentScope(DocumentKind.STATE, "https://x.example/a", "mbox:mailto:l@council.gov.uk")
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = open_database(database_url)
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _allow(_current: StoredDocument | None) -> None:

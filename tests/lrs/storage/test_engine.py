@@ -18,16 +18,6 @@ from tests.databases import database_url_for
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
-
-
-@pytest.fixture
 async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
     opened = open_database(sqlite_url)
     try:

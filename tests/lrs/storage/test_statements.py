@@ -5,7 +5,6 @@ conflicts, and all-or-nothing batches."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,24 +14,13 @@ from sqlalchemy import func, select
 from lrs.clock import utc_now
 from lrs.errors import Conflict, InvalidRequest
 from lrs.statement_service import record_statements, system_writer
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent, Statement
-from lrs.storage.schema import migrate
 from lrs.storage.statements import complete_statements, load_statements_by_id, store_statements
 from lrs.xapi.statements import validate_statements
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 WRITER = system_writer("http://lrs.test")
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
 
 
 def _statement(learner: str = "ada", statement_id: str | None = None) -> dict[str, Any]:
