@@ -13,6 +13,7 @@ from typing import Any
 
 from lrs.attendance.checkin import FacilitatorLink, checkin_path, link_key, sign_link
 from lrs.attendance.register import import_register
+from lrs.attendance.rsvp import pull_invite_responses
 from lrs.attendance.sessions import SessionPlan, StoredSessionDirectory
 from lrs.attendance.statements import Person
 from lrs.attendance.teams import AttendancePolicy, graph_client_for, pull_teams_attendance
@@ -45,6 +46,11 @@ def add_attendance_commands(commands: argparse._SubParsersAction[argparse.Argume
     teams.add_argument("--min-percent", type=float, help="attended: at least this %% of the scheduled time")
     teams.add_argument("--min-minutes", type=int, help="attended: at least this many minutes (wins over %%)")
     teams.add_argument("--late-after", type=int, help="joined more than this many minutes late: marked late")
+    rsvps = actions.add_parser(
+        "pull-rsvps", help="record invitees' answers (accepted / declined / tentative) from a Graph event"
+    )
+    rsvps.add_argument("--session", required=True)
+    rsvps.add_argument("--event-id", required=True, help="the Graph calendar event id of the invitation")
     link = actions.add_parser(
         "checkin-link", help="a signed check-in page link for one session's facilitator"
     )
@@ -64,6 +70,8 @@ async def run_attendance_command(
             return await _import_register(database, settings, args, clock)
         if args.action == "pull-teams":
             return await _pull_teams(database, settings, args, clock)
+        if args.action == "pull-rsvps":
+            return await _pull_rsvps(database, settings, args, clock)
         return await _checkin_link(database, settings, args, clock)
     except (LrsError, ValueError, OSError) as err:
         print(f"lrs: {err}", file=sys.stderr)
@@ -103,6 +111,27 @@ async def _pull_teams(database: Database, settings: Settings, args: argparse.Nam
         print(f"{outcome.email:40} {outcome.action.value}")
     if report.unmatched:
         print(f"not on the register (ignored): {', '.join(report.unmatched)}")
+    return 0
+
+
+async def _pull_rsvps(database: Database, settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    plan = await StoredSessionDirectory(database).session_plan(args.session)
+    graph = graph_client_for(settings.connectors)
+    try:
+        report = await pull_invite_responses(
+            database,
+            plan,
+            graph=graph,
+            event_id=args.event_id,
+            writer=system_writer(settings.base_url),
+            clock=clock,
+        )
+    finally:
+        await graph.close()
+    print(f"recorded:   {', '.join(report.recorded) or '-'}")
+    print(f"unanswered: {', '.join(report.unanswered) or '-'}")
+    if report.unmatched:
+        print(f"not invited to this session (ignored): {', '.join(report.unmatched)}")
     return 0
 
 

@@ -9,14 +9,19 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from connectors.calendar.client import CalendarClient
 from lrs.attendance.checkin import FacilitatorLink, link_key, verify_link
 from lrs.attendance.marks import current_marks
+from lrs.attendance.rsvp import RSVP_VERBS
 from lrs.attendance.sessions import StoredSessionDirectory
 from lrs.attendance.statements import ABSENT_VERB, ATTENDED_VERB
+from lrs.attendance.teams import graph_client_for
 from lrs.cli import main
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import open_database
+from lrs.storage.models import Statement
 from tests.fakes.microsoft import FakeMicrosoft
 from tests.fakes.ms_calendar import Meeting
 from tests.lrs.attendance.support import (
@@ -123,3 +128,48 @@ async def test_pull_teams(lrs_config: Path, sqlite_url: str, fake_microsoft: Fak
         await database.dispose()
     assert marks["ada@council.gov.uk"].statement["verb"]["id"] == ATTENDED_VERB  # 31:40 >= 30 minutes
     assert marks["bob@council.gov.uk"].statement["verb"]["id"] == ABSENT_VERB
+
+
+async def test_pull_rsvps(
+    lrs_config: Path, sqlite_url: str, fake_microsoft: FakeMicrosoft, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_microsoft.add_user(ORGANISER)
+    config = lrs_config / "settings.toml"
+    teams = "\n".join(f"{key} = {json.dumps(value)}" for key, value in fake_microsoft.graph_config().items())
+    config.write_text(f"[connectors.teams]\n{teams}\n")
+    graph = graph_client_for({"teams": fake_microsoft.graph_config()})
+    try:
+        body = {
+            "subject": "Academy 1",
+            "start": {"dateTime": "2025-10-21T10:00:00", "timeZone": "GMT Standard Time"},
+            "end": {"dateTime": "2025-10-21T12:00:00", "timeZone": "GMT Standard Time"},
+            "attendees": [
+                {"emailAddress": {"address": "ada@council.gov.uk"}, "type": "required"},
+                {"emailAddress": {"address": "stranger@elsewhere.example"}, "type": "required"},
+            ],
+        }
+        event_id = str((await CalendarClient(graph, ORGANISER).create(body))["id"])
+    finally:
+        await graph.close()
+    fake_microsoft.calendar.respond(event_id, "ada@council.gov.uk", "accepted")
+    fake_microsoft.calendar.respond(event_id, "stranger@elsewhere.example", "declined")
+    command = [
+        "--config",
+        str(config),
+        "attendance",
+        "pull-rsvps",
+        "--session",
+        "att-online",
+        "--event-id",
+        event_id,
+    ]
+    assert await asyncio.to_thread(main, command) == 0
+    out = capsys.readouterr().out
+    assert "recorded:   ada@council.gov.uk" in out and "stranger@elsewhere.example" in out
+    database = open_database(sqlite_url)
+    try:
+        async with database.read_session() as session:
+            verbs = list(await session.scalars(select(Statement.verb_iri)))
+    finally:
+        await database.dispose()
+    assert verbs == [RSVP_VERBS["accepted"]]
