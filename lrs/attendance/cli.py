@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from lrs.attendance.checkin import FacilitatorLink, checkin_path, link_key, sign_link
+from lrs.attendance.due import sessions_due_a_pull
 from lrs.attendance.register import import_register
 from lrs.attendance.rsvp import pull_invite_responses
 from lrs.attendance.sessions import SessionPlan, StoredSessionDirectory
 from lrs.attendance.statements import Person
 from lrs.attendance.teams import AttendancePolicy, graph_client_for, pull_teams_attendance
 from lrs.clock import Clock, utc_now
-from lrs.errors import LrsError
+from lrs.errors import LrsError, NotFound
 from lrs.settings import Settings
 from lrs.statement_service import system_writer
 from lrs.storage.credentials import load_hash_key
@@ -42,7 +43,14 @@ def add_attendance_commands(commands: argparse._SubParsersAction[argparse.Argume
     teams = actions.add_parser(
         "pull-teams", help="record attendance from the session's Teams meeting reports"
     )
-    teams.add_argument("--session", required=True)
+    which = teams.add_mutually_exclusive_group(required=True)
+    which.add_argument("--session", help="one session")
+    which.add_argument(
+        "--due",
+        action="store_true",
+        help="every online session that ended in the last --days days (run it from a timer)",
+    )
+    teams.add_argument("--days", type=float, default=7.0, help="with --due: how far back to look (default 7)")
     teams.add_argument("--min-percent", type=float, help="attended: at least this %% of the scheduled time")
     teams.add_argument("--min-minutes", type=int, help="attended: at least this many minutes (wins over %%)")
     teams.add_argument("--late-after", type=int, help="joined more than this many minutes late: marked late")
@@ -98,7 +106,26 @@ async def _import_register(
 
 
 async def _pull_teams(database: Database, settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
-    plan = await StoredSessionDirectory(database).session_plan(args.session)
+    if not args.due:
+        return await _pull_one(database, settings, args, clock, args.session)
+    due = await sessions_due_a_pull(database, now=clock(), lookback=timedelta(days=args.days))
+    failures = 0
+    for session_id in due:
+        print(f"{session_id}:")
+        try:
+            await _pull_one(database, settings, args, clock, session_id)
+        except NotFound as err:  # no report yet: the next run tries again
+            print(f"{session_id}: {err}")
+        except LrsError as err:
+            print(f"{session_id}: FAILED {err}", file=sys.stderr)
+            failures += 1
+    return 1 if failures else 0
+
+
+async def _pull_one(
+    database: Database, settings: Settings, args: argparse.Namespace, clock: Clock, session_id: str
+) -> int:
+    plan = await StoredSessionDirectory(database).session_plan(session_id)
     policy = _policy(settings, args, plan)
     graph = graph_client_for(settings.connectors)
     try:

@@ -99,7 +99,10 @@ async def _verify(url: str, token: str) -> FacilitatorLink:
     return verify_link(token, key, session_id="att-room", now=datetime.now(UTC))
 
 
-async def test_pull_teams(lrs_config: Path, sqlite_url: str, fake_microsoft: FakeMicrosoft) -> None:
+@pytest.mark.parametrize("which", [["--session", "att-online"], ["--due", "--days", "3650"]])
+async def test_pull_teams(
+    lrs_config: Path, sqlite_url: str, fake_microsoft: FakeMicrosoft, which: list[str]
+) -> None:
     meeting = Meeting("MSo-cli", fake_microsoft.add_user(ORGANISER), JOIN_URL)
     fake_microsoft.calendar.meetings[meeting.id] = meeting
     fake_microsoft.calendar.add_report(
@@ -109,16 +112,7 @@ async def test_pull_teams(lrs_config: Path, sqlite_url: str, fake_microsoft: Fak
     config = lrs_config / "settings.toml"
     teams = "\n".join(f"{key} = {json.dumps(value)}" for key, value in fake_microsoft.graph_config().items())
     config.write_text(f"[connectors.teams]\n{teams}\n")
-    command = [
-        "--config",
-        str(config),
-        "attendance",
-        "pull-teams",
-        "--session",
-        "att-online",
-        "--min-minutes",
-        "30",
-    ]
+    command = ["--config", str(config), "attendance", "pull-teams", *which, "--min-minutes", "30"]
     assert await asyncio.to_thread(main, command) == 0
     database = open_database(sqlite_url)
     try:
