@@ -77,8 +77,6 @@ class Statement(Base):
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     voids_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
-    # The statement a StatementRef object points at (voiding or not): filters match referrers too.
-    refers_to: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     credential_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     body: Mapped[str] = mapped_column(Text)  # JSON with agent references
 
@@ -120,6 +118,17 @@ class StatementActivity(Base):
         Index("ix_statement_activities_activity", "activity_id", "direct", "stored_us", "statement_pk"),
         Index("ix_statement_activities_activity_any", "activity_id", "stored_us", "statement_pk"),
     )
+
+
+class StatementRef(Base):
+    """An edge from a statement whose object is a StatementRef (voiding or not) to its target: query
+    filters also return the referrers of matching statements. A table of its own stays as small as the
+    (rare) referrers, so the lookup is cheap whatever the planner knows."""
+
+    __tablename__ = "statement_refs"
+    referrer_pk: Mapped[int] = mapped_column(ForeignKey("statements.pk"), primary_key=True)
+    referrer_id: Mapped[str] = mapped_column(String(36))
+    target_id: Mapped[str] = mapped_column(String(36), index=True)
 
 
 class Attachment(Base):

@@ -14,7 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from lrs import json_codec
-from lrs.storage.models import Activity, Attachment, Person, Statement, StatementActivity, StatementAgent
+from lrs.storage.models import (
+    Activity,
+    Attachment,
+    Person,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementRef,
+)
 from lrs.storage.statements import hydrate_bodies
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -107,24 +115,21 @@ def _filters_targets(criteria: StatementFilter) -> bool:
 async def _referrer_pks(session: AsyncSession, criteria: StatementFilter, ids: _Ids) -> set[int]:
     """Statements whose StatementRef points (directly or along a chain) at a statement matching the
     filters, voided or not: xAPI returns them with the matches (Data 2.5, "Filter Conditions for
-    StatementRefs"). StatementRef objects are rare, so the query starts from the referrers (indexed
-    `refers_to`) and checks each target, never the other way round."""
+    StatementRefs"). The walk starts from the small `statement_refs` table, never from the filters."""
     target = aliased(Statement)
     frontier = (
-        select(Statement.pk, Statement.statement_id)
-        .join(target, target.statement_id == Statement.refers_to)
-        # A range, not `IS NOT NULL`: without statistics SQLite guesses the latter matches most rows
-        # and scans the table; the range walks only the (few) non-null entries of the index.
-        .where(Statement.refers_to > "", *_target_conditions(target, criteria, ids))
+        select(StatementRef.referrer_pk, StatementRef.referrer_id)
+        .join(target, target.statement_id == StatementRef.target_id)
+        .where(*_target_conditions(target, criteria, ids))
     )
     found: set[int] = set()
     for _ in range(10):  # chains of references are short; this also stops a runaway cycle
-        rows = [row for row in (await session.execute(frontier)).all() if row.pk not in found]
+        rows = [row for row in (await session.execute(frontier)).all() if row.referrer_pk not in found]
         if not rows:
             break
-        found.update(row.pk for row in rows)
-        frontier = select(Statement.pk, Statement.statement_id).where(
-            Statement.refers_to.in_([row.statement_id for row in rows])
+        found.update(row.referrer_pk for row in rows)
+        frontier = select(StatementRef.referrer_pk, StatementRef.referrer_id).where(
+            StatementRef.target_id.in_([row.referrer_id for row in rows])
         )
     return found
 
@@ -146,7 +151,7 @@ def _target_conditions(target: Any, criteria: StatementFilter, ids: _Ids) -> lis
             activity = activity.where(StatementActivity.direct.is_(True))
         conditions.append(activity.exists())
     # `|| ''` keeps the planner from driving this query from the (large) verb/registration index
-    # instead of from the (small) set of referrers.
+    # instead of from the (small) set of references.
     if criteria.verb is not None:
         conditions.append(target.verb_iri.concat("") == criteria.verb)
     if criteria.registration is not None:

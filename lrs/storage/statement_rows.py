@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from lrs import json_codec
 from lrs.storage.agents import AgentRefs
 from lrs.storage.base import Base
-from lrs.storage.models import Statement, StatementActivity, StatementAgent
+from lrs.storage.models import Statement, StatementActivity, StatementAgent, StatementRef
 from lrs.xapi.activities import statement_activities
 from lrs.xapi.agents import statement_agents
 
@@ -58,7 +58,6 @@ def insert_statement_rows(
             "registration": (statement.get("context") or {}).get("registration"),
             "voided": False,
             "voids_id": voided_target(statement),
-            "refers_to": statement_ref_target(statement),
             "credential_id": credential_id,
             "body": json_codec.dumps(body),
         }
@@ -70,8 +69,15 @@ def insert_statement_rows(
     pks = _allocate_pks(connection, len(rows))
     for row, pk in zip(rows, pks, strict=True):
         row["pk"] = pk
+    edges = [
+        {"referrer_pk": row["pk"], "referrer_id": row["statement_id"], "target_id": target}
+        for row, statement in zip(rows, statements, strict=True)
+        if (target := statement_ref_target(statement)) is not None
+    ]
     rows.sort(key=lambda row: row["statement_id"])
     connection.execute(insert(_table(Statement)), rows)
+    if edges:
+        connection.execute(insert(_table(StatementRef)), edges)
     return pks
 
 

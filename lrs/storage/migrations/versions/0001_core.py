@@ -93,7 +93,6 @@ def upgrade() -> None:
         sa.Column("registration", sa.String(length=36), nullable=True),
         sa.Column("voided", sa.Boolean(), nullable=False),
         sa.Column("voids_id", sa.String(length=36), nullable=True),
-        sa.Column("refers_to", sa.String(length=36), nullable=True),
         sa.Column("credential_id", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_statements")),
@@ -106,7 +105,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_statements_stored", ["stored_us", "pk"], unique=False)
         batch_op.create_index("ix_statements_verb_stored", ["verb_iri", "stored_us", "pk"], unique=False)
         batch_op.create_index(batch_op.f("ix_statements_voids_id"), ["voids_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_statements_refers_to"), ["refers_to"], unique=False)
 
     op.create_table(
         "agent_forms",
@@ -169,8 +167,25 @@ def upgrade() -> None:
             "ix_statement_agents_person_any", ["person_id", "stored_us", "statement_pk"], unique=False
         )
 
+    op.create_table(
+        "statement_refs",
+        sa.Column("referrer_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("referrer_id", sa.String(length=36), nullable=False),
+        sa.Column("target_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["referrer_pk"], ["statements.pk"], name=op.f("fk_statement_refs_referrer_pk_statements")
+        ),
+        sa.PrimaryKeyConstraint("referrer_pk", name=op.f("pk_statement_refs")),
+    )
+    with op.batch_alter_table("statement_refs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_statement_refs_target_id"), ["target_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("statement_refs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_statement_refs_target_id"))
+
+    op.drop_table("statement_refs")
 
     with op.batch_alter_table("statement_agents", schema=None) as batch_op:
         batch_op.drop_index("ix_statement_agents_person")
@@ -188,7 +203,6 @@ def downgrade() -> None:
     op.drop_table("agent_forms")
     with op.batch_alter_table("statements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_statements_voids_id"))
-        batch_op.drop_index(batch_op.f("ix_statements_refers_to"))
         batch_op.drop_index("ix_statements_verb_stored")
         batch_op.drop_index("ix_statements_stored")
         batch_op.drop_index("ix_statements_registration_stored")
