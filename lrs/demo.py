@@ -15,6 +15,9 @@ from lrs.storage.credentials import create_credential, revoke_credential
 from lrs.storage.models import Credential
 
 DEMO_NAME = "demo (lrs serve --demo)"
+DEMO_ACTIVITY = "https://cohort-lrs.example/demo/modules/digital-basics"
+# A fixed registration, so relaunching the demo module resumes from its bookmark.
+DEMO_REGISTRATION = "5a0c8e52-9d7b-4d1e-8a8e-3f0f6c2b9d41"
 
 
 async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -41,7 +44,8 @@ async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:
                 f"  try:           curl -u {issued.info.key}:{issued.secret} "
                 f"-H 'X-Experience-API-Version: 2.0.0' {base}/xapi/statements",
                 f"  demo module:   {base}/demo/module.html?endpoint={quote(base + '/xapi/')}"
-                f"&auth={quote('Basic ' + _basic(issued.info.key, issued.secret))}&actor={quote(actor)}",
+                f"&auth={quote('Basic ' + _basic(issued.info.key, issued.secret))}&actor={quote(actor)}"
+                f"&registration={DEMO_REGISTRATION}&activity_id={quote(DEMO_ACTIVITY)}",
             ]
         ),
         flush=True,
