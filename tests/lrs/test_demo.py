@@ -21,10 +21,10 @@ async def test_demo_credentials_work_and_replace_the_previous_ones(
     async with running_lrs(sqlite_url) as lrs:
         pairs = []
         for out in printed:
-            key = re.search(r"key:\s+(\S+)", out)
-            secret = re.search(r"secret:\s+(\S+)", out)
-            assert key and secret, out
-            pairs.append((key.group(1), secret.group(1)))
+            found_key = re.search(r"key:\s+(\S+)", out)
+            found_secret = re.search(r"secret:\s+(\S+)", out)
+            assert found_key and found_secret, out
+            pairs.append((found_key.group(1), found_secret.group(1)))
         statuses = []
         for key, secret in pairs:
             headers = {**basic_auth(key, secret), "X-Experience-API-Version": "2.0.0"}
