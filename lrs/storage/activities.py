@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.models import Activity
-from lrs.xapi.activities import statement_activities
 
 _LANGUAGE_MAPS = ("name", "description")
 
@@ -30,11 +29,14 @@ def merge_definition(current: Mapping[str, Any] | None, incoming: Mapping[str, A
     return merged
 
 
-def activity_definitions(statements: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any] | None]:
-    """Every activity IRI the statements mention, with the definition they carry (merged), if any."""
+def activity_definitions(
+    mentions: Sequence[tuple[Mapping[str, Any], Sequence[tuple[str, str]]]],
+) -> dict[str, Mapping[str, Any] | None]:
+    """Every activity IRI the statements mention, with the definition they carry (merged), if any.
+    `mentions` pairs each statement with its `statement_activities`, which the caller already has."""
     definitions: dict[str, Mapping[str, Any] | None] = {}
-    for statement in statements:
-        for _role, iri in statement_activities(statement):
+    for statement, activities in mentions:
+        for _role, iri in activities:
             definitions.setdefault(iri, None)
         for activity in _activities_with_definitions(statement):
             # Two statements of one batch may define the same activity (in two languages, say).

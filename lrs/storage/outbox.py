@@ -12,11 +12,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import ColumnElement, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.storage.base import Base
 from lrs.storage.models import OutboxEvent
+from lrs.storage.statement_rows import insert_tuples
 
 STATEMENT_STORED = "statement.stored"
 STATEMENT_VOIDED = "statement.voided"
@@ -46,19 +48,21 @@ def append_events_sync(
     """`append_events` on a synchronous connection (a write transaction run in one thread)."""
     if not events:
         return
-    rows = [
-        {
-            "topic": topic,
-            "payload": encode_payload(payload),
-            "created_at": now,
-            "available_at": available_at or now,
-            "attempts": 0,
-        }
-        for topic, payload in events
-    ]
-    connection.execute(insert(OutboxEvent), rows)  # Core executemany: no ORM bookkeeping
+    table = Base.metadata.tables[OutboxEvent.__tablename__]
+    # Every row shares its two times: bind them once instead of once per row.
+    created_at = _bound(connection, table.c.created_at, now)
+    due_at = _bound(connection, table.c.available_at, available_at or now)
+    rows = [(topic, encode_payload(payload), created_at, due_at, 0) for topic, payload in events]
+    columns = ("topic", "payload", "created_at", "available_at", "attempts")
+    insert_tuples(connection, table, columns, rows)
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+def _bound(connection: Connection, column: ColumnElement[Any], value: datetime) -> Any:
+    """`value` as the DBAPI receives it for `column` (UTC handling, SQLite's text form)."""
+    processor = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return processor(value) if processor else value
 
 
 def encode_payload(payload: Mapping[str, Any]) -> str:

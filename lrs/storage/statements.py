@@ -31,7 +31,12 @@ from lrs.storage.agents import (
 from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.models import Attachment, Statement
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
-from lrs.storage.statement_rows import insert_index_rows, insert_statement_rows, voided_target
+from lrs.storage.statement_rows import (
+    StatementFacts,
+    insert_index_rows,
+    insert_statement_rows,
+    statement_facts,
+)
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.timestamps import format_timestamp
 
@@ -125,24 +130,23 @@ def store_statements_sync(
     ids = [statement["id"] for statement in statements]
     found = _look_up(connection, ids)
     fresh = _drop_already_stored(statements, found.hydrated(connection))
-    _check_voiding_targets(connection, fresh)
-    if not fresh:
+    facts = statement_facts([_with_defaults(statement, version) for statement in fresh])
+    _check_voiding_targets(connection, facts)
+    if not facts:
         return ids
-    fresh = [_with_defaults(statement, version) for statement in fresh]
     stored_us = int(stored.timestamp() * 1_000_000)
     refs = AgentRefs()
-    bodies = [dehydrate(statement, refs) for statement in fresh]
+    bodies = [dehydrate(fact.statement, refs) for fact in facts]
     save_agent_forms_sync(connection, refs, known)
-    activity_ids = ensure_activities_sync(
-        connection, activity_definitions(fresh), may_define=writer.may_define
-    )
+    definitions = activity_definitions([(fact.statement, fact.activities) for fact in facts])
+    activity_ids = ensure_activities_sync(connection, definitions, may_define=writer.may_define)
     _save_attachments(connection, attachments)
     pks = insert_statement_rows(
-        connection, fresh, bodies, credential_id=writer.credential_id, stored_us=stored_us
+        connection, facts, bodies, credential_id=writer.credential_id, stored_us=stored_us
     )
-    insert_index_rows(connection, fresh, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
-    _apply_voiding(connection, fresh, found.voided_by_stored)
-    append_events_sync(connection, _events(fresh, pks), now=stored)
+    insert_index_rows(connection, facts, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
+    _apply_voiding(connection, facts, found.voided_by_stored)
+    append_events_sync(connection, _events(facts, pks), now=stored)
     return ids
 
 
@@ -219,9 +223,9 @@ def hydrate_bodies_sync(
     return {key: hydrate(body, forms) for key, body in bodies.items()}
 
 
-def _check_voiding_targets(connection: Connection, statements: Sequence[dict[str, Any]]) -> None:
-    voiding_ids = {statement["id"] for statement in statements if voided_target(statement)}
-    targets = {index: voided_target(statement) for index, statement in enumerate(statements)}
+def _check_voiding_targets(connection: Connection, facts: Sequence[StatementFacts]) -> None:
+    voiding_ids = {fact.statement["id"] for fact in facts if fact.voided_target}
+    targets = {index: fact.voided_target for index, fact in enumerate(facts)}
     wanted = [target for target in targets.values() if target is not None]
     if not wanted:
         return
@@ -255,11 +259,11 @@ def _save_attachments(connection: Connection, attachments: Sequence[AttachmentCo
 
 
 def _apply_voiding(
-    connection: Connection, statements: Sequence[Mapping[str, Any]], voided_by_stored: set[str]
+    connection: Connection, facts: Sequence[StatementFacts], voided_by_stored: set[str]
 ) -> None:
     """Mark what this batch voids, and the new statements a stored statement already voids."""
-    new_ids = {statement["id"] for statement in statements}
-    targets = {target for statement in statements if (target := voided_target(statement))}
+    new_ids = {fact.statement["id"] for fact in facts}
+    targets = {fact.voided_target for fact in facts if fact.voided_target}
     targets.update(voided_by_stored & new_ids)
     if targets:
         connection.execute(
@@ -269,9 +273,10 @@ def _apply_voiding(
         )
 
 
-def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
+def _events(facts: Sequence[StatementFacts], pks: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
     events: list[tuple[str, dict[str, Any]]] = []
-    for statement, pk in zip(statements, pks, strict=True):
+    for fact, pk in zip(facts, pks, strict=True):
+        statement = fact.statement
         target = statement.get("object") or {}
         context = statement.get("context") or {}
         events.append(
@@ -288,7 +293,7 @@ def _events(statements: Sequence[Mapping[str, Any]], pks: Sequence[int]) -> list
                 },
             )
         )
-        if voided := voided_target(statement):
+        if voided := fact.voided_target:
             events.append((STATEMENT_VOIDED, {"statement_id": voided, "voided_by": statement["id"]}))
     return events
 
