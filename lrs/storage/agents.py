@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs import json_codec
 from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.driver_sql import placeholders
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
 
@@ -171,7 +172,14 @@ def _ids_by_key(connection: Connection, model: Any, key_column: Any, keys: Seque
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        rows = connection.execute(select(key_column, model.id).where(key_column.in_(chunk)))
+        # Driver SQL: SQLAlchemy re-renders an expanding IN on every call, which cost more than the query.
+        markers = placeholders(connection, len(chunk))
+        if markers is None:
+            rows = connection.execute(select(key_column, model.id).where(key_column.in_(chunk)))
+        else:
+            key = key_column.key
+            sql = f"SELECT {key}, id FROM {model.__tablename__} WHERE {key} IN ({markers})"
+            rows = connection.exec_driver_sql(sql, tuple(chunk))
         found.update({key: row_id for key, row_id in rows})
     return found
 

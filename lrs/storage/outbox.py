@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.base import Base
+from lrs.storage.driver_sql import insert_tuples
 from lrs.storage.models import OutboxEvent
-from lrs.storage.statement_rows import insert_tuples
 
 STATEMENT_STORED = "statement.stored"
 STATEMENT_VOIDED = "statement.voided"
