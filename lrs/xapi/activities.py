@@ -120,10 +120,12 @@ def _validate_components(value: object, field: str) -> list[dict[str, Any]]:
     return copied
 
 
+# The traversals below run on parsed JSON (dicts), on the ingest hot path: `isinstance(x, dict)` is
+# exact there and several times cheaper than the `Mapping` ABC check.
 def object_kind(statement: Mapping[str, Any]) -> str:
     """The statement object's objectType with the spec's default: "Activity" when absent."""
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if isinstance(target, dict):
         return str(target.get("objectType", "Activity"))
     return "Activity"
 
@@ -139,18 +141,18 @@ def statement_activities(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _collect_activities(statement: Mapping[str, Any], prefix: str, found: list[tuple[str, str]]) -> None:
     target = statement.get("object")
     kind = object_kind(statement)
-    if kind == "Activity" and isinstance(target, Mapping) and isinstance(target.get("id"), str):
+    if kind == "Activity" and isinstance(target, dict) and isinstance(target.get("id"), str):
         found.append((prefix + "object", target["id"]))
-    elif kind == "SubStatement" and isinstance(target, Mapping) and not prefix:
+    elif kind == "SubStatement" and isinstance(target, dict) and not prefix:
         _collect_activities(target, "substatement.", found)
     context = statement.get("context")
-    context_activities = context.get("contextActivities") if isinstance(context, Mapping) else None
-    if not isinstance(context_activities, Mapping):
+    context_activities = context.get("contextActivities") if isinstance(context, dict) else None
+    if not isinstance(context_activities, dict):
         return
     for role in CONTEXT_ACTIVITY_KEYS:
         entries = context_activities.get(role)
-        if isinstance(entries, Mapping):
+        if isinstance(entries, dict):
             entries = [entries]
         for entry in entries or ():
-            if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                 found.append((prefix + role, entry["id"]))
