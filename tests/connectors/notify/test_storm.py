@@ -8,32 +8,15 @@ from pathlib import Path
 
 import trustme
 
-from connectors.base import Connector, DeliveryResult, DeliveryStatus, Recipient, RenderedMessage
+from connectors.base import DeliveryStatus
 from connectors.notify.connector import create_connector
+from tests.connectors.storm import MESSAGES, deliver_with_retries, storm_messages
 from tests.fakes.notify import FakeNotifyServer, NotifyFailurePlan
-
-MESSAGES = 500
-MAX_ATTEMPTS = 10
-
-
-async def deliver_with_retries(connector: Connector, message: RenderedMessage) -> list[DeliveryResult]:
-    results = [await connector.send(message)]
-    while results[-1].status is DeliveryStatus.RETRY and len(results) < MAX_ATTEMPTS:
-        results.append(await connector.send(message))
-    return results
 
 
 async def test_every_reference_is_delivered_exactly_once(ca: trustme.CA, ca_file: Path) -> None:
     plan = NotifyFailurePlan(transient_rate=0.15, seed=20250506)
-    messages = [
-        RenderedMessage(
-            idempotency_key=f"storm:{n}",
-            recipient=Recipient(f"learner{n}@partner.example.org"),
-            subject=f"Nudge {n}",
-            text=f"Message number {n}",
-        )
-        for n in range(MESSAGES)
-    ]
+    messages = storm_messages()
     async with FakeNotifyServer(ca, ca_file, failures=plan) as server:
         connector = create_connector(server.settings_table(max_concurrency=4))
         try:
