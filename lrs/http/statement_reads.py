@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
@@ -60,22 +61,33 @@ async def get_statements(request: web.Request) -> web.StreamResponse:
     fmt = params.get("format", "exact")
     if fmt not in FORMATS:
         raise InvalidRequest("format", f"must be one of {', '.join(FORMATS)}")
-    with_attachments = _boolean(params, "attachments")
-    languages = parse_accept_language(request.headers.get("Accept-Language"))
+    rendering = _Rendering(
+        fmt,
+        parse_accept_language(request.headers.get("Accept-Language")),
+        _boolean(params, "attachments"),
+    )
     if "statementId" in params or "voidedStatementId" in params:
-        response = await _single(request, caller, params, fmt, languages, with_attachments)
-    else:
-        response = await _page(request, caller, params, fmt, languages, with_attachments)
-    return response
+        return await _single(request, caller, params, rendering)
+    return await _page(request, caller, params, rendering)
+
+
+@dataclass(frozen=True)
+class _Rendering:
+    """How the client asked to see statements: format, languages, attachments."""
+
+    fmt: str
+    languages: list[str]
+    with_attachments: bool
+
+    def formatted(self, statement: dict[str, Any]) -> dict[str, Any]:
+        # Statements read from storage are fresh objects already: "exact" needs no defensive copy.
+        if self.fmt == "exact":
+            return statement
+        return format_statement(statement, self.fmt, self.languages)
 
 
 async def _single(
-    request: web.Request,
-    caller: Caller,
-    params: dict[str, str],
-    fmt: str,
-    languages: list[str],
-    with_attachments: bool,
+    request: web.Request, caller: Caller, params: dict[str, str], rendering: _Rendering
 ) -> web.StreamResponse:
     extra = sorted(set(params) - _SINGLE_COMPANIONS)
     if extra or ("statementId" in params and "voidedStatementId" in params):
@@ -91,15 +103,10 @@ async def _single(
         statement, stored_us = found
         if reads_only_own_statements(caller.scopes) and not _authored_by(statement, caller, request):
             raise NotFound(f"no statement with id {statement_id}")
-        body = _formatted(statement, fmt, languages)
-        response = await _render(request, session, body, [body], with_attachments)
+        body = rendering.formatted(statement)
+        response = await _render(request, session, body, [body], rendering.with_attachments)
     response.headers["Last-Modified"] = format_datetime(utc_from_us(stored_us), usegmt=True)
     return response
-
-
-def _formatted(statement: dict[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
-    # Statements read from storage are fresh objects already: "exact" needs no defensive copy.
-    return statement if fmt == "exact" else format_statement(statement, fmt, languages)
 
 
 def _authored_by(statement: dict[str, Any], caller: Caller, request: web.Request) -> bool:
@@ -108,12 +115,7 @@ def _authored_by(statement: dict[str, Any], caller: Caller, request: web.Request
 
 
 async def _page(
-    request: web.Request,
-    caller: Caller,
-    params: dict[str, str],
-    fmt: str,
-    languages: list[str],
-    with_attachments: bool,
+    request: web.Request, caller: Caller, params: dict[str, str], rendering: _Rendering
 ) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     criteria = _criteria(params, request, caller)
@@ -121,10 +123,10 @@ async def _page(
     after = _after(params)
     async with request.app[DATABASE].read_session() as session:
         page = await query_statements(session, criteria, limit=limit, after=after)
-        statements = [_formatted(statement, fmt, languages) for statement in page.statements]
+        statements = [rendering.formatted(statement) for statement in page.statements]
         more = _more_link(params, page.last_key) if page.last_key else ""
         return await _render(
-            request, session, {"statements": statements, "more": more}, statements, with_attachments
+            request, session, {"statements": statements, "more": more}, statements, rendering.with_attachments
         )
 
 
