@@ -99,6 +99,14 @@ async def _verify(url: str, token: str) -> FacilitatorLink:
     return verify_link(token, key, session_id="att-room", now=datetime.now(UTC))
 
 
+def _teams_settings_file(folder: Path, fake_microsoft: FakeMicrosoft) -> Path:
+    """A settings file whose [connectors.teams] table points at the fake Microsoft 365."""
+    config = folder / "settings.toml"
+    teams = "\n".join(f"{key} = {json.dumps(value)}" for key, value in fake_microsoft.graph_config().items())
+    config.write_text(f"[connectors.teams]\n{teams}\n")
+    return config
+
+
 @pytest.mark.parametrize("which", [["--session", "att-online"], ["--due", "--days", "3650"]])
 async def test_pull_teams(
     lrs_config: Path, sqlite_url: str, fake_microsoft: FakeMicrosoft, which: list[str]
@@ -109,9 +117,7 @@ async def test_pull_teams(
         meeting.id,
         [{"emailAddress": "ada@council.gov.uk", "totalAttendanceInSeconds": 1900, "attendanceIntervals": []}],
     )
-    config = lrs_config / "settings.toml"
-    teams = "\n".join(f"{key} = {json.dumps(value)}" for key, value in fake_microsoft.graph_config().items())
-    config.write_text(f"[connectors.teams]\n{teams}\n")
+    config = _teams_settings_file(lrs_config, fake_microsoft)
     command = ["--config", str(config), "attendance", "pull-teams", *which, "--min-minutes", "30"]
     assert await asyncio.to_thread(main, command) == 0
     database = open_database(sqlite_url)
@@ -128,9 +134,7 @@ async def test_pull_rsvps(
     lrs_config: Path, sqlite_url: str, fake_microsoft: FakeMicrosoft, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake_microsoft.add_user(ORGANISER)
-    config = lrs_config / "settings.toml"
-    teams = "\n".join(f"{key} = {json.dumps(value)}" for key, value in fake_microsoft.graph_config().items())
-    config.write_text(f"[connectors.teams]\n{teams}\n")
+    config = _teams_settings_file(lrs_config, fake_microsoft)
     graph = graph_client_for({"teams": fake_microsoft.graph_config()})
     try:
         body = {
