@@ -14,8 +14,7 @@ IMPLEMENTATION_EXTENSION = "https://w3id.org/xapi/cohort-lrs/about/implementatio
 async def get_about(request: web.Request) -> web.StreamResponse:
     # A 1.0.x client is told about the 1.0.x line only: deployed 1.0 clients (the `tincan` Python
     # package, for one) refuse an About resource that lists a version they do not know.
-    speaks_1_0 = request.headers.get("X-Experience-API-Version", "").startswith("1.0")
-    versions = ["1.0.3"] if speaks_1_0 and request.get(XAPI_VERSION) == "1.0.3" else list(SUPPORTED_VERSIONS)
+    versions = ["1.0.3"] if request.get(XAPI_VERSION) == "1.0.3" else list(SUPPORTED_VERSIONS)
     return web.json_response(
         {"version": versions, "extensions": {IMPLEMENTATION_EXTENSION: f"cohort-lrs {__version__}"}}
     )
