@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs import json_codec
 from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.driver_sql import placeholders
+from lrs.storage.known_ids import KnownIds
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
 
@@ -96,21 +97,6 @@ def dehydrate(statement: dict[str, Any], refs: AgentRefs) -> dict[str, Any]:
         return result
 
     return map_agent_positions(statement, swap)
-
-
-class KnownIds:
-    """Ids of committed persons and agent forms, remembered per process: such a row never changes id
-    (erasure rewrites it in place), so a busy writer need not look the same learners up again."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self.limit = limit
-        self.persons: dict[str, int] = {}
-        self.forms: dict[str, int] = {}
-
-    def remember(self, table: dict[str, int], found: Mapping[str, int]) -> None:
-        if len(table) + len(found) > self.limit:
-            table.clear()
-        table.update(found)
 
 
 async def save_agent_forms(session: AsyncSession, refs: AgentRefs, known: KnownIds | None = None) -> None:

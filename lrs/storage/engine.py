@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from lrs.storage.agents import KnownIds
+from lrs.storage.known_ids import KnownIds
 
 T = TypeVar("T")
 

@@ -21,7 +21,6 @@ from lrs.errors import Conflict, InvalidRequest
 from lrs.storage.activities import activity_definitions, ensure_activities_sync
 from lrs.storage.agents import (
     AgentRefs,
-    KnownIds,
     dehydrate,
     hydrate,
     load_forms_sync,
@@ -29,6 +28,7 @@ from lrs.storage.agents import (
     save_agent_forms_sync,
 )
 from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.known_ids import KnownIds
 from lrs.storage.models import Attachment, Statement
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
 from lrs.storage.statement_rows import (
