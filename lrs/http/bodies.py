@@ -7,7 +7,6 @@ syntax carries its decoded `content` form field under `ALTERNATE_BODY` instead o
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
@@ -46,21 +45,50 @@ def parse_json(raw: bytes, *, field: str, max_depth: int, max_items: int) -> Any
 def check_json_shape(raw: bytes, *, max_depth: int, max_items: int, field: str) -> None:
     """Cheap structural limits checked before parsing, at C speed: escaped backslashes and quotes are
     dropped, every byte but quotes, brackets and commas is deleted, the (now plain) strings are
-    removed, and only what is left, the bare structure, is walked."""
-    structure = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    skeleton = _PLAIN_STRING.sub(b"", structure)
+    removed, and only what is left, the bare structure, is measured."""
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = _drop_plain_strings(raw.translate(_AS_PARENTHESES, _NOT_STRUCTURE))
     if skeleton.count(b",") >= max_items:
         raise PayloadTooLarge(f"{field}: JSON holds more than {max_items} values")
+    nesting = skeleton.replace(b",", b"")
+    if not _balanced_within(nesting, max_depth) and _walk_exceeds(nesting, max_depth):
+        raise PayloadTooLarge(f"{field}: JSON nested deeper than {max_depth} levels")
+
+
+def _drop_plain_strings(structure: bytes) -> bytes:
+    """Remove every ``"..."`` (no escapes are left inside); an unpaired last quote stays, with what
+    follows it, as a left-to-right match of ``"[^"]*"`` would leave it."""
+    pieces = structure.split(b'"')
+    if len(pieces) % 2:
+        return b"".join(pieces[::2])
+    return b"".join(pieces[:-1:2]) + b'"' + pieces[-1]
+
+
+def _balanced_within(nesting: bytes, max_depth: int) -> bool:
+    """True when ``nesting`` is balanced and at most ``max_depth`` deep. Each pass of the C-level
+    replace removes every innermost ``()`` pair, that is one level of a balanced structure."""
+    for _ in range(max_depth):
+        if not nesting:
+            return True
+        nesting = nesting.replace(b"()", b"")
+    return not nesting
+
+
+def _walk_exceeds(nesting: bytes, max_depth: int) -> bool:
+    """The exact walk, for unbalanced or too deep input: does the count of open brackets ever pass
+    ``max_depth``? (A stray quote counts as a closer, as does any byte that is not an opener.)"""
     depth = 0
-    for bracket in skeleton.replace(b",", b""):
-        if bracket in _OPENERS:
+    for bracket in nesting:
+        if bracket == _OPENER:
             depth += 1
             if depth > max_depth:
-                raise PayloadTooLarge(f"{field}: JSON nested deeper than {max_depth} levels")
+                return True
         else:
             depth -= 1
+    return False
 
 
 _NOT_STRUCTURE = bytes(set(range(256)) - set(b'"[]{},'))
-_PLAIN_STRING = re.compile(rb'"[^"]*"')
-_OPENERS = frozenset(b"[{")
+_AS_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
+_OPENER = ord("(")
