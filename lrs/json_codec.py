@@ -7,19 +7,20 @@ statement must come back exactly as it was sent, so such documents take the stan
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-# 19+ digits may not fit in 64 bits (a digit run inside a string just takes the exact slow path).
-_LONG_DIGITS = re.compile(rb"\d{19,}")
+# 19+ digits in a row may not fit in 64 bits (a digit run inside a string just takes the exact slow
+# path). Found at C speed: every ASCII digit becomes "9" and every other byte "_", then a substring test.
+_LONG_DIGIT_RUN = b"9" * 19
+_DIGITS_AS_NINES = bytes(ord("9") if byte in b"0123456789" else ord("_") for byte in range(256))
 
 
 def loads(raw: bytes | str) -> Any:
     """Parse JSON; raises ValueError (or RecursionError for absurd nesting) on bad input."""
     data = raw.encode() if isinstance(raw, str) else raw
-    if _LONG_DIGITS.search(data):
+    if _LONG_DIGIT_RUN in data.translate(_DIGITS_AS_NINES):
         return json.loads(data)
     return orjson.loads(data)
 
