@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from lrs.storage.group_commit import GroupWriter
 from lrs.storage.known_ids import KnownIds
 
 T = TypeVar("T")
@@ -25,10 +26,11 @@ class Database:
     """Where sessions come from. On SQLite writes go through one writer at a time (taken with BEGIN
     IMMEDIATE) while reads use a pool; on PostgreSQL both are the same pool.
 
-    SQLite also has a synchronous writer engine: `write_transaction` runs a whole transaction on it
-    in one worker-thread hop instead of one aiosqlite hop per cursor call. It and `write_session`
-    take turns through `writer_turn`, so the process still has one writer at a time (SQLite's busy
-    timeout stays the safety net against other processes)."""
+    SQLite also has a synchronous writer engine: `write_transaction` runs whole transactions on it,
+    grouped under one COMMIT (`lrs.storage.group_commit`), in one worker-thread hop per group instead
+    of one aiosqlite hop per cursor call. It and `write_session` take turns through `writer_turn`, so
+    the process still has one writer at a time (SQLite's busy timeout stays the safety net against
+    other processes)."""
 
     url: str
     reader: AsyncEngine
@@ -38,6 +40,12 @@ class Database:
     sync_writer: Engine | None = None
     known_ids: KnownIds = field(default_factory=KnownIds)
     writer_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    group_writer: GroupWriter | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.sync_writer is not None:
+            group_writer = GroupWriter(self.sync_writer, self.known_ids, self._turn)
+            object.__setattr__(self, "group_writer", group_writer)  # frozen: set once, here
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,20 +58,14 @@ class Database:
             yield session
 
     async def write_transaction(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in one write transaction (committed when it returns, rolled back when it
-        raises) and return its result. On SQLite the transaction runs in a worker thread."""
-        if self.sync_writer is None:
+        """Run `work` in a write transaction (committed when it returns, rolled back when it raises)
+        and return its result once committed. On SQLite concurrent calls share one COMMIT, each
+        inside its own savepoint, in a worker thread."""
+        if self.group_writer is None:
             async with self._turn(), self.writer.begin() as connection:
                 return await connection.run_sync(work)
-        engine = self.sync_writer
-        async with self._turn():
-            done = asyncio.ensure_future(asyncio.to_thread(_run_transaction, engine, work))
-            try:
-                return await asyncio.shield(done)
-            except asyncio.CancelledError:
-                # A thread cannot be stopped: keep the writer's turn until its transaction ends.
-                await asyncio.wait([done])
-                raise
+        result: T = await self.group_writer.run(work)
+        return result
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -78,16 +80,13 @@ class Database:
             self.writer_turn.release()
 
     async def dispose(self) -> None:
+        if self.group_writer is not None:
+            await self.group_writer.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
         if self.sync_writer is not None:
             self.sync_writer.dispose()
-
-
-def _run_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
-    with engine.begin() as connection:
-        return work(connection)
 
 
 def normalise_url(url: str) -> URL:

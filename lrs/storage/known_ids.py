@@ -13,8 +13,23 @@ class KnownIds:
         self.limit = limit
         self.persons: dict[str, int] = {}
         self.forms: dict[str, int] = {}
+        self._held: list[tuple[dict[str, int], dict[str, int]]] | None = None
 
     def remember(self, table: dict[str, int], found: Mapping[str, int]) -> None:
+        if self._held is not None:
+            self._held.append((table, dict(found)))
+            return
         if len(table) + len(found) > self.limit:
             table.clear()
         table.update(found)
+
+    def hold(self) -> None:
+        """Keep what is remembered aside until `release`: a grouped transaction sees rows that an
+        earlier member inserted, and those exist only if the group commits."""
+        self._held = []
+
+    def release(self, *, committed: bool) -> None:
+        held, self._held = self._held or [], None
+        if committed:
+            for table, found in held:
+                self.remember(table, found)
