@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import fcntl
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,12 @@ class GroupWriter:
     turn: Turn
     queue: list[_Pending] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
+    process_lock: ProcessLock | None = None
+
+    def __post_init__(self) -> None:
+        path = self.engine.url.database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            self.process_lock = ProcessLock(f"{path}-writer.lock")
 
     async def run(self, work: Work) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -76,7 +84,7 @@ class GroupWriter:
 
     async def _run_in_thread(self, group: list[_Pending]) -> list[_Outcome]:
         works = [pending.work for pending in group]
-        done = asyncio.ensure_future(asyncio.to_thread(run_group, self.engine, self.known, works))
+        done = asyncio.ensure_future(asyncio.to_thread(self._run_locked, works))
         try:
             return await asyncio.shield(done)
         except asyncio.CancelledError:
@@ -84,10 +92,44 @@ class GroupWriter:
             await asyncio.wait([done])
             raise
 
+    def _run_locked(self, works: list[Work]) -> list[_Outcome]:
+        if self.process_lock is None:
+            return run_group(self.engine, self.known, works)
+        with self.process_lock.held():
+            return run_group(self.engine, self.known, works)
+
     async def close(self) -> None:
         if self.runner is not None:
             with contextlib.suppress(BaseException):
                 await self.runner
+        if self.process_lock is not None:
+            self.process_lock.close()
+
+
+class ProcessLock:
+    """An exclusive lock on a file beside the database, taken around each group by the server
+    processes sharing the file. SQLite's own busy handler makes a waiting writer sleep and poll (up
+    to 100 ms a time); a waiter on this lock is woken by the kernel the moment it is free. SQLite's
+    locking still guards everything else that writes (the CLI, async write sessions)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.descriptor: int | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        if self.descriptor is None:
+            self.descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self.descriptor, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None
 
 
 def _settle(future: asyncio.Future[Any], outcome: _Outcome) -> None:

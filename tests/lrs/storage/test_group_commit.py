@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -131,3 +132,34 @@ async def test_ids_learnt_in_a_group_are_remembered_only_when_it_commits(sqlite_
     assert known.persons == {}
     run_group(sqlite_database.sync_writer, known, [learn(2)])
     assert known.persons == {"mailto:2@example.org": 2}
+
+
+async def test_server_processes_sharing_a_file_take_turns_on_its_writer_lock(
+    sqlite_database: Database,
+) -> None:
+    """Another process holding the writer lock keeps this one's group waiting until it lets go."""
+    group_writer = sqlite_database.group_writer
+    assert group_writer is not None and group_writer.process_lock is not None
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _HOLD_LOCK,
+        group_writer.process_lock.path,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert holder.stdout is not None
+    assert await holder.stdout.readline() == b"held\n"
+    write = asyncio.create_task(sqlite_database.write_transaction(_put("g-waited")))
+    await asyncio.sleep(0.3)
+    assert not write.done()
+    await holder.communicate()
+    assert await asyncio.wait_for(write, 10) == "g-waited"
+
+
+_HOLD_LOCK = """
+import fcntl, os, sys, time
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(0.8)
+"""
