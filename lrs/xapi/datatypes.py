@@ -8,36 +8,11 @@ one pass.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from typing import Any
 
 from .errors import XapiValidationError
-
-# Absolute IRI: a scheme (RFC 3986 3.1) then at least one character, no whitespace or forbidden delimiters.
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_MBOX = re.compile(r"(?i:mailto):[^@\s/?#]+@[^@\s/?#]+")
-_SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
-_SHA2_HEX = re.compile(r"(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})")
-_MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?", re.DOTALL)
-# RFC 5646 section 2.1 ABNF: langtag / privateuse / grandfathered, compared case-insensitively.
-_LANGUAGE_TAG = re.compile(
-    r"""(?ix)
-    (?:
-      (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})   # language [-extlang]
-      (?:-[a-z]{4})?                                          # script
-      (?:-(?:[a-z]{2}|[0-9]{3}))?                             # region
-      (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*                # variants
-      (?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*                     # extensions
-      (?:-x(?:-[a-z0-9]{1,8})+)?                              # private use
-    | x(?:-[a-z0-9]{1,8})+
-    | en-GB-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo|i-pwn|i-tao
-    | i-tay|i-tsu|sgn-BE-FR|sgn-BE-NL|sgn-CH-DE
-    | art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka|zh-min|zh-min-nan|zh-xiang
-    )
-    """
-)
+from .patterns import MEDIA_TYPE, SHA1_HEX, SHA2_HEX, UUID, is_iri, is_language_tag, is_mbox
 
 
 def fail(field: str, message: str) -> XapiValidationError:
@@ -97,44 +72,40 @@ def check_list(value: object, field: str) -> list[Any]:
 
 def check_iri(value: object, field: str) -> str:
     """An absolute IRI (or IRL): scheme, colon, no whitespace (Data 4.? IRIs, RFC 3987)."""
-    if type(value) is not str or _IRI.fullmatch(value) is None:
+    if type(value) is not str or not is_iri(value):
         raise fail(field, "must be an absolute IRI")
     return value
 
 
 def check_uuid(value: object, field: str) -> str:
     """A UUID in the standard 8-4-4-4-12 hex string form (RFC 4122); any variant and version."""
-    if type(value) is not str or _UUID.fullmatch(value) is None:
+    if type(value) is not str or UUID.fullmatch(value) is None:
         raise fail(field, "must be a UUID string")
     return value
 
 
 def check_mbox(value: object, field: str) -> str:
-    if type(value) is not str or _MBOX.fullmatch(value) is None:
+    if type(value) is not str or not is_mbox(value):
         raise fail(field, 'must be a "mailto:" IRI with an e-mail address')
     return value
 
 
 def check_sha1_hex(value: object, field: str) -> str:
-    if type(value) is not str or _SHA1_HEX.fullmatch(value) is None:
+    if type(value) is not str or SHA1_HEX.fullmatch(value) is None:
         raise fail(field, "must be a SHA-1 hash as 40 hexadecimal characters")
     return value
 
 
 def check_sha2_hex(value: object, field: str) -> str:
-    if type(value) is not str or _SHA2_HEX.fullmatch(value) is None:
+    if type(value) is not str or SHA2_HEX.fullmatch(value) is None:
         raise fail(field, "must be a SHA-2 hash in hexadecimal")
     return value
 
 
 def check_media_type(value: object, field: str) -> str:
-    if type(value) is not str or _MEDIA_TYPE.fullmatch(value) is None:
+    if type(value) is not str or MEDIA_TYPE.fullmatch(value) is None:
         raise fail(field, "must be an Internet Media Type such as text/plain")
     return value
-
-
-def is_language_tag(value: str) -> bool:
-    return _LANGUAGE_TAG.fullmatch(value) is not None
 
 
 def check_language_tag(value: object, field: str) -> str:
@@ -148,7 +119,7 @@ def check_language_map(value: object, field: str) -> dict[str, str]:
     if type(value) is not dict:
         raise fail(field, f"must be a language map object, got {_json_type(value)}")
     for tag, text in value.items():
-        if _LANGUAGE_TAG.fullmatch(tag) is None:
+        if not is_language_tag(tag):
             raise fail(f"{field}.{tag}", "key must be an RFC 5646 language tag")
         if type(text) is not str:
             raise fail(f"{field}.{tag}", "must be a string")
@@ -160,7 +131,7 @@ def check_extensions(value: object, field: str) -> dict[str, Any]:
     if type(value) is not dict:
         raise fail(field, f"must be an object, got {_json_type(value)}")
     for key in value:
-        if _IRI.fullmatch(key) is None:
+        if not is_iri(key):
             raise fail(f"{field}.{key}", "extension key must be an absolute IRI")
     return {key: copy_json(item) for key, item in value.items()}
 
