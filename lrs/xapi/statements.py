@@ -7,12 +7,13 @@ from typing import Any
 from .activities import validate_activity
 from .agents import validate_agent, validate_authority
 from .attachments import validate_attachments
+from .common_shapes import common_statement
 from .contexts import validate_context, validate_statement_ref
 from .datatypes import check_object, check_string, check_uuid, fail, require
 from .errors import XapiValidationError
 from .results import validate_result
 from .timestamps import normalise_timestamp
-from .verbs import validate_verb
+from .verbs import VOIDED_VERB, validate_verb
 from .versions import SUPPORTED_VERSIONS, statement_version_matches
 
 _STATEMENT_KEYS = frozenset(
@@ -35,7 +36,6 @@ _SUBSTATEMENT_KEYS = frozenset(
     ("objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments")
 )
 _OBJECT_TYPES = ("Activity", "Agent", "Group", "StatementRef", "SubStatement")
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def validate_statement(data: object, *, version: str, field: str = "statement") -> dict[str, Any]:
@@ -46,6 +46,9 @@ def validate_statement(data: object, *, version: str, field: str = "statement") 
     """
     if version not in SUPPORTED_VERSIONS:
         raise ValueError(f"unsupported xAPI version {version!r}")
+    common = common_statement(data, version=version, field=field)
+    if common is not None:
+        return common
     statement = check_object(data, field, _STATEMENT_KEYS)
     copied = _validate_core(statement, version=version, field=field, nested=False)
     if copied["verb"]["id"] == VOIDED_VERB and copied["object"].get("objectType") != "StatementRef":

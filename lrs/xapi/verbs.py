@@ -6,6 +6,7 @@ from typing import Any
 
 from .datatypes import check_iri, check_language_map, check_object, require
 
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 _VERB_KEYS = frozenset(("id", "display"))
 
 
