@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs import json_codec
-from lrs.storage.base import insert_ignoring_conflicts
-from lrs.storage.driver_sql import placeholders
+from lrs.storage.base import Base
+from lrs.storage.driver_sql import insert_tuples, placeholders
 from lrs.storage.known_ids import KnownIds
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
@@ -33,14 +33,56 @@ class AgentRefs:
     slots: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (ref dict, form hash)
     person_ids: dict[str, int] = field(default_factory=dict)  # ifi -> person id, once saved
 
-    def reference(self, agent: Mapping[str, Any], ifi: str) -> dict[str, Any]:
-        form = {key: value for key, value in agent.items() if key != "member"}
-        body = json_codec.dumps_sorted(form)
-        form_hash = hashlib.sha256(body.encode()).hexdigest()
+    def refer(self, agent: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A reference dict for an identified Agent/Group (filled in once its form is saved), or
+        None for an anonymous Group."""
+        key = _form_key(agent)
+        form = _FORMS.get(key) if key is not None else None
+        if form is None:
+            form = _form(agent)
+            if form is None:
+                return None
+            if key is not None:
+                _remember_form(key, form)
+        ifi, form_hash, body = form
         self.forms.setdefault(form_hash, (ifi, body))
         ref: dict[str, Any] = {REF: None}
         self.slots.append((ref, form_hash))
         return ref
+
+
+# (ifi, form hash, form JSON) by `_form_key`: the same learners recur batch after batch, and working
+# a form out (IFI, sorted JSON, SHA-256) cost more than the rest of dehydrating a statement.
+_FORMS: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+_FORMS_LIMIT = 20_000
+
+
+def _form_key(agent: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The agent's properties (but `member`) as a hashable key, or None when a value is not a plain
+    string (or an account of strings): equal keys then mean equal forms, down to the JSON text."""
+    key: list[Any] = []
+    for name, value in agent.items():
+        if type(value) is str:
+            key += (name, value)
+        elif name == "account" and type(value) is dict and all(type(part) is str for part in value.values()):
+            key += (name, tuple(value.items()))
+        elif name != "member":
+            return None
+    return tuple(key)
+
+
+def _form(agent: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    ifi = agent_ifi(agent)
+    if ifi is None:
+        return None
+    body = json_codec.dumps_sorted({key: value for key, value in agent.items() if key != "member"})
+    return ifi, hashlib.sha256(body.encode()).hexdigest(), body
+
+
+def _remember_form(key: tuple[Any, ...], form: tuple[str, str, str]) -> None:
+    if len(_FORMS) >= _FORMS_LIMIT:
+        _FORMS.clear()
+    _FORMS[key] = form
 
 
 ActorMap = Callable[[dict[str, Any]], dict[str, Any]]
@@ -90,8 +132,9 @@ def dehydrate(statement: dict[str, Any], refs: AgentRefs) -> dict[str, Any]:
 
     def swap(actor: dict[str, Any]) -> dict[str, Any]:
         members = actor.get("member")
-        ifi = agent_ifi(actor)
-        result = refs.reference(actor, ifi) if ifi is not None else dict(actor)
+        result = refs.refer(actor)
+        if result is None:
+            result = dict(actor)
         if isinstance(members, list):
             result["member"] = [swap(member) if isinstance(member, dict) else member for member in members]
         return result
@@ -112,19 +155,11 @@ def save_agent_forms_sync(connection: Connection, refs: AgentRefs, known: KnownI
     if not refs.forms:
         return
     known = known or KnownIds()
-    person_ids = _ensure_rows(
-        connection,
-        Person,
-        Person.ifi,
-        {ifi: {"ifi": ifi} for ifi, _ in refs.forms.values()},
-        known.persons,
-        known,
-    )
-    wanted = {
-        form_hash: {"form_hash": form_hash, "person_id": person_ids[ifi], "body": body}
-        for form_hash, (ifi, body) in refs.forms.items()
-    }
-    form_ids = _ensure_rows(connection, AgentForm, AgentForm.form_hash, wanted, known.forms, known)
+    persons = {ifi: (ifi,) for ifi, _ in refs.forms.values()}
+    person_ids = _ensure_rows(connection, Person, ("ifi",), persons, known.persons, known)
+    wanted = {form_hash: (form_hash, person_ids[ifi], body) for form_hash, (ifi, body) in refs.forms.items()}
+    columns = ("form_hash", "person_id", "body")
+    form_ids = _ensure_rows(connection, AgentForm, columns, wanted, known.forms, known)
     refs.person_ids.update(person_ids)
     for ref, form_hash in refs.slots:
         ref[REF] = form_ids[form_hash]
@@ -133,29 +168,33 @@ def save_agent_forms_sync(connection: Connection, refs: AgentRefs, known: KnownI
 def _ensure_rows(
     connection: Connection,
     model: Any,
-    key_column: Any,
-    wanted: Mapping[str, dict[str, Any]],
+    columns: tuple[str, ...],
+    wanted: Mapping[str, tuple[Any, ...]],
     cache: dict[str, int],
     known: KnownIds,
 ) -> dict[str, int]:
+    """Ids of the rows `wanted` (values in `columns` order, the unique key first), inserting those
+    missing in sorted key order."""
     keys = sorted(wanted)
     found = {key: cache[key] for key in keys if key in cache}
     unknown = [key for key in keys if key not in found]
     if not unknown:
         return found
-    committed = _ids_by_key(connection, model, key_column, unknown)
+    committed = _ids_by_key(connection, model, columns[0], unknown)
     known.remember(cache, committed)  # rows this transaction inserts are remembered once committed
     found.update(committed)
-    missing = [wanted[key] for key in keys if key not in found]
+    missing = [key for key in keys if key not in found]
     if missing:
-        dialect = connection.dialect.name
-        connection.execute(insert_ignoring_conflicts(dialect, model), missing)
-        found.update(_ids_by_key(connection, model, key_column, [row[key_column.key] for row in missing]))
+        table = Base.metadata.tables[model.__tablename__]
+        rows = [wanted[key] for key in missing]
+        insert_tuples(connection, table, columns, rows, ignore_conflicts=True)
+        found.update(_ids_by_key(connection, model, columns[0], missing))
     return found
 
 
-def _ids_by_key(connection: Connection, model: Any, key_column: Any, keys: Sequence[str]) -> dict[str, int]:
+def _ids_by_key(connection: Connection, model: Any, key: str, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
+    key_column = getattr(model, key)
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         # Driver SQL: SQLAlchemy re-renders an expanding IN on every call, which cost more than the query.
@@ -163,7 +202,6 @@ def _ids_by_key(connection: Connection, model: Any, key_column: Any, keys: Seque
         if markers is None:
             rows = connection.execute(select(key_column, model.id).where(key_column.in_(chunk)))
         else:
-            key = key_column.key
             sql = f"SELECT {key}, id FROM {model.__tablename__} WHERE {key} IN ({markers})"
             rows = connection.exec_driver_sql(sql, tuple(chunk))
         found.update({key: row_id for key, row_id in rows})

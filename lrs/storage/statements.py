@@ -7,7 +7,7 @@ concurrent batches touching the same rows take their locks in the same order and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from lrs.storage.agents import (
     save_agent_forms_sync,
 )
 from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.driver_sql import placeholders
 from lrs.storage.known_ids import KnownIds
 from lrs.storage.models import Attachment, Statement
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
@@ -174,18 +175,30 @@ def _look_up(connection: Connection, ids: Sequence[str]) -> _Found:
     found = _Found()
     wanted = set(ids)
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = connection.execute(
-            select(Statement.statement_id, Statement.body, Statement.voids_id).where(
-                or_(Statement.statement_id.in_(chunk), Statement.voids_id.in_(chunk))
-            )
-        )
-        for statement_id, body, voids_id in rows:
+        for statement_id, body, voids_id in _stored_or_voiding(connection, ids[start : start + 500]):
             if statement_id in wanted:
                 found.bodies[statement_id] = json_codec.loads(body)
             if voids_id in wanted:
                 found.voided_by_stored.add(voids_id)
     return found
+
+
+def _stored_or_voiding(connection: Connection, ids: Sequence[str]) -> Iterable[Any]:
+    """(statement_id, body, voids_id) of stored statements with one of `ids` or voiding one of them."""
+    # Driver SQL: rendering the two expanding IN lists cost SQLAlchemy several times the query.
+    stored = placeholders(connection, len(ids))
+    voiding = placeholders(connection, len(ids), first=len(ids) + 1)
+    if stored is None or voiding is None:
+        return connection.execute(
+            select(Statement.statement_id, Statement.body, Statement.voids_id).where(
+                or_(Statement.statement_id.in_(ids), Statement.voids_id.in_(ids))
+            )
+        )
+    sql = (
+        "SELECT statement_id, body, voids_id FROM statements"
+        f" WHERE statement_id IN ({stored}) OR voids_id IN ({voiding})"
+    )
+    return connection.exec_driver_sql(sql, (*ids, *ids))
 
 
 def _drop_already_stored(
