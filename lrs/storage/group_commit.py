@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 
+from lrs.storage.checkpoints import WalCheckpointer
 from lrs.storage.known_ids import KnownIds
 
 # Enough to amortise COMMIT over a burst of clients, small enough that one group stays short.
@@ -52,15 +53,20 @@ class GroupWriter:
     queue: list[_Pending] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
     process_lock: ProcessLock | None = None
+    checkpointer: WalCheckpointer | None = None
 
     def __post_init__(self) -> None:
         path = self.engine.url.database
         if path and path != ":memory:" and not path.startswith("file:"):
             self.process_lock = ProcessLock(f"{path}-writer.lock")
+            self.checkpointer = WalCheckpointer(path)
+            event.listen(self.engine, "connect", _no_automatic_checkpoints)
 
     async def run(self, work: Work) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.queue.append(_Pending(work, future))
+        if self.checkpointer is not None:
+            self.checkpointer.start()
         if self.runner is None or self.runner.done():
             self.runner = asyncio.create_task(self._drain())
         try:
@@ -93,9 +99,10 @@ class GroupWriter:
             raise
 
     def _run_locked(self, works: list[Work]) -> list[_Outcome]:
-        if self.process_lock is None:
+        if self.process_lock is None or self.checkpointer is None:
             return run_group(self.engine, self.known, works)
         with self.process_lock.held():
+            self.checkpointer.bound(self.engine)
             return run_group(self.engine, self.known, works)
 
     async def close(self) -> None:
@@ -104,6 +111,13 @@ class GroupWriter:
                 await self.runner
         if self.process_lock is not None:
             self.process_lock.close()
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
+
+
+def _no_automatic_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+    # The checkpointer thread and the writer's bound take over (lrs.storage.checkpoints).
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 class ProcessLock:
