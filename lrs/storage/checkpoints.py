@@ -4,9 +4,9 @@ With SQLite's automatic checkpoints, the COMMIT that crosses 1,000 WAL pages cop
 database file and waits for the disk to sync it, while every other write waits behind it. The group
 writer turns those off on its connection; a thread of its own checkpoints PASSIVE-ly instead (no
 lock on writers or readers), in parallel with the writes. A passive checkpoint cannot rewind a WAL
-that is being appended to, so under sustained load the writer restarts it itself, between groups,
-once it passes `restart_bytes`: the file stays bounded and that checkpoint is short, because the
-thread has already copied nearly everything.
+that is being appended to, so under sustained load the writer rewinds and truncates it itself,
+between groups, once it passes `restart_bytes`: the file stays bounded and that checkpoint is short,
+because the thread has already copied nearly everything.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class WalCheckpointer:
             # SQLite refuses to checkpoint from inside one.
             with self._one_at_a_time, contextlib.closing(writer.raw_connection()) as connection:
                 cursor = connection.cursor()
-                cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 cursor.fetchall()
         except Exception as err:  # the next group tries again; the thread keeps the WAL copied
             log.info("WAL restart deferred: %s", err)
