@@ -10,10 +10,12 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.storage.base import insert_ignoring_conflicts
+from lrs.storage.base import Base
+from lrs.storage.driver_sql import insert_tuples, placeholders
 from lrs.storage.models import Activity
 
 _LANGUAGE_MAPS = ("name", "description")
+_MERGED_BY_KEY = frozenset((*_LANGUAGE_MAPS, "extensions"))
 
 
 def merge_definition(current: Mapping[str, Any] | None, incoming: Mapping[str, Any]) -> dict[str, Any]:
@@ -22,7 +24,7 @@ def merge_definition(current: Mapping[str, Any] | None, incoming: Mapping[str, A
     merged = dict(current or {})
     for key, value in incoming.items():
         previous = merged.get(key)
-        if key in (*_LANGUAGE_MAPS, "extensions") and isinstance(previous, dict) and isinstance(value, dict):
+        if key in _MERGED_BY_KEY and isinstance(previous, dict) and isinstance(value, dict):
             merged[key] = {**previous, **value}
         else:
             merged[key] = value
@@ -55,8 +57,13 @@ def _activities_with_definitions(statement: Mapping[str, Any]) -> list[Mapping[s
         candidates = [target.get("object"), *_context_activities(target)]
     candidates.extend(_context_activities(statement))
     for candidate in candidates:
-        is_activity = isinstance(candidate, dict) and candidate.get("objectType", "Activity") == "Activity"
-        if is_activity and isinstance(candidate.get("definition"), dict) and "id" in candidate:
+        # Most candidates (context activities) carry no definition: test that first.
+        if (
+            isinstance(candidate, dict)
+            and isinstance(candidate.get("definition"), dict)
+            and "id" in candidate
+            and candidate.get("objectType", "Activity") == "Activity"
+        ):
             found.append(candidate)
     return found
 
@@ -85,29 +92,41 @@ def ensure_activities_sync(
 ) -> dict[str, int]:
     """`ensure_activities` on a synchronous connection."""
     iris = sorted(definitions)
-    existing: dict[str, tuple[int, str | None]] = {}
-    for start in range(0, len(iris), 500):
-        rows = connection.execute(
-            select(Activity.iri, Activity.id, Activity.definition).where(
-                Activity.iri.in_(iris[start : start + 500])
-            )
-        )
-        existing.update({iri: (row_id, definition) for iri, row_id, definition in rows})
+    existing = _stored_activities(connection, iris)
     missing = [iri for iri in iris if iri not in existing]
     if missing:
         _insert_missing(connection, missing, definitions if may_define else {})
-        created = connection.execute(select(Activity.iri, Activity.id).where(Activity.iri.in_(missing)))
-        existing.update({iri: (row_id, None) for iri, row_id in created})
+        created = _stored_activities(connection, missing)
+        existing.update({iri: (row_id, None) for iri, (row_id, _) in created.items()})
     if may_define:
         _update_changed(connection, definitions, existing, set(missing))
     return {iri: row_id for iri, (row_id, _) in existing.items()}
 
 
+def _stored_activities(connection: Connection, iris: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+    """(id, canonical definition JSON) of the stored activities among `iris`."""
+    found: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(iris), 500):
+        chunk = iris[start : start + 500]
+        # Driver SQL: SQLAlchemy re-renders an expanding IN on every call, which cost more than the query.
+        markers = placeholders(connection, len(chunk))
+        if markers is None:
+            rows = connection.execute(
+                select(Activity.iri, Activity.id, Activity.definition).where(Activity.iri.in_(chunk))
+            )
+        else:
+            sql = f"SELECT iri, id, definition FROM activities WHERE iri IN ({markers})"
+            rows = connection.exec_driver_sql(sql, tuple(chunk))
+        found.update({iri: (row_id, definition) for iri, row_id, definition in rows})
+    return found
+
+
 def _insert_missing(
     connection: Connection, iris: list[str], definitions: Mapping[str, Mapping[str, Any] | None]
 ) -> None:
-    rows = [{"iri": iri, "definition": _dump(definitions.get(iri))} for iri in iris]
-    connection.execute(insert_ignoring_conflicts(connection.dialect.name, Activity), rows)
+    rows = [(iri, _dump(definitions.get(iri))) for iri in iris]
+    table = Base.metadata.tables[Activity.__tablename__]
+    insert_tuples(connection, table, ("iri", "definition"), rows, ignore_conflicts=True)
 
 
 def _update_changed(

@@ -37,12 +37,15 @@ class AgentRefs:
         """A reference dict for an identified Agent/Group (filled in once its form is saved), or
         None for an anonymous Group."""
         key = _form_key(agent)
-        form = _FORMS.get(key) if key is not None else None
+        try:
+            form = _FORMS.get(key) if key is not None else None
+        except TypeError:  # an unhashable value: a statement that skipped validation
+            key = form = None
         if form is None:
             form = _form(agent)
             if form is None:
                 return None
-            if key is not None:
+            if key is not None and all(type(value) is str or name == "account" for name, value in key):
                 _remember_form(key, form)
         ifi, form_hash, body = form
         self.forms.setdefault(form_hash, (ifi, body))
@@ -52,22 +55,25 @@ class AgentRefs:
 
 
 # (ifi, form hash, form JSON) by `_form_key`: the same learners recur batch after batch, and working
-# a form out (IFI, sorted JSON, SHA-256) cost more than the rest of dehydrating a statement.
+# a form out (IFI, sorted JSON, SHA-256) cost more than the rest of dehydrating a statement. Only keys
+# of plain strings are remembered, so a key found equal means an equal form, down to the JSON text.
 _FORMS: dict[tuple[Any, ...], tuple[str, str, str]] = {}
 _FORMS_LIMIT = 20_000
 
 
 def _form_key(agent: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """The agent's properties (but `member`) as a hashable key, or None when a value is not a plain
-    string (or an account of strings): equal keys then mean equal forms, down to the JSON text."""
-    key: list[Any] = []
+    """The agent's (name, value) properties but `member`, an account as a tuple of its own; None when
+    an account is not plain strings."""
+    if "account" not in agent and "member" not in agent:
+        return tuple(agent.items())
+    key: list[tuple[str, Any]] = []
     for name, value in agent.items():
-        if type(value) is str:
-            key += (name, value)
-        elif name == "account" and type(value) is dict and all(type(part) is str for part in value.values()):
-            key += (name, tuple(value.items()))
-        elif name != "member":
-            return None
+        if name == "account":
+            if type(value) is not dict or not all(type(part) is str for part in value.values()):
+                return None
+            value = tuple(value.items())
+        if name != "member":
+            key.append((name, value))
     return tuple(key)
 
 
@@ -92,49 +98,59 @@ def map_agent_positions(statement: dict[str, Any], transform: ActorMap) -> dict[
     """A copy of `statement` with `transform` applied to every Agent/Group position (actor, object,
     authority, instructor, team, context agents/groups, and inside a SubStatement). Extensions and
     other free-form values are never touched."""
+    # Positions are tested inline rather than through a helper: this runs for every statement
+    # stored and read, and the calls were a good part of its cost.
     body = dict(statement)
-    _apply(body, "actor", transform)
-    _apply(body, "authority", transform)
+    actor = body.get("actor")
+    if isinstance(actor, dict):
+        body["actor"] = transform(actor)
+    authority = body.get("authority")
+    if isinstance(authority, dict):
+        body["authority"] = transform(authority)
     target = body.get("object")
     if isinstance(target, dict):
-        if target.get("objectType") in ("Agent", "Group"):
-            _apply(body, "object", transform)
-        elif target.get("objectType") == "SubStatement":
+        kind = target.get("objectType")
+        if kind == "Agent" or kind == "Group":
+            body["object"] = transform(target)
+        elif kind == "SubStatement":
             body["object"] = map_agent_positions(target, transform)
     context = body.get("context")
     if isinstance(context, dict):
-        context = body["context"] = dict(context)
-        _apply(context, "instructor", transform)
-        _apply(context, "team", transform)
-        for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
-            entries = context.get(key)
-            if isinstance(entries, list):
-                context[key] = [_apply_entry(entry, inner, transform) for entry in entries]
+        body["context"] = _map_context(context, transform)
     return body
+
+
+def _map_context(context: dict[str, Any], transform: ActorMap) -> dict[str, Any]:
+    context = dict(context)
+    for key in ("instructor", "team"):
+        actor = context.get(key)
+        if isinstance(actor, dict):
+            context[key] = transform(actor)
+    for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+        entries = context.get(key)
+        if isinstance(entries, list):
+            context[key] = [_apply_entry(entry, inner, transform) for entry in entries]
+    return context
 
 
 def _apply_entry(entry: Any, inner: str, transform: ActorMap) -> Any:
     if not isinstance(entry, dict):
         return entry
     copy = dict(entry)
-    _apply(copy, inner, transform)
-    return copy
-
-
-def _apply(container: dict[str, Any], key: str, transform: ActorMap) -> None:
-    actor = container.get(key)
+    actor = copy.get(inner)
     if isinstance(actor, dict):
-        container[key] = transform(actor)
+        copy[inner] = transform(actor)
+    return copy
 
 
 def dehydrate(statement: dict[str, Any], refs: AgentRefs) -> dict[str, Any]:
     """A copy of `statement` whose Agents/identified Groups are references collected in `refs`."""
 
     def swap(actor: dict[str, Any]) -> dict[str, Any]:
-        members = actor.get("member")
         result = refs.refer(actor)
         if result is None:
             result = dict(actor)
+        members = actor.get("member")
         if isinstance(members, list):
             result["member"] = [swap(member) if isinstance(member, dict) else member for member in members]
         return result

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,4 +67,19 @@ def _bound(connection: Connection, column: ColumnElement[Any], value: datetime) 
 
 
 def encode_payload(payload: Mapping[str, Any]) -> str:
+    """Compact JSON with sorted keys and non-ASCII escaped (`json.dumps`'s text, byte for byte)."""
+    # orjson, ~10x cheaper, where its text is provably the same: flat string/integer values and
+    # printable ASCII needing no escapes (json escapes DEL and non-ASCII, orjson does not).
+    # (orjson refuses keys that are not strings: TypeError.)
+    if _FLAT.issuperset(map(type, payload.values())):
+        try:
+            text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # an integer beyond 64 bits, or a Mapping that is not a dict
+            pass
+        else:
+            if text.isascii() and b"\\" not in text and b"\x7f" not in text:
+                return text.decode()
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
+_FLAT = frozenset((str, int, bool, type(None)))
