@@ -33,9 +33,9 @@ class AgentRefs:
     slots: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (ref dict, form hash)
     person_ids: dict[str, int] = field(default_factory=dict)  # ifi -> person id, once saved
 
-    def refer(self, agent: Mapping[str, Any]) -> dict[str, Any] | None:
-        """A reference dict for an identified Agent/Group (filled in once its form is saved), or
-        None for an anonymous Group."""
+    def refer(self, agent: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        """A reference dict for an identified Agent/Group (filled in once its form is saved) and its
+        IFI; (None, None) for an anonymous Group."""
         key = _form_key(agent)
         try:
             form = _FORMS.get(key) if key is not None else None
@@ -44,14 +44,14 @@ class AgentRefs:
         if form is None:
             form = _form(agent)
             if form is None:
-                return None
+                return None, None
             if key is not None and all(type(value) is str or name == "account" for name, value in key):
                 _remember_form(key, form)
         ifi, form_hash, body = form
         self.forms.setdefault(form_hash, (ifi, body))
         ref: dict[str, Any] = {REF: None}
         self.slots.append((ref, form_hash))
-        return ref
+        return ref, ifi
 
 
 # (ifi, form hash, form JSON) by `_form_key`: the same learners recur batch after batch, and working
@@ -147,7 +147,7 @@ def dehydrate(statement: dict[str, Any], refs: AgentRefs) -> dict[str, Any]:
     """A copy of `statement` whose Agents/identified Groups are references collected in `refs`."""
 
     def swap(actor: dict[str, Any]) -> dict[str, Any]:
-        result = refs.refer(actor)
+        result, _ = refs.refer(actor)
         if result is None:
             result = dict(actor)
         members = actor.get("member")

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Connection
 from lrs import json_codec
 from lrs.storage.agents import AgentRefs
 from lrs.storage.base import Base
+from lrs.storage.dehydration import dehydrate_with_agents
 from lrs.storage.driver_sql import insert_tuples
 from lrs.storage.models import Statement, StatementActivity, StatementAgent, StatementRef
 from lrs.xapi.activities import statement_activities
-from lrs.xapi.agents import statement_agents
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 _DIRECT_ROLES = frozenset({"actor", "object"})
@@ -49,23 +49,29 @@ class StatementFacts(NamedTuple):
     built for every statement stored, and a frozen dataclass took several times as long to make.)"""
 
     statement: dict[str, Any]
+    body: dict[str, Any]  # dehydrated: what is stored
     voided_target: str | None
     ref_target: str | None
-    agents: list[tuple[str, str]]  # (role, ifi)
+    agents: list[tuple[str, str]]  # (role, ifi), as `statement_agents`
     activities: list[tuple[str, str]]  # (role, activity IRI)
 
 
-def statement_facts(statements: Sequence[dict[str, Any]]) -> list[StatementFacts]:
-    return [
-        StatementFacts(
-            statement,
-            voided_target(statement),
-            statement_ref_target(statement),
-            statement_agents(statement),
-            statement_activities(statement),
+def statement_facts(statements: Sequence[dict[str, Any]], refs: AgentRefs) -> list[StatementFacts]:
+    """Facts for each statement; dehydrating them collects their agent forms in `refs`."""
+    facts = []
+    for statement in statements:
+        body, agents = dehydrate_with_agents(statement, refs)
+        facts.append(
+            StatementFacts(
+                statement,
+                body,
+                voided_target(statement),
+                statement_ref_target(statement),
+                agents,
+                statement_activities(statement),
+            )
         )
-        for statement in statements
-    ]
+    return facts
 
 
 _STATEMENT_COLUMNS = (
@@ -84,7 +90,6 @@ _STATEMENT_COLUMNS = (
 def insert_statement_rows(
     connection: Connection,
     facts: Sequence[StatementFacts],
-    bodies: Sequence[dict[str, Any]],
     *,
     credential_id: int | None,
     stored_us: int,
@@ -104,9 +109,9 @@ def insert_statement_rows(
             False,
             fact.voided_target,
             credential_id,
-            json_codec.dumps(body),
+            json_codec.dumps(fact.body),
         )
-        for fact, body, pk in zip(facts, bodies, pks, strict=True)
+        for fact, pk in zip(facts, pks, strict=True)
     ]
     edges = [
         (pk, fact.statement["id"], fact.ref_target)

@@ -21,7 +21,6 @@ from lrs.errors import Conflict, InvalidRequest
 from lrs.storage.activities import activity_definitions, ensure_activities_sync
 from lrs.storage.agents import (
     AgentRefs,
-    dehydrate,
     hydrate,
     load_forms_sync,
     referenced_forms,
@@ -131,20 +130,17 @@ def store_statements_sync(
     ids = [statement["id"] for statement in statements]
     found = _look_up(connection, ids)
     fresh = _drop_already_stored(statements, found.hydrated(connection))
-    facts = statement_facts([_with_defaults(statement, version) for statement in fresh])
+    refs = AgentRefs()
+    facts = statement_facts([_with_defaults(statement, version) for statement in fresh], refs)
     _check_voiding_targets(connection, facts)
     if not facts:
         return ids
     stored_us = int(stored.timestamp() * 1_000_000)
-    refs = AgentRefs()
-    bodies = [dehydrate(fact.statement, refs) for fact in facts]
     save_agent_forms_sync(connection, refs, known)
     definitions = activity_definitions([(fact.statement, fact.activities) for fact in facts])
     activity_ids = ensure_activities_sync(connection, definitions, may_define=writer.may_define)
     _save_attachments(connection, attachments)
-    pks = insert_statement_rows(
-        connection, facts, bodies, credential_id=writer.credential_id, stored_us=stored_us
-    )
+    pks = insert_statement_rows(connection, facts, credential_id=writer.credential_id, stored_us=stored_us)
     insert_index_rows(connection, facts, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
     _apply_voiding(connection, facts, found.voided_by_stored)
     append_events_sync(connection, _events(facts, pks), now=stored)
