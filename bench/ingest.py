@@ -14,12 +14,13 @@ import base64
 import json
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench.lrs_process import fresh_database, lrs_server
+from bench.lrs_process import fresh_database, lrs_server, tree_cpu_seconds
 from bench.programme_statements import StatementFactory
 from lrs.statement_service import credential_authority, record_statements
 from lrs.storage.engine import open_database
@@ -45,13 +46,20 @@ async def raw_ceiling(database_url: str, statements: list[dict[str, Any]]) -> fl
     return len(statements) / elapsed
 
 
+@dataclass(frozen=True)
+class HttpFigures:
+    rate: float  # statements/s
+    stored: int
+    server_cpu_us: float | None  # server CPU (all its processes) per statement, where /proc tells
+
+
 async def http_ingest(
     database_url: str, batches: list[bytes], clients: int, total: int, worker: bool, processes: int
-) -> tuple[float, int]:
+) -> HttpFigures:
     server = lrs_server(database_url, processes, worker_in_process=str(worker).lower())
-    async with server as (base, key, secret):
+    async with server as lrs:
         headers = {
-            "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+            "Authorization": "Basic " + base64.b64encode(f"{lrs.key}:{lrs.secret}".encode()).decode(),
             "X-Experience-API-Version": "1.0.3",
             "Content-Type": "application/json",
         }
@@ -64,17 +72,24 @@ async def http_ingest(
             nonlocal stored
             while not queue.empty():
                 body = queue.get_nowait()
-                async with session.post(f"{base}/xapi/statements", data=body, headers=headers) as response:
+                async with session.post(
+                    f"{lrs.base}/xapi/statements", data=body, headers=headers
+                ) as response:
                     if response.status != 200:
                         raise RuntimeError(f"POST failed: {response.status} {await response.text()}")
                     stored += len(await response.json())
 
         connector = aiohttp.TCPConnector(limit=clients)
         async with aiohttp.ClientSession(connector=connector) as session:
+            cpu_before = tree_cpu_seconds(lrs.pid)
             started = time.perf_counter()
             await asyncio.gather(*(client(session) for _ in range(clients)))
             elapsed = time.perf_counter() - started
-    return total / elapsed, stored
+            cpu_after = tree_cpu_seconds(lrs.pid)
+    cpu_us = None
+    if cpu_before is not None and cpu_after is not None:
+        cpu_us = (cpu_after - cpu_before) / total * 1_000_000
+    return HttpFigures(total / elapsed, stored, cpu_us)
 
 
 async def run(
@@ -89,9 +104,12 @@ async def run(
         async with fresh_database(kind, Path(workdir)) as url:
             ceiling = await raw_ceiling(url, statements)
         async with fresh_database(kind, Path(workdir)) as url:
-            http_rate, stored = await http_ingest(url, batches, clients, total, worker, processes)
-    assert stored == total, f"stored {stored} of {total}"
-    return {"ceiling": ceiling, "http": http_rate, "ratio": http_rate / ceiling}
+            http = await http_ingest(url, batches, clients, total, worker, processes)
+    assert http.stored == total, f"stored {http.stored} of {total}"
+    figures = {"ceiling": ceiling, "http": http.rate, "ratio": http.rate / ceiling}
+    if http.server_cpu_us is not None:
+        figures["server_cpu_us"] = http.server_cpu_us
+    return figures
 
 
 def main() -> None:
@@ -116,9 +134,19 @@ def main() -> None:
             f"{kind:9} statements={args.statements} batch={args.batch} clients={args.clients} "
             f"worker={'in-process' if args.worker else 'separate'} processes={args.processes} "
             f"raw_ceiling={figures['ceiling']:.0f}/s http={figures['http']:.0f}/s "
-            f"http/ceiling={figures['ratio']:.0%}",
+            f"http/ceiling={figures['ratio']:.0%}"
+            + (
+                f" server_cpu={figures['server_cpu_us']:.0f}us/statement"
+                if "server_cpu_us" in figures
+                else ""
+            ),
             flush=True,
         )
+
+
+def _cpu_figure(figures: dict[str, float]) -> str:
+    cpu_us = figures.get("server_cpu_us")
+    return "" if cpu_us is None else f" server_cpu={cpu_us:.0f}us/statement"
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -54,11 +55,34 @@ async def _lrs(*args: str, env: dict[str, str]) -> str:
     return stdout.decode()
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and its children so far (Linux /proc; None elsewhere)."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pending = [pid]
+        while pending:
+            current = pending.pop()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        return total
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class RunningLrs:
+    base: str
+    key: str
+    secret: str
+    pid: int
+
+
 @asynccontextmanager
-async def lrs_server(
-    database_url: str, processes: int = 1, **settings: str
-) -> AsyncIterator[tuple[str, str, str]]:
-    """Yield (base URL, key, secret) of a running server; stop it afterwards."""
+async def lrs_server(database_url: str, processes: int = 1, **settings: str) -> AsyncIterator[RunningLrs]:
+    """Yield the base URL, a credential and the pid of a running server; stop it afterwards."""
     env = {**os.environ, "LRS_DATABASE_URL": database_url, "LRS_LOG_LEVEL": "WARNING"}
     env.update({f"LRS_{key.upper()}": value for key, value in settings.items()})
     credential = json.loads(await _lrs("credentials", "create", "--name", "bench", "--json", env=env))
@@ -79,7 +103,7 @@ async def lrs_server(
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_until_up(base)
-        yield base, credential["key"], credential["secret"]
+        yield RunningLrs(base, credential["key"], credential["secret"], process.pid)
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=30)

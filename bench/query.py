@@ -87,9 +87,10 @@ def _queries(
 
 
 async def measure_on(url: str, queries: dict[str, list[dict[str, str]]]) -> Figures:
-    async with lrs_server(url, worker_in_process="false") as (base, key, secret):
-        await measure(base, key, secret, {name: items[:20] for name, items in queries.items()})  # warm up
-        return await measure(base, key, secret, queries)
+    async with lrs_server(url, worker_in_process="false") as lrs:
+        warm_up = {name: items[:20] for name, items in queries.items()}
+        await measure(lrs.base, lrs.key, lrs.secret, warm_up)
+        return await measure(lrs.base, lrs.key, lrs.secret, queries)
 
 
 async def stored_span(url: str) -> tuple[datetime, datetime] | None:
