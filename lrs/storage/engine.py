@@ -17,6 +17,8 @@ from lrs.storage.known_ids import KnownIds
 
 T = TypeVar("T")
 
+WRITER_CACHE_KIB = 64 * 1024
+WRITER_MMAP_BYTES = 256 * 1024 * 1024
 # How long a writer waits for its turn before giving up (what the single-connection pool allowed).
 _WRITER_TURN_TIMEOUT = 120.0
 
@@ -145,7 +147,16 @@ def _sqlite_sync_writer(url: URL) -> Engine:
         pool_timeout=120,
     )
     _listen_sqlite(engine, immediate=True)
+    event.listen(engine, "connect", _writer_pragmas)
     return engine
+
+
+def _writer_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Every batch touches pages all over the statement and index B-trees: with SQLite's 2 MB default
+    # cache most come back through a read() system call per page; a larger cache and a memory map
+    # keep them in reach (measured: fewer instructions and kernel time per statement).
+    dbapi_connection.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+    dbapi_connection.execute(f"PRAGMA mmap_size={WRITER_MMAP_BYTES}")
 
 
 def _listen_sqlite(engine: Engine, *, immediate: bool) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import WRITER_CACHE_KIB, WRITER_MMAP_BYTES, Database, open_database
 from lrs.storage.models import LrsMeta
 from lrs.storage.schema import migrate
 from tests.databases import database_url_for
@@ -104,3 +104,10 @@ async def _write_side_by_side(database: Database) -> None:
     async with database.read_session() as session:
         count = await session.scalar(select(func.count()).select_from(LrsMeta).where(LrsMeta.key.like("t-%")))
     assert count == 2
+
+
+async def test_the_sqlite_writer_keeps_its_pages_in_reach(sqlite_database: Database) -> None:
+    assert sqlite_database.sync_writer is not None
+    with sqlite_database.sync_writer.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -WRITER_CACHE_KIB
+        assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == WRITER_MMAP_BYTES
