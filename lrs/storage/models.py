@@ -92,8 +92,9 @@ class StatementAgent(Base):
     otherwise only `related_agents` matches (authority, instructor, team, context agents, SubStatement)."""
 
     __tablename__ = "statement_agents"
-    statement_pk: Mapped[int] = mapped_column(ForeignKey("statements.pk"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    # No foreign keys on the two index tables: see migration 0006_index_rows_no_fk.
+    statement_pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     direct: Mapped[bool] = mapped_column(Boolean)
     stored_us: Mapped[int] = mapped_column(BigInteger)
 
@@ -109,8 +110,8 @@ class StatementActivity(Base):
     activities and SubStatement activities (`related_activities`)."""
 
     __tablename__ = "statement_activities"
-    statement_pk: Mapped[int] = mapped_column(ForeignKey("statements.pk"), primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     direct: Mapped[bool] = mapped_column(Boolean)
     stored_us: Mapped[int] = mapped_column(BigInteger)
 

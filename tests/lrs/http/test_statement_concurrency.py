@@ -13,7 +13,8 @@ import random
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.models import Statement
 from tests.lrs_server import RunningLrs
@@ -76,8 +77,31 @@ async def test_concurrent_overlapping_batches(lrs: RunningLrs) -> None:
     async with lrs.database.read_session() as session:
         stored_ids = set((await session.execute(select(Statement.statement_id))).scalars())
         stored_count = (await session.execute(select(func.count()).select_from(Statement))).scalar_one()
+        await _assert_index_rows_whole(session)
     assert stored_count == len(stored_ids)
     assert stored_ids == acknowledged
     expected = CLIENTS * (BATCHES_PER_CLIENT - BATCHES_PER_CLIENT // 3) * BATCH_SIZE
     shared_acknowledged = {shared_ids[n] for n in range(BATCHES_PER_CLIENT) if n % 3 != 2}
     assert len(acknowledged) == expected + len(shared_acknowledged)
+
+
+# The index tables carry no foreign keys (migration 0006): the write path alone keeps them whole.
+_ORPHANS = {
+    "agent rows without their statement": "SELECT count(*) FROM statement_agents i "
+    "LEFT JOIN statements s ON s.pk = i.statement_pk WHERE s.pk IS NULL",
+    "agent rows without their person": "SELECT count(*) FROM statement_agents i "
+    "LEFT JOIN persons p ON p.id = i.person_id WHERE p.id IS NULL",
+    "activity rows without their statement": "SELECT count(*) FROM statement_activities i "
+    "LEFT JOIN statements s ON s.pk = i.statement_pk WHERE s.pk IS NULL",
+    "activity rows without their activity": "SELECT count(*) FROM statement_activities i "
+    "LEFT JOIN activities a ON a.id = i.activity_id WHERE a.id IS NULL",
+    "statements without an actor row": "SELECT count(*) FROM statements s WHERE NOT EXISTS "
+    "(SELECT 1 FROM statement_agents i WHERE i.statement_pk = s.pk AND i.direct)",
+    "statements without an object row": "SELECT count(*) FROM statements s WHERE NOT EXISTS "
+    "(SELECT 1 FROM statement_activities i WHERE i.statement_pk = s.pk AND i.direct)",
+}
+
+
+async def _assert_index_rows_whole(session: AsyncSession) -> None:
+    found = {name: (await session.execute(text(sql))).scalar_one() for name, sql in _ORPHANS.items()}
+    assert found == dict.fromkeys(_ORPHANS, 0)
