@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,12 +77,19 @@ class Statement(Base):
     verb_iri: Mapped[str] = mapped_column(String(2000))
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
-    voids_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    voids_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     credential_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     body: Mapped[str] = mapped_column(Text)  # JSON with agent references
 
     __table_args__ = (
         Index("ix_statements_stored", "stored_us", "pk"),
+        # Only voiding statements have a voids_id (migration 0007).
+        Index(
+            "ix_statements_voids_id",
+            "voids_id",
+            sqlite_where=text("voids_id IS NOT NULL"),
+            postgresql_where=text("voids_id IS NOT NULL"),
+        ),
         Index("ix_statements_verb_stored", "verb_iri", "stored_us", "pk"),
         Index("ix_statements_registration_stored", "registration", "stored_us", "pk"),
     )
