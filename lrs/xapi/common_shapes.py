@@ -17,27 +17,13 @@ from .agents import validate_authority
 from .attachments import validate_attachments
 from .datatypes import copy_json
 from .patterns import SHA1_HEX, UUID, is_iri, is_language_tag, is_mbox
+from .properties import STATEMENT_KEYS
 from .results import validate_result
 from .timestamps import normalise_timestamp
 from .verbs import VOIDED_VERB
 from .versions import statement_version_matches
 
 Json = dict[str, Any]
-_TOP_LEVEL_KEYS = frozenset(
-    (
-        "id",
-        "actor",
-        "verb",
-        "object",
-        "result",
-        "context",
-        "timestamp",
-        "stored",
-        "authority",
-        "version",
-        "attachments",
-    )
-)
 
 
 def common_statement(data: object, *, version: str, field: str) -> Json | None:
@@ -45,7 +31,7 @@ def common_statement(data: object, *, version: str, field: str) -> Json | None:
     if type(data) is not dict:
         return None
     for key, value in data.items():
-        if key not in _TOP_LEVEL_KEYS or value is None:
+        if key not in STATEMENT_KEYS or value is None:
             return None
     actor = _agent(data.get("actor"))
     verb = _verb(data.get("verb"))

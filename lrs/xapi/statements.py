@@ -11,26 +11,12 @@ from .common_shapes import common_statement
 from .contexts import validate_context, validate_statement_ref
 from .datatypes import check_object, check_string, check_uuid, fail, require
 from .errors import XapiValidationError
+from .properties import STATEMENT_KEYS
 from .results import validate_result
 from .timestamps import normalise_timestamp
 from .verbs import VOIDED_VERB, validate_verb
 from .versions import SUPPORTED_VERSIONS, statement_version_matches
 
-_STATEMENT_KEYS = frozenset(
-    (
-        "id",
-        "actor",
-        "verb",
-        "object",
-        "result",
-        "context",
-        "timestamp",
-        "stored",
-        "authority",
-        "version",
-        "attachments",
-    )
-)
 # A SubStatement MUST NOT have id, stored, version or authority (Data 2.4.4.3), nor nest another.
 _SUBSTATEMENT_KEYS = frozenset(
     ("objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments")
@@ -49,7 +35,7 @@ def validate_statement(data: object, *, version: str, field: str = "statement") 
     common = common_statement(data, version=version, field=field)
     if common is not None:
         return common
-    statement = check_object(data, field, _STATEMENT_KEYS)
+    statement = check_object(data, field, STATEMENT_KEYS)
     copied = _validate_core(statement, version=version, field=field, nested=False)
     if copied["verb"]["id"] == VOIDED_VERB and copied["object"].get("objectType") != "StatementRef":
         raise fail(f"{field}.object.objectType", 'a voiding statement\'s object must be a "StatementRef"')
