@@ -4,6 +4,7 @@ with an all-scope credential."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -29,15 +30,22 @@ async def sqlite_url(tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """An empty, migrated store (SQLite and PostgreSQL)."""
-    opened = open_database(database_url)
+@asynccontextmanager
+async def migrated_database(url: str) -> AsyncIterator[Database]:
+    """The store at `url`, migrated, disposed of afterwards."""
+    opened = open_database(url)
     try:
         await migrate(opened)
         yield opened
     finally:
         await opened.dispose()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """An empty, migrated store (SQLite and PostgreSQL)."""
+    async with migrated_database(database_url) as opened:
+        yield opened
 
 
 @pytest.fixture

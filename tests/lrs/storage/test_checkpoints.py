@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from lrs.storage.checkpoints import WalCheckpointer
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database
 from lrs.storage.models import LrsMeta
-from lrs.storage.schema import migrate
-
-
-@pytest.fixture
-async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
-    opened = open_database(sqlite_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
 
 
 def _checkpointer(database: Database) -> WalCheckpointer:

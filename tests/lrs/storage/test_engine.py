@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -15,29 +14,7 @@ from lrs.storage.engine import WRITER_CACHE_KIB, WRITER_MMAP_BYTES, Database, op
 from lrs.storage.models import LrsMeta
 from lrs.storage.schema import migrate
 from tests.databases import database_url_for
-
-
-@pytest.fixture
-async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
-    opened = open_database(sqlite_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
-
-
-def _put(key: str) -> Callable[[Connection], str]:
-    def work(connection: Connection) -> str:
-        connection.execute(insert(LrsMeta).values(key=key, value="v"))
-        return key
-
-    return work
-
-
-async def _keys(database: Database) -> set[str]:
-    async with database.read_session() as session:
-        return set(await session.scalars(select(LrsMeta.key).where(LrsMeta.key.like("t-%"))))
+from tests.lrs.storage.meta_rows import keys, put
 
 
 async def test_write_transaction_commits_or_rolls_back(database: Database) -> None:
@@ -45,10 +22,10 @@ async def test_write_transaction_commits_or_rolls_back(database: Database) -> No
         connection.execute(insert(LrsMeta).values(key="t-failed", value="v"))
         raise ValueError("no")
 
-    assert await database.write_transaction(_put("t-kept")) == "t-kept"
+    assert await database.write_transaction(put("t-kept")) == "t-kept"
     with pytest.raises(ValueError):
         await database.write_transaction(fail)
-    assert await _keys(database) == {"t-kept"}
+    assert await keys(database, "t-") == {"t-kept"}
 
 
 async def test_sqlite_writes_run_on_the_sync_writer_one_at_a_time(sqlite_database: Database) -> None:
@@ -56,11 +33,11 @@ async def test_sqlite_writes_run_on_the_sync_writer_one_at_a_time(sqlite_databas
     assert database.sync_writer is not None
     async with database.write_session() as session, session.begin():
         await session.execute(insert(LrsMeta).values(key="t-async", value="v"))
-        waiting = asyncio.create_task(database.write_transaction(_put("t-thread")))
+        waiting = asyncio.create_task(database.write_transaction(put("t-thread")))
         await asyncio.sleep(0.2)
         assert not waiting.done()  # it waits for its turn rather than for SQLite's busy timeout
     await asyncio.wait_for(waiting, 10)
-    assert await _keys(database) == {"t-async", "t-thread"}
+    assert await keys(database, "t-") == {"t-async", "t-thread"}
 
 
 async def test_a_cancelled_write_keeps_the_turn_until_its_thread_ends(sqlite_database: Database) -> None:
@@ -82,7 +59,7 @@ async def test_a_cancelled_write_keeps_the_turn_until_its_thread_ends(sqlite_dat
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not database.writer_turn.locked()
-    assert await _keys(database) == {"t-slow"}  # the thread's transaction still ran to its end
+    assert await keys(database, "t-") == {"t-slow"}  # the thread's transaction still ran to its end
 
 
 @pytest.mark.postgres
@@ -100,7 +77,7 @@ async def _write_side_by_side(database: Database) -> None:
     assert database.sync_writer is None
     async with database.write_session() as session, session.begin():
         await session.execute(insert(LrsMeta).values(key="t-open", value="v"))
-        await asyncio.wait_for(database.write_transaction(_put("t-other")), 10)
+        await asyncio.wait_for(database.write_transaction(put("t-other")), 10)
     async with database.read_session() as session:
         count = await session.scalar(select(func.count()).select_from(LrsMeta).where(LrsMeta.key.like("t-%")))
     assert count == 2

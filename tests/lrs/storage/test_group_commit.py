@@ -5,41 +5,18 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
 
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database
 from lrs.storage.group_commit import MAX_GROUP, run_group
 from lrs.storage.known_ids import KnownIds
 from lrs.storage.models import LrsMeta
-from lrs.storage.schema import migrate
-
-
-@pytest.fixture
-async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
-    opened = open_database(sqlite_url)
-    try:
-        await migrate(opened)
-        yield opened
-    finally:
-        await opened.dispose()
-
-
-def _put(key: str) -> Callable[[Connection], str]:
-    def work(connection: Connection) -> str:
-        connection.execute(insert(LrsMeta).values(key=key, value="v"))
-        return key
-
-    return work
-
-
-async def _keys(database: Database) -> set[str]:
-    async with database.read_session() as session:
-        return set(await session.scalars(select(LrsMeta.key).where(LrsMeta.key.like("g-%"))))
+from tests.lrs.storage.meta_rows import keys, put
 
 
 def _count_commits(database: Database) -> list[int]:
@@ -71,13 +48,13 @@ async def _blocked_first_write(database: Database) -> tuple[asyncio.Task[str], t
 async def test_writes_that_wait_share_one_commit(sqlite_database: Database) -> None:
     commits = _count_commits(sqlite_database)
     first, release = await _blocked_first_write(sqlite_database)
-    waiting = [asyncio.create_task(sqlite_database.write_transaction(_put(f"g-{n}"))) for n in range(8)]
+    waiting = [asyncio.create_task(sqlite_database.write_transaction(put(f"g-{n}"))) for n in range(8)]
     await asyncio.sleep(0.1)
     release.set()
     assert await first == "g-first"
     assert await asyncio.gather(*waiting) == [f"g-{n}" for n in range(8)]
     assert commits[0] == 2  # the first alone, then the eight that queued behind it together
-    assert await _keys(sqlite_database) == {"g-first", *(f"g-{n}" for n in range(8))}
+    assert await keys(sqlite_database, "g-") == {"g-first", *(f"g-{n}" for n in range(8))}
 
 
 async def test_a_failing_write_rolls_back_alone_and_gets_its_error(sqlite_database: Database) -> None:
@@ -86,28 +63,28 @@ async def test_a_failing_write_rolls_back_alone_and_gets_its_error(sqlite_databa
         raise ValueError("this batch is refused")
 
     first, release = await _blocked_first_write(sqlite_database)
-    kept_before = asyncio.create_task(sqlite_database.write_transaction(_put("g-before")))
+    kept_before = asyncio.create_task(sqlite_database.write_transaction(put("g-before")))
     failing = asyncio.create_task(sqlite_database.write_transaction(fail))
-    kept_after = asyncio.create_task(sqlite_database.write_transaction(_put("g-after")))
+    kept_after = asyncio.create_task(sqlite_database.write_transaction(put("g-after")))
     await asyncio.sleep(0.1)
     release.set()
     await first
     with pytest.raises(ValueError, match="refused"):
         await failing
     assert (await kept_before, await kept_after) == ("g-before", "g-after")
-    assert await _keys(sqlite_database) == {"g-first", "g-before", "g-after"}
+    assert await keys(sqlite_database, "g-") == {"g-first", "g-before", "g-after"}
 
 
 async def test_a_long_queue_is_split_into_bounded_groups(sqlite_database: Database) -> None:
     commits = _count_commits(sqlite_database)
     first, release = await _blocked_first_write(sqlite_database)
     count = MAX_GROUP * 2 + 1
-    waiting = [asyncio.create_task(sqlite_database.write_transaction(_put(f"g-{n}"))) for n in range(count)]
+    waiting = [asyncio.create_task(sqlite_database.write_transaction(put(f"g-{n}"))) for n in range(count)]
     await asyncio.sleep(0.1)
     release.set()
     await asyncio.gather(first, *waiting)
     assert commits[0] == 1 + 3
-    assert len(await _keys(sqlite_database)) == count + 1
+    assert len(await keys(sqlite_database, "g-")) == count + 1
 
 
 class _Abandon(BaseException):
@@ -149,7 +126,7 @@ async def test_server_processes_sharing_a_file_take_turns_on_its_writer_lock(
     )
     assert holder.stdout is not None
     assert await holder.stdout.readline() == b"held\n"
-    write = asyncio.create_task(sqlite_database.write_transaction(_put("g-waited")))
+    write = asyncio.create_task(sqlite_database.write_transaction(put("g-waited")))
     await asyncio.sleep(0.3)
     assert not write.done()
     await holder.communicate()
