@@ -78,19 +78,11 @@ def _context_activities(statement: Mapping[str, Any]) -> list[Any]:
     ]
 
 
-async def ensure_activities(
-    session: AsyncSession, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
-) -> dict[str, int]:
-    """Activity ids for every IRI, creating rows (sorted, to keep lock order) and, when the writer may
-    define, updating canonical definitions that changed."""
-    connection = await session.connection()
-    return await connection.run_sync(ensure_activities_sync, definitions, may_define=may_define)
-
-
 def ensure_activities_sync(
     connection: Connection, definitions: Mapping[str, Mapping[str, Any] | None], *, may_define: bool
 ) -> dict[str, int]:
-    """`ensure_activities` on a synchronous connection."""
+    """Activity ids for every IRI, creating rows (sorted, to keep lock order) and, when the writer may
+    define, updating canonical definitions that changed."""
     iris = sorted(definitions)
     existing = _stored_activities(connection, iris)
     missing = [iri for iri in iris if iri not in existing]

@@ -1,7 +1,8 @@
 """People live in one place: statement bodies keep `{"@a": form_id}` references to `agent_forms`.
 
-`dehydrate` swaps every identified Agent/Group in a statement for a reference; `hydrate` puts the
-stored forms back when statements are read. Erasing a person rewrites `persons` and `agent_forms` only.
+Dehydrating (`lrs.storage.dehydration`) swaps every identified Agent/Group in a statement for a
+reference; `hydrate` puts the stored forms back when statements are read. Erasing a person rewrites
+`persons` and `agent_forms` only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs import json_codec
 from lrs.storage.base import Base
@@ -143,31 +143,9 @@ def _apply_entry(entry: Any, inner: str, transform: ActorMap) -> Any:
     return copy
 
 
-def dehydrate(statement: dict[str, Any], refs: AgentRefs) -> dict[str, Any]:
-    """A copy of `statement` whose Agents/identified Groups are references collected in `refs`."""
-
-    def swap(actor: dict[str, Any]) -> dict[str, Any]:
-        result, _ = refs.refer(actor)
-        if result is None:
-            result = dict(actor)
-        members = actor.get("member")
-        if isinstance(members, list):
-            result["member"] = [swap(member) if isinstance(member, dict) else member for member in members]
-        return result
-
-    return map_agent_positions(statement, swap)
-
-
-async def save_agent_forms(session: AsyncSession, refs: AgentRefs, known: KnownIds | None = None) -> None:
+def save_agent_forms_sync(connection: Connection, refs: AgentRefs, known: KnownIds | None = None) -> None:
     """Insert missing persons and forms (in sorted order, so concurrent writers never deadlock) and
     fill every reference with its form id."""
-    if refs.forms:
-        connection = await session.connection()
-        await connection.run_sync(save_agent_forms_sync, refs, known)
-
-
-def save_agent_forms_sync(connection: Connection, refs: AgentRefs, known: KnownIds | None = None) -> None:
-    """`save_agent_forms` on a synchronous connection."""
     if not refs.forms:
         return
     known = known or KnownIds()
@@ -222,11 +200,6 @@ def _ids_by_key(connection: Connection, model: Any, key: str, keys: Sequence[str
             rows = connection.exec_driver_sql(sql, tuple(chunk))
         found.update({key: row_id for key, row_id in rows})
     return found
-
-
-async def load_forms(session: AsyncSession, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    connection = await session.connection()
-    return await connection.run_sync(load_forms_sync, form_ids)
 
 
 def load_forms_sync(connection: Connection, form_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
