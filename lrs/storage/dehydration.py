@@ -1,9 +1,11 @@
-"""Dehydrating a new statement and listing the agents it names, in one walk (the write path).
+"""Dehydrating a new (validated) statement and listing the people it names, in one walk.
 
-The result is exactly `dehydrate` (every Agent/Group position a reference, members too) paired with
-`lrs.xapi.agents.statement_agents` (the (role, IFI) pairs, in its order: a statement's own positions,
-those of a SubStatement object, context, authority last; group members carry their group's role).
-Walking once and taking each IFI from the agent's form saves a second traversal per statement.
+The body has every identified Agent/Group position replaced by a reference (members too); the list
+holds (role, IFI) pairs for the `statement_agents` index rows, in order: the statement's own
+positions, those of a SubStatement object, context, authority last. Roles: actor, object, authority,
+instructor, team, context_agent, context_group, and the same prefixed with `substatement.` inside a
+SubStatement; group members carry their group's role. Each IFI comes from the agent's form, so
+listing costs no second traversal.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from lrs.storage.agents import AgentRefs
-from lrs.xapi.agents import agent_ifi
 
 Found = list[tuple[str, str]]
 
@@ -29,7 +30,7 @@ def _statement(
     statement: dict[str, Any], refs: AgentRefs, prefix: str | None, found: Found
 ) -> dict[str, Any]:
     """A copy with its positions but `authority` dehydrated; `prefix` None: a SubStatement nested
-    deeper than statement_agents looks, dehydrated without being listed (and its authority too)."""
+    deeper than one level, dehydrated without being listed (and its authority too)."""
     body = dict(statement)
     actor = body.get("actor")
     if isinstance(actor, dict):
@@ -65,8 +66,6 @@ def _context(context: dict[str, Any], refs: AgentRefs, prefix: str | None, found
         listed = None if prefix is None else prefix + role
         if isinstance(entries, list):
             context[key] = [_entry(entry, inner, refs, listed, found) for entry in entries]
-        elif listed is not None:
-            _list_only(entries or (), inner, listed, found)  # not JSON: listed as statement_agents does
     return context
 
 
@@ -98,21 +97,4 @@ def _actor(
             else member
             for member in members
         ]
-    elif member_role is not None:
-        for member in members or ():  # not JSON: listed as statement_agents does, not dehydrated
-            if isinstance(member, dict) and (member_ifi := agent_ifi(member)) is not None:
-                found.append((member_role, member_ifi))
     return result
-
-
-def _list_only(entries: Any, inner: str, role: str, found: Found) -> None:
-    """Context agents/groups given as something other than a JSON list (never in a validated
-    statement): listed as statement_agents iterates them, not dehydrated."""
-    for entry in entries:
-        actor = entry.get(inner) if isinstance(entry, dict) else None
-        if isinstance(actor, dict):
-            if (ifi := agent_ifi(actor)) is not None:
-                found.append((role, ifi))
-            for member in actor.get("member") or ():
-                if isinstance(member, dict) and (member_ifi := agent_ifi(member)) is not None:
-                    found.append((role, member_ifi))

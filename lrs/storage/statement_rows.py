@@ -52,7 +52,7 @@ class StatementFacts(NamedTuple):
     body: dict[str, Any]  # dehydrated: what is stored
     voided_target: str | None
     ref_target: str | None
-    agents: list[tuple[str, str]]  # (role, ifi), as `statement_agents`
+    agents: list[tuple[str, str]]  # (role, ifi) for the `statement_agents` rows
     activities: list[tuple[str, str]]  # (role, activity IRI)
 
 

@@ -1,4 +1,4 @@
-"""Agents and Groups, their canonical IFIs, and the agents a statement names."""
+"""Agents and Groups and their canonical IFIs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from lrs.xapi.agents import agent_ifi, statement_agents, validate_agent
+from lrs.xapi.agents import agent_ifi, validate_agent
 from lrs.xapi.errors import XapiValidationError
 
-from .samples import agent, group, statement
+from .samples import group
 
 
 @pytest.mark.parametrize(
@@ -50,47 +50,3 @@ def test_group_copies_members() -> None:
     copied = validate_agent(data, version="1.0.3", field="actor")
     copied["member"][0]["name"] = "changed"
     assert data["member"][0]["name"] == "A Learner"
-
-
-def test_statement_agents_covers_every_role() -> None:
-    sub = {
-        "objectType": "SubStatement",
-        "actor": agent("mailto:sub-actor@example.org"),
-        "verb": {"id": "http://e.com/v"},
-        "object": agent("mailto:sub-object@example.org"),
-        "context": {"instructor": agent("mailto:sub-instructor@example.org")},
-    }
-    data = statement(
-        actor=group(mbox="mailto:team@example.org"),
-        object=sub,
-        authority=agent("mailto:authority@example.org"),
-        context={
-            "instructor": agent("mailto:instructor@example.org"),
-            "team": {"objectType": "Group", "member": [agent("mailto:t1@example.org")]},
-            "contextAgents": [{"objectType": "contextAgent", "agent": agent("mailto:ca@example.org")}],
-            "contextGroups": [{"objectType": "contextGroup", "group": group(openid="http://openid.e.com/g")}],
-        },
-    )
-    pairs = statement_agents(data)
-    assert pairs == [
-        ("actor", "mbox:mailto:team@example.org"),
-        ("actor", "mbox:mailto:one@example.org"),
-        ("actor", "account:https://idp.example.gov.uk|u2"),
-        ("substatement.actor", "mbox:mailto:sub-actor@example.org"),
-        ("substatement.object", "mbox:mailto:sub-object@example.org"),
-        ("substatement.instructor", "mbox:mailto:sub-instructor@example.org"),
-        ("instructor", "mbox:mailto:instructor@example.org"),
-        ("team", "mbox:mailto:t1@example.org"),
-        ("context_agent", "mbox:mailto:ca@example.org"),
-        ("context_group", "openid:http://openid.e.com/g"),
-        ("context_group", "mbox:mailto:one@example.org"),
-        ("context_group", "account:https://idp.example.gov.uk|u2"),
-        ("authority", "mbox:mailto:authority@example.org"),
-    ]
-
-
-def test_statement_agents_object_agent() -> None:
-    assert statement_agents(statement(object=agent("mailto:o@example.org"))) == [
-        ("actor", "mbox:mailto:learner@example.org"),
-        ("object", "mbox:mailto:o@example.org"),
-    ]

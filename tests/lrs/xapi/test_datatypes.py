@@ -13,9 +13,9 @@ from lrs.xapi.datatypes import (
     check_sha2_hex,
     check_uuid,
     copy_json,
-    is_language_tag,
 )
 from lrs.xapi.errors import XapiValidationError
+from lrs.xapi.patterns import is_language_tag
 
 
 @pytest.mark.parametrize(
