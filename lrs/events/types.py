@@ -78,6 +78,8 @@ class StatementStored(Event):
     verb: str
     object_id: str | None = None
     registration: str | None = None
+    # The actor's `persons` row; None for an anonymous Group, and in events from earlier releases.
+    actor_person: int | None = None
 
 
 @dataclass(frozen=True)

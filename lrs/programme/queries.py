@@ -19,6 +19,7 @@ from lrs.programme.records import (
     RosterEntry,
     SessionRecord,
 )
+from lrs.storage.models import Person
 from lrs.storage.programme_models import (
     CohortRow,
     EnrolmentRow,
@@ -137,6 +138,22 @@ async def enrolments_of(session: AsyncSession, learner_id: int) -> list[Enrolmen
         select(EnrolmentRow, CohortRow.programme_id)
         .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
         .where(EnrolmentRow.learner_id == learner_id)
+        .order_by(EnrolmentRow.enrolled_at, EnrolmentRow.id)
+    )
+    return [
+        Enrolment(row.learner_id, row.cohort_id, programme_id, row.status, row.enrolled_at)
+        for row, programme_id in rows
+    ]
+
+
+async def enrolments_of_person(session: AsyncSession, person_id: int) -> list[Enrolment]:
+    """`enrolments_of` the learner known by this `persons` row (none when it is nobody's), in one query."""
+    rows = await session.execute(
+        select(EnrolmentRow, CohortRow.programme_id)
+        .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
+        .join(LearnerIdentityRow, LearnerIdentityRow.learner_id == EnrolmentRow.learner_id)
+        .join(Person, Person.ifi == LearnerIdentityRow.ifi)
+        .where(Person.id == person_id)
         .order_by(EnrolmentRow.enrolled_at, EnrolmentRow.id)
     )
     return [

@@ -29,7 +29,14 @@ from lrs.events.types import (
     StatementVoided,
 )
 from lrs.programme.model import Programme
-from lrs.programme.queries import cohort_roster, enrolments_of, learner_by_ifi, learner_ifis
+from lrs.programme.queries import (
+    cohort_roster,
+    enrolments_of,
+    enrolments_of_person,
+    learner_by_ifi,
+    learner_ifis,
+)
+from lrs.programme.records import Enrolment
 from lrs.programme.store import stored_programme
 from lrs.progress import verbs
 from lrs.progress.observations import Observation
@@ -80,7 +87,11 @@ class ProgressProjector:
     async def on_statement_stored(self, event: StatementStored, session: AsyncSession) -> None:
         if event.verb in (verbs.SATISFIED, verbs.VOIDED) or event.object_id is None:
             return  # our own output, and voiding (handled through statement.voided)
-        await self._refresh_actor_of(session, event.statement_id, event.object_id)
+        if event.actor_person is None:  # an anonymous Group, or an event from an earlier release
+            await self._refresh_actor_of(session, event.statement_id, event.object_id)
+            return
+        enrolments = await enrolments_of_person(session, event.actor_person)
+        await self._refresh_enrolments(session, enrolments, event.object_id)
 
     async def on_statement_voided(self, event: StatementVoided, session: AsyncSession) -> None:
         await self._refresh_actor_of(session, event.statement_id, None)
@@ -194,7 +205,13 @@ class ProgressProjector:
         if learner is None:
             return
         target = object_id or (statement.get("object") or {}).get("id")
-        for enrolment in await enrolments_of(session, learner.id):
+        await self._refresh_enrolments(session, await enrolments_of(session, learner.id), target)
+
+    async def _refresh_enrolments(
+        self, session: AsyncSession, enrolments: list[Enrolment], target: str | None
+    ) -> None:
+        """Refresh the learner in each cohort they are enrolled in whose programme uses `target`."""
+        for enrolment in enrolments:
             if enrolment.status != "enrolled":
                 continue
             try:
@@ -202,7 +219,9 @@ class ProgressProjector:
             except NotFound:
                 continue
             if target in programme_activity_iris(programme):
-                await self.refresh(session, learner.id, programme, enrolment.cohort_id, publish=True)
+                await self.refresh(
+                    session, enrolment.learner_id, programme, enrolment.cohort_id, publish=True
+                )
 
 
 def programme_activity_iris(programme: Programme) -> set[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, Text, null, select, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from lrs import json_codec
 from lrs.errors import Conflict, InvalidRequest
 from lrs.storage.activities import activity_definitions, ensure_activities_sync
 from lrs.storage.agents import (
+    REF,
     AgentRefs,
     hydrate,
     load_forms_sync,
@@ -29,7 +30,7 @@ from lrs.storage.agents import (
 from lrs.storage.base import insert_ignoring_conflicts
 from lrs.storage.driver_sql import placeholders
 from lrs.storage.known_ids import KnownIds
-from lrs.storage.models import Attachment, Statement
+from lrs.storage.models import Attachment, Statement, StatementRef
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
 from lrs.storage.statement_rows import (
     StatementFacts,
@@ -143,7 +144,7 @@ def store_statements_sync(
     pks = insert_statement_rows(connection, facts, credential_id=writer.credential_id, stored_us=stored_us)
     insert_index_rows(connection, facts, pks, activity_ids=activity_ids, refs=refs, stored_us=stored_us)
     _apply_voiding(connection, facts, found.voided_by_stored)
-    append_events_sync(connection, _events(facts, pks), now=stored)
+    append_events_sync(connection, _events(facts, pks, refs), now=stored)
     return ids
 
 
@@ -169,32 +170,46 @@ class _Found:
 
 def _look_up(connection: Connection, ids: Sequence[str]) -> _Found:
     found = _Found()
-    wanted = set(ids)
     for start in range(0, len(ids), 500):
-        for statement_id, body, voids_id in _stored_or_voiding(connection, ids[start : start + 500]):
-            if statement_id in wanted:
+        for statement_id, body, voided in _stored_or_voided(connection, ids[start : start + 500]):
+            if statement_id is not None:
                 found.bodies[statement_id] = json_codec.loads(body)
-            if voids_id in wanted:
-                found.voided_by_stored.add(voids_id)
+            else:
+                found.voided_by_stored.add(voided)
     return found
 
 
-def _stored_or_voiding(connection: Connection, ids: Sequence[str]) -> Iterable[Any]:
-    """(statement_id, body, voids_id) of stored statements with one of `ids` or voiding one of them."""
-    # Driver SQL: rendering the two expanding IN lists cost SQLAlchemy several times the query.
-    stored = placeholders(connection, len(ids))
-    voiding = placeholders(connection, len(ids), first=len(ids) + 1)
-    if stored is None or voiding is None:
-        return connection.execute(
-            select(Statement.statement_id, Statement.body, Statement.voids_id).where(
-                or_(Statement.statement_id.in_(ids), Statement.voids_id.in_(ids))
-            )
+def _stored_or_voided(connection: Connection, ids: Sequence[str]) -> Iterable[Any]:
+    """(statement_id, body, None) for each of `ids` already stored, and (None, None, id) for each one
+    a stored voiding statement targets."""
+    sql = stored_or_voided_sql(connection, len(ids))
+    if sql is None:
+        nothing, no_body = type_coerce(null(), String), type_coerce(null(), Text)
+        voiders = select(nothing, no_body, StatementRef.target_id).join(
+            Statement, Statement.pk == StatementRef.referrer_pk
         )
-    sql = (
-        "SELECT statement_id, body, voids_id FROM statements"
-        f" WHERE statement_id IN ({stored}) OR voids_id IN ({voiding})"
-    )
+        return connection.execute(
+            select(Statement.statement_id, Statement.body, nothing)
+            .where(Statement.statement_id.in_(ids))
+            .union_all(voiders.where(StatementRef.target_id.in_(ids), Statement.voids_id.is_not(None)))
+        )
     return connection.exec_driver_sql(sql, (*ids, *ids))
+
+
+def stored_or_voided_sql(connection: Connection, count: int) -> str | None:
+    """The driver SQL of `_stored_or_voided` for `count` ids (bound twice), None for an unknown driver."""
+    # Both halves go through a unique key or the small statement_refs table, so neither plan depends
+    # on statistics: `voids_id IN (...)` made an unanalysed PostgreSQL read the whole table per batch.
+    stored = placeholders(connection, count)
+    targets = placeholders(connection, count, first=count + 1)
+    if stored is None or targets is None:
+        return None
+    return (
+        f"SELECT statement_id, body, NULL FROM statements WHERE statement_id IN ({stored})"
+        " UNION ALL SELECT NULL, NULL, r.target_id FROM statement_refs r"
+        " JOIN statements s ON s.pk = r.referrer_pk"
+        f" WHERE r.target_id IN ({targets}) AND s.voids_id IS NOT NULL"
+    )
 
 
 def _drop_already_stored(
@@ -282,12 +297,18 @@ def _apply_voiding(
         )
 
 
-def _events(facts: Sequence[StatementFacts], pks: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
+def _events(
+    facts: Sequence[StatementFacts], pks: Sequence[int], refs: AgentRefs
+) -> list[tuple[str, dict[str, Any]]]:
     events: list[tuple[str, dict[str, Any]]] = []
     for fact, pk in zip(facts, pks, strict=True):
         statement = fact.statement
         target = statement.get("object") or {}
         context = statement.get("context") or {}
+        # The walk lists an identified actor first; the person id (not the IFI: no personal data in
+        # the outbox) lets listeners find the learner without loading the statement.
+        actor = fact.body.get("actor")
+        actor_ifi = fact.agents[0][1] if isinstance(actor, dict) and REF in actor else None
         events.append(
             (
                 STATEMENT_STORED,
@@ -299,6 +320,7 @@ def _events(facts: Sequence[StatementFacts], pks: Sequence[int]) -> list[tuple[s
                     if target.get("objectType", "Activity") == "Activity"
                     else None,
                     "registration": context.get("registration"),
+                    "actor_person": None if actor_ifi is None else refs.person_ids.get(actor_ifi),
                 },
             )
         )

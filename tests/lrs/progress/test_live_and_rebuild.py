@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from lrs.events.bus import EventBus
 from lrs.events.worker import OutboxWorker
@@ -105,7 +106,25 @@ async def topics(database: Database) -> Counter[tuple[str, Any, Any]]:
         return counted
 
 
-async def test_live_path_equals_rebuild(database: Database) -> None:
+async def without_actor_persons(database: Database) -> None:
+    """Make the waiting `statement.stored` events look like an earlier release's (no `actor_person`)."""
+    async with database.write_session() as session, session.begin():
+        rows = await session.execute(
+            select(OutboxEvent.id, OutboxEvent.payload).where(
+                OutboxEvent.topic == "statement.stored", OutboxEvent.processed_at.is_(None)
+            )
+        )
+        for row_id, payload in rows.all():
+            data = json.loads(payload)
+            assert data.pop("actor_person") is not None
+            await session.execute(
+                update(OutboxEvent).where(OutboxEvent.id == row_id).values(payload=json.dumps(data))
+            )
+
+
+@pytest.mark.parametrize("earlier_events", [False, True], ids=["actor-in-event", "events-without-actor"])
+async def test_live_path_equals_rebuild(database: Database, earlier_events: bool) -> None:
+    """With `earlier_events` the listener must find each actor from the stored statement instead."""
     clock = SettableClock(COHORT_START - timedelta(days=1))
     _programme, learners = await install_cohort(database, EMAILS, clock.now)
     settings = replace(Settings(), public_url="https://lrs.test")
@@ -114,13 +133,22 @@ async def test_live_path_equals_rebuild(database: Database) -> None:
     projector.subscribe(bus)
     worker = OutboxWorker(database, bus, clock=clock)
     statements, voids = story()
+
+    async def post_as_configured(batch: list[dict[str, Any]]) -> None:
+        await post(database, batch, clock)
+        if earlier_events:
+            await without_actor_persons(database)
+
     await worker.run_until_idle()
     clock.advance(timedelta(days=10))
-    await post(database, [*voids, *statements[:5]], clock)  # the voiding may come first
+    await post_as_configured([*voids, *statements[:5]])  # the voiding may come first
     await worker.run_until_idle()
-    await post(database, statements[5:], clock)
+    await post_as_configured(statements[5:])
     await post(database, statements[:3], clock)  # a replay: identical re-post
     await worker.run_until_idle()
+    before_timers = {(row[0], row[1], row[2]): row[3] for row in (await snapshot(database))[0]}
+    ada_id = learners[EMAILS[0]]
+    assert before_timers[(ada_id, "module", "quiz")] == "passed"  # the statements' own work, no timer's
     clock.advance(timedelta(days=80))  # every session is over: timers fire
     await worker.run_until_idle()
 

@@ -4,6 +4,7 @@ conflicts, and all-or-nothing batches."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from lrs.clock import utc_now
 from lrs.errors import Conflict, InvalidRequest
 from lrs.statement_service import record_statements, system_writer
 from lrs.storage.engine import Database
-from lrs.storage.models import OutboxEvent, Statement
+from lrs.storage.models import OutboxEvent, Person, Statement
 from lrs.storage.statements import complete_statements, load_statements_by_id, store_statements
 from lrs.xapi.statements import validate_statements
 
@@ -117,3 +118,31 @@ async def test_store_statements_runs_in_the_callers_async_transaction(database: 
         ids = await store_statements(session, completed, (), writer=WRITER, stored=stored, version="1.0.3")
     assert (await _voided(database)).keys() == set(ids)
     assert await _count(database, OutboxEvent) == 1
+
+
+async def test_statement_stored_events_name_the_actors_person_row(database: Database) -> None:
+    """Listeners find the learner from `actor_person` without loading the statement (and no IFI, which
+    is personal data, goes into the outbox)."""
+    anonymous_group = {
+        **_statement(),
+        "actor": {"objectType": "Group", "member": [{"mbox": "mailto:ben@council.gov.uk"}]},
+    }
+    about_a_person = {
+        **_statement("cy"),
+        "object": {"objectType": "Agent", "mbox": "mailto:ada@council.gov.uk"},
+    }
+    batch = [_statement("ada"), anonymous_group, about_a_person]
+    await _record(database, *batch)
+    async with database.read_session() as session:
+        persons = dict((await session.execute(select(Person.ifi, Person.id))).all())
+        payloads = [
+            json.loads(payload)
+            for payload in await session.scalars(
+                select(OutboxEvent.payload).where(OutboxEvent.topic == "statement.stored")
+            )
+        ]
+    by_statement = {payload["statement_id"]: payload for payload in payloads}
+    assert by_statement[batch[0]["id"]]["actor_person"] == persons["mbox:mailto:ada@council.gov.uk"]
+    assert by_statement[batch[1]["id"]]["actor_person"] is None  # its member is no actor of its own
+    assert by_statement[batch[2]["id"]]["actor_person"] == persons["mbox:mailto:cy@council.gov.uk"]
+    assert all("mailto" not in json.dumps(payload) for payload in payloads)
