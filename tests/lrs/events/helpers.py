@@ -29,9 +29,10 @@ class SettableClock:
         self.now += delta
 
 
-async def queue_enrolments(database: Database, count: int, now: datetime) -> None:
+async def queue_enrolments(database: Database, count: int, now: datetime, *, first: int = 0) -> None:
     events = [
-        (LearnerEnrolled.topic, LearnerEnrolled("prog", "c1", number).to_payload()) for number in range(count)
+        (LearnerEnrolled.topic, LearnerEnrolled("prog", "c1", number).to_payload())
+        for number in range(first, first + count)
     ]
     async with database.write_session() as session, session.begin():
         for start in range(0, count, 500):

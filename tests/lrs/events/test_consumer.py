@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.events.bus import EventBus
@@ -13,6 +14,7 @@ from lrs.events.consumer import LISTENER_KEY, ConsumerOptions
 from lrs.events.types import LearnerEnrolled
 from lrs.events.worker import OutboxWorker
 from lrs.storage.engine import Database
+from lrs.storage.outbox import append_events
 from tests.lrs.events.helpers import (
     SettableClock,
     effect_counts,
@@ -64,7 +66,11 @@ async def test_failing_listener_is_retried_alone_then_dead_lettered(database: Da
     assert await effect_counts(database) == {number: 1 for number in range(5)}
 
 
-async def test_cancelled_worker_leaves_the_rest_of_its_batch(database: Database) -> None:
+@pytest.mark.parametrize("group_seconds", [0.0, 60.0], ids=["row-per-group", "one-group"])
+async def test_cancelled_worker_leaves_the_rest_of_its_batch(
+    database: Database, group_seconds: float
+) -> None:
+    """Groups that committed stand; the group in flight vanishes whole and is done again later."""
     clock = SettableClock()
     await queue_enrolments(database, 20, clock.now)
     reached_seven = asyncio.Event()
@@ -77,12 +83,13 @@ async def test_cancelled_worker_leaves_the_rest_of_its_batch(database: Database)
 
     bus = EventBus()
     bus.subscribe(LearnerEnrolled, hangs_on_seven, name="hangs")
-    options = ConsumerOptions(batch_size=20, lease=timedelta(seconds=30))
+    options = ConsumerOptions(batch_size=20, lease=timedelta(seconds=30), group_seconds=group_seconds)
     crashing = asyncio.create_task(OutboxWorker(database, bus, clock=clock, options=options).run())
     await asyncio.wait_for(reached_seven.wait(), 10)
     crashing.cancel()
     await asyncio.gather(crashing, return_exceptions=True)
-    assert await effect_counts(database) == {number: 1 for number in range(7)}
+    committed = range(7) if group_seconds == 0 else range(0)
+    assert await effect_counts(database) == {number: 1 for number in committed}
 
     healthy = EventBus()
     healthy.subscribe(LearnerEnrolled, record_effect, name="effect")
@@ -110,3 +117,19 @@ async def test_exception_escaping_a_listener_transaction_counts_an_attempt(datab
     assert failed.attempts == 1 and failed.last_error
     counts = await effect_counts(database)
     assert counts[0] == 1 and counts[2] == 1 and counts[1] == 0
+
+
+async def test_a_row_that_cannot_be_decoded_fails_alone_inside_its_group(database: Database) -> None:
+    clock = SettableClock()
+    await queue_enrolments(database, 5, clock.now)
+    async with database.write_session() as session, session.begin():
+        bad = LearnerEnrolled("prog", "c1", 99).to_payload() | {"learner_id": None}
+        await append_events(session, [(LearnerEnrolled.topic, bad)], now=clock.now)
+    await queue_enrolments(database, 5, clock.now, first=5)
+    bus = EventBus()
+    bus.subscribe(LearnerEnrolled, record_effect, name="effect")
+    options = ConsumerOptions(group_seconds=60)  # all eleven rows in one group
+    assert await OutboxWorker(database, bus, clock=clock, options=options).run_until_idle() == 11
+    assert await effect_counts(database) == {number: 1 for number in range(10)}
+    [failed] = await unprocessed(database, LearnerEnrolled.topic)
+    assert failed.attempts == 1 and "learner_id must not be null" in (failed.last_error or "")

@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import utc_now
@@ -79,4 +80,29 @@ async def test_notify_wakes_a_listening_worker_long_before_its_poll(postgres_url
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        await database.dispose()
+
+
+async def test_a_group_whose_connection_dies_is_done_again_row_by_row(postgres_url: str) -> None:
+    """The connection is lost in the middle of a group: nothing of that group stands, so every row in
+    it is handled again in a transaction of its own; each effect lands once."""
+    database = open_database(postgres_url)
+    try:
+        await queue_enrolments(database, 30, utc_now())
+        killed: list[int] = []
+
+        async def loses_the_connection_once(event: LearnerEnrolled, session: AsyncSession) -> None:
+            await record_effect(event, session)
+            if event.learner_id == 12 and not killed:
+                killed.append(event.learner_id)
+                await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+        bus = EventBus()
+        bus.subscribe(LearnerEnrolled, loses_the_connection_once, name="effect")
+        options = ConsumerOptions(batch_size=30, group_seconds=60)
+        handled = await OutboxWorker(database, bus, clock=utc_now, options=options).run_until_idle()
+        assert killed == [12] and handled == 30
+        assert await effect_counts(database) == {number: 1 for number in range(30)}
+        assert await unprocessed(database, LearnerEnrolled.topic) == []
+    finally:
         await database.dispose()
