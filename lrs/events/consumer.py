@@ -113,57 +113,72 @@ class OutboxConsumer:
         taken = 0
         try:
             async with self.database.write_session() as session, session.begin():
+                still_open = await self._lock_unprocessed(session, [row.id for row in claimed])
+                handled: list[int] = []
                 for row in claimed:
                     taken += 1
-                    await self._process_in_savepoint(session, row)
+                    if row.id in still_open and await self._handle(session, row):
+                        handled.append(row.id)
                     if time.monotonic() - started >= self.options.group_seconds:
                         break
+                await self._mark_processed(session, handled)
         except Exception:  # the transaction itself failed: nothing of it stands, so go row by row
             log.warning("outbox group of %s rows failed; processing them one by one", taken, exc_info=True)
             for row in claimed[:taken]:
                 await self.process(row)
         return claimed[taken:]
 
-    async def _process_in_savepoint(self, session: AsyncSession, claimed: ClaimedEvent) -> None:
-        try:
-            async with session.begin_nested():
-                await self._process_in(session, claimed)
-        except Exception as err:  # the whole row failed: count the attempt and back off
-            log.exception("outbox event %s (%s) failed", claimed.id, claimed.topic)
-            await self._record_failure_in(session, claimed, f"{type(err).__name__}: {err}")
-
     async def process(self, claimed: ClaimedEvent) -> None:
         """Process one row in a transaction of its own."""
         try:
             async with self.database.write_session() as session, session.begin():
-                await self._process_in(session, claimed)
+                still_open = claimed.id in await self._lock_unprocessed(session, [claimed.id])
+                if still_open and await self._handle(session, claimed):
+                    await self._mark_processed(session, [claimed.id])
         except Exception as err:  # the whole row failed: count the attempt and back off
             log.exception("outbox event %s (%s) failed", claimed.id, claimed.topic)
             async with self.database.write_session() as session, session.begin():
                 await self._record_failure_in(session, claimed, f"{type(err).__name__}: {err}")
 
-    async def _process_in(self, session: AsyncSession, claimed: ClaimedEvent) -> None:
-        locked = await session.execute(
-            select(OutboxEvent.processed_at).where(OutboxEvent.id == claimed.id).with_for_update()
+    async def _lock_unprocessed(self, session: AsyncSession, ids: list[int]) -> set[int]:
+        """Lock the rows (in id order) and return those no other worker finished after our lease ran out."""
+        rows = await session.scalars(
+            select(OutboxEvent.id)
+            .where(OutboxEvent.id.in_(ids), OutboxEvent.processed_at.is_(None))
+            .order_by(OutboxEvent.id)
+            .with_for_update()
         )
-        current = locked.first()
-        if current is None or current.processed_at is not None:
-            return  # another worker finished it after our lease ran out
-        payload: dict[str, Any] = json.loads(claimed.payload)
-        event = decode_event(claimed.topic, payload)
-        now = self.clock()
+        return set(rows)
+
+    async def _mark_processed(self, session: AsyncSession, ids: list[int]) -> None:
+        if ids:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids))
+                .values(processed_at=self.clock(), last_error=None)
+            )
+
+    async def _handle(self, session: AsyncSession, claimed: ClaimedEvent) -> bool:
+        """Hand the row's event to its listeners, each in a savepoint; queue retries for those that
+        failed. False when the row itself failed (its attempt is recorded): leave it unprocessed."""
+        try:
+            payload: dict[str, Any] = json.loads(claimed.payload)
+            event = decode_event(claimed.topic, payload)
+        except ValueError as err:  # not JSON, or not its topic's shape (PayloadError)
+            log.error("outbox event %s (%s) cannot be decoded: %s", claimed.id, claimed.topic, err)
+            await self._record_failure_in(session, claimed, f"{type(err).__name__}: {err}")
+            return False
         if event is None:
             log.warning("outbox event %s has unknown topic %s; marked processed", claimed.id, claimed.topic)
-            failures: list[ListenerFailure] = []
-        else:
-            failures = await self.bus.dispatch(event, session, only=payload.get(LISTENER_KEY))
-        if failures and LISTENER_KEY in payload:
-            raise _ListenerRetryFailed(failures[0].error)
-        await session.execute(
-            update(OutboxEvent).where(OutboxEvent.id == claimed.id).values(processed_at=now, last_error=None)
-        )
+            return True
+        failures = await self.bus.dispatch(event, session, only=payload.get(LISTENER_KEY))
+        if failures and LISTENER_KEY in payload:  # a retry addressed to one listener failed again
+            await self._record_failure_in(session, claimed, failures[0].error)
+            return False
+        now = self.clock()
         for failure in failures:
             await self._queue_retry(session, claimed, payload, failure, now)
+        return True
 
     async def _queue_retry(
         self,
@@ -200,7 +215,3 @@ class OutboxConsumer:
             log.error(
                 "outbox event %s (%s) dead-lettered after %s attempts", claimed.id, claimed.topic, attempts
             )
-
-
-class _ListenerRetryFailed(Exception):
-    """A retry addressed to one listener failed again; the row's attempt count goes up."""

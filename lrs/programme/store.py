@@ -5,6 +5,7 @@ All functions run inside the caller's transaction (`async with db.write_session(
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -76,7 +77,14 @@ async def stored_programme(session: AsyncSession, programme_id: str) -> Programm
     row = await session.get(ProgrammeRow, programme_id)
     if row is None:
         raise NotFound(f"no programme {programme_id!r}")
-    return parse_programme(json.loads(row.definition))
+    return parsed_definition(row.definition)
+
+
+@functools.lru_cache(maxsize=64)
+def parsed_definition(definition: str) -> Programme:
+    """The programme in a stored definition. Parsing cost the progress worker more than the rest of
+    an event; a programme is frozen, so one parse serves every event until the definition changes."""
+    return parse_programme(json.loads(definition))
 
 
 async def stored_definition(session: AsyncSession, programme_id: str) -> dict[str, Any]:
