@@ -7,12 +7,12 @@ concurrent batches touching the same rows take their locks in the same order and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, Text, null, select, type_coerce, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,9 @@ from lrs.storage.agents import (
     save_agent_forms_sync,
 )
 from lrs.storage.base import insert_ignoring_conflicts
-from lrs.storage.driver_sql import placeholders
+from lrs.storage.batch_lookup import look_up_batch
 from lrs.storage.known_ids import KnownIds
-from lrs.storage.models import Attachment, Statement, StatementRef
+from lrs.storage.models import Attachment, Statement
 from lrs.storage.outbox import STATEMENT_STORED, STATEMENT_VOIDED, append_events_sync
 from lrs.storage.statement_rows import (
     StatementFacts,
@@ -129,8 +129,9 @@ def store_statements_sync(
 ) -> list[str]:
     """`store_statements` on a synchronous connection: the whole write path, no awaits in between."""
     ids = [statement["id"] for statement in statements]
-    found = _look_up(connection, ids)
-    fresh = _drop_already_stored(statements, found.hydrated(connection))
+    found = look_up_batch(connection, ids)
+    already = hydrate_bodies_sync(connection, found.bodies) if found.bodies else {}
+    fresh = _drop_already_stored(statements, already)
     refs = AgentRefs()
     facts = statement_facts([_with_defaults(statement, version) for statement in fresh], refs)
     _check_voiding_targets(connection, facts)
@@ -154,62 +155,6 @@ def _with_defaults(statement: dict[str, Any], version: str) -> dict[str, Any]:
     full.setdefault("version", "2.0.0" if version == "2.0.0" else "1.0.0")
     full.setdefault("timestamp", full["stored"])
     return full
-
-
-@dataclass
-class _Found:
-    """What is already stored about a batch's ids, from one look-up."""
-
-    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # dehydrated, by statement id
-    # Batch ids a stored voiding statement targets: a statement may arrive after its voider.
-    voided_by_stored: set[str] = field(default_factory=set)
-
-    def hydrated(self, connection: Connection) -> dict[str, dict[str, Any]]:
-        return hydrate_bodies_sync(connection, self.bodies) if self.bodies else {}
-
-
-def _look_up(connection: Connection, ids: Sequence[str]) -> _Found:
-    found = _Found()
-    for start in range(0, len(ids), 500):
-        for statement_id, body, voided in _stored_or_voided(connection, ids[start : start + 500]):
-            if statement_id is not None:
-                found.bodies[statement_id] = json_codec.loads(body)
-            else:
-                found.voided_by_stored.add(voided)
-    return found
-
-
-def _stored_or_voided(connection: Connection, ids: Sequence[str]) -> Iterable[Any]:
-    """(statement_id, body, None) for each of `ids` already stored, and (None, None, id) for each one
-    a stored voiding statement targets."""
-    sql = stored_or_voided_sql(connection, len(ids))
-    if sql is None:
-        nothing, no_body = type_coerce(null(), String), type_coerce(null(), Text)
-        voiders = select(nothing, no_body, StatementRef.target_id).join(
-            Statement, Statement.pk == StatementRef.referrer_pk
-        )
-        return connection.execute(
-            select(Statement.statement_id, Statement.body, nothing)
-            .where(Statement.statement_id.in_(ids))
-            .union_all(voiders.where(StatementRef.target_id.in_(ids), Statement.voids_id.is_not(None)))
-        )
-    return connection.exec_driver_sql(sql, (*ids, *ids))
-
-
-def stored_or_voided_sql(connection: Connection, count: int) -> str | None:
-    """The driver SQL of `_stored_or_voided` for `count` ids (bound twice), None for an unknown driver."""
-    # Both halves go through a unique key or the small statement_refs table, so neither plan depends
-    # on statistics: `voids_id IN (...)` made an unanalysed PostgreSQL read the whole table per batch.
-    stored = placeholders(connection, count)
-    targets = placeholders(connection, count, first=count + 1)
-    if stored is None or targets is None:
-        return None
-    return (
-        f"SELECT statement_id, body, NULL FROM statements WHERE statement_id IN ({stored})"
-        " UNION ALL SELECT NULL, NULL, r.target_id FROM statement_refs r"
-        " JOIN statements s ON s.pk = r.referrer_pk"
-        f" WHERE r.target_id IN ({targets}) AND s.voids_id IS NOT NULL"
-    )
 
 
 def _drop_already_stored(

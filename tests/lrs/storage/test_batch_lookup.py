@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from lrs.storage import statements
+from lrs.storage import batch_lookup
 from lrs.storage.engine import Database
 
 ROWS = 20_000
@@ -45,7 +45,7 @@ async def test_the_batch_lookup_reads_by_key_on_an_unanalysed_table(database: Da
     ids = [str(uuid.uuid4()) for _ in range(BATCH)]
     async with database.read_session() as session:
         connection = await session.connection()
-        sql = await connection.run_sync(lambda sync: statements.stored_or_voided_sql(sync, BATCH))
+        sql = await connection.run_sync(lambda sync: batch_lookup.stored_or_voided_sql(sync, BATCH))
         assert sql is not None
         explain = "EXPLAIN QUERY PLAN " if database.is_sqlite else "EXPLAIN (COSTS OFF) "
         rows = (await connection.exec_driver_sql(explain + sql, (*ids, *ids))).all()
@@ -60,7 +60,7 @@ async def test_the_lookup_finds_stored_ids_and_those_a_stored_statement_voids(
 ) -> None:
     await _fill_without_statistics(database)
     if not driver_sql:
-        monkeypatch.setattr(statements, "stored_or_voided_sql", lambda connection, count: None)
+        monkeypatch.setattr(batch_lookup, "stored_or_voided_sql", lambda connection, count: None)
     async with database.read_session() as session:
         connection = await session.connection()
         plain = (
@@ -70,6 +70,8 @@ async def test_the_lookup_finds_stored_ids_and_those_a_stored_statement_voids(
             row[0] for row in await connection.exec_driver_sql("SELECT target_id FROM statement_refs")
         ][:2]
         unknown = str(uuid.uuid4())
-        found = await connection.run_sync(lambda sync: statements._look_up(sync, [plain, unknown, *targets]))
+        found = await connection.run_sync(
+            lambda sync: batch_lookup.look_up_batch(sync, [plain, unknown, *targets])
+        )
     assert set(found.bodies) == {plain, *targets}  # the voided ones are stored too
     assert found.voided_by_stored == set(targets)
