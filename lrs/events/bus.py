@@ -1,7 +1,8 @@
 """In-process listener registry. The outbox consumer hands each event to the listeners of its type,
 each inside its own savepoint of the consumer's transaction: a listener's database effects commit
 together with the "processed" mark, and a failing listener is rolled back, logged and retried on its
-own (see `lrs.events.consumer`) without taking the others down.
+own (see `lrs.events.consumer`) without taking the others down. Listeners may keep memos for the
+rest of the transaction in `session.info`; a listener's failure clears them.
 """
 
 from __future__ import annotations
@@ -73,5 +74,6 @@ class EventBus:
                     await subscription.listener(event, session)
             except Exception as err:  # a listener's bug must not stop the others
                 log.exception("listener %s failed on %s", subscription.name, event.topic)
+                session.info.clear()  # memos kept there may describe work the savepoint undid
                 failures.append(ListenerFailure(subscription.name, f"{type(err).__name__}: {err}"))
         return failures

@@ -91,7 +91,7 @@ class ProgressProjector:
             await self._refresh_actor_of(session, event.statement_id, event.object_id)
             return
         enrolments = await enrolments_of_person(session, event.actor_person)
-        await self._refresh_enrolments(session, enrolments, event.object_id)
+        await self._refresh_enrolments(session, enrolments, event.object_id, event.statement_id)
 
     async def on_statement_voided(self, event: StatementVoided, session: AsyncSession) -> None:
         await self._refresh_actor_of(session, event.statement_id, None)
@@ -162,6 +162,8 @@ class ProgressProjector:
         if last != learner.last_activity_at or not old:
             await set_last_activity(session, learner, last)
             await self._arm_inactivity(session, owner, last or cohort_start(scope.cohort))
+        observed = frozenset(o.statement_id for o in observations)
+        _seen_by_refresh(session)[(learner_id, cohort_id)] = (programme, observed)
 
     async def _save_confidence(
         self, session: AsyncSession, owner: Owner, programme: Programme, observations: list[Observation]
@@ -208,9 +210,14 @@ class ProgressProjector:
         await self._refresh_enrolments(session, await enrolments_of(session, learner.id), target)
 
     async def _refresh_enrolments(
-        self, session: AsyncSession, enrolments: list[Enrolment], target: str | None
+        self,
+        session: AsyncSession,
+        enrolments: list[Enrolment],
+        target: str | None,
+        statement_id: str | None = None,
     ) -> None:
-        """Refresh the learner in each cohort they are enrolled in whose programme uses `target`."""
+        """Refresh the learner in each cohort they are enrolled in whose programme uses `target`,
+        unless a refresh earlier in this transaction already saw `statement_id`."""
         for enrolment in enrolments:
             if enrolment.status != "enrolled":
                 continue
@@ -218,10 +225,26 @@ class ProgressProjector:
                 programme = await stored_programme(session, enrolment.programme_id)
             except NotFound:
                 continue
-            if target in programme_activity_iris(programme):
-                await self.refresh(
-                    session, enrolment.learner_id, programme, enrolment.cohort_id, publish=True
-                )
+            if target not in programme_activity_iris(programme):
+                continue
+            seen = _seen_by_refresh(session).get((enrolment.learner_id, enrolment.cohort_id))
+            if statement_id is not None and seen and seen[0] is programme and statement_id in seen[1]:
+                continue  # same programme, same statements: the refresh would change nothing
+            await self.refresh(session, enrolment.learner_id, programme, enrolment.cohort_id, publish=True)
+
+
+# The statements each learner's last refresh in this transaction saw, by (learner, cohort), with the
+# programme it ran against. An outbox group handles many events in one transaction, often several from
+# one learner's burst of statements, all committed before the group began: the first refresh sees them
+# all, and the others can be skipped. Kept in `session.info`, which the event bus clears whenever it
+# rolls a listener back, so it never vouches for undone work.
+_SEEN_KEY = "progress.seen_by_refresh"
+Seen = dict[tuple[int, str], tuple[Programme, frozenset[str]]]
+
+
+def _seen_by_refresh(session: AsyncSession) -> Seen:
+    seen: Seen = session.info.setdefault(_SEEN_KEY, {})
+    return seen
 
 
 def programme_activity_iris(programme: Programme) -> set[str]:

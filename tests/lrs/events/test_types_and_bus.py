@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.events.bus import EventBus
 from lrs.events.types import EVENT_TYPES, Event, LearnerEnrolled, PayloadError, SessionMissed, decode_event
+from lrs.storage.engine import Database
 
 MOMENT = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 
@@ -58,3 +59,23 @@ async def test_unsubscribe_and_unique_names() -> None:
     unsubscribe()
     assert bus.listeners_for(LearnerEnrolled("p", "c", 1)) == []
     assert bus.listeners_for(example(SessionMissed)) == []
+
+
+async def test_a_failing_listener_clears_the_transactions_memos(database: Database) -> None:
+    """What a listener memoised in `session.info` may describe work its savepoint undid."""
+    bus = EventBus()
+
+    async def memoises(_event: LearnerEnrolled, session: AsyncSession) -> None:
+        session.info["memo"] = "work that commits"
+
+    async def fails(_event: LearnerEnrolled, session: AsyncSession) -> None:
+        session.info["memo"] = "work that is undone"
+        raise RuntimeError("broken")
+
+    bus.subscribe(LearnerEnrolled, memoises, name="memoises")
+    async with database.write_session() as session, session.begin():
+        assert await bus.dispatch(LearnerEnrolled("p", "c", 1), session) == []
+        assert session.info["memo"] == "work that commits"
+        bus.subscribe(LearnerEnrolled, fails, name="fails")
+        [failure] = await bus.dispatch(LearnerEnrolled("p", "c", 1), session)
+        assert failure.name == "fails" and "memo" not in session.info
