@@ -5,13 +5,14 @@ of enrolled learners (by default every learner the statements name), then N real
 through the storage layer. The worker (progress projection on its bus, as `lrs worker` runs it) then
 drains the outbox; the figure is events/s and the worker's CPU per event.
 
-    .venv/bin/python -m bench.outbox --database both --statements 5000
+    .venv/bin/python -m bench.outbox --database both --statements 5000 [--enrolled 2000] [--burst 8]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import os
 import tempfile
 import time
@@ -56,7 +57,9 @@ def bench_programme() -> dict[str, Any]:
     }
 
 
-async def prepare(database: Database, factory: StatementFactory, enrolled: int, statements: int) -> None:
+async def prepare(
+    database: Database, factory: StatementFactory, enrolled: int, statements: int, burst: int = 1
+) -> None:
     now = datetime.now(UTC)
     rows = [
         RosterRow(
@@ -73,8 +76,13 @@ async def prepare(database: Database, factory: StatementFactory, enrolled: int, 
         await save_programme(session, parse_programme(bench_programme()), source="bench", now=now)
         await import_roster(session, rows, now=now)
     writer = system_writer("http://bench")
+    made = [factory.statement() for _ in range(statements)]
+    for start in range(0, statements, burst):  # runs of `burst` statements by one learner
+        first = made[start]
+        for later in made[start + 1 : start + burst]:
+            later["actor"], later["context"] = copy.deepcopy((first["actor"], first["context"]))
     for start in range(0, statements, 100):
-        batch = [factory.statement() for _ in range(min(100, statements - start))]
+        batch = made[start : start + 100]
         await record_statements(database, batch, writer=writer, clock=utc_now, version="1.0.3")
 
 
@@ -96,13 +104,13 @@ async def drain(database: Database) -> tuple[int, float, float]:
     return handled, time.perf_counter() - wall, time.process_time() - cpu
 
 
-async def run(kind: str, statements: int, enrolled: int, workdir: Path) -> str:
+async def run(kind: str, statements: int, enrolled: int, burst: int, workdir: Path) -> str:
     async with fresh_database(kind, workdir) as url:
         database = open_database(url)
         try:
             await migrate(database)
             factory = StatementFactory(seed=7)
-            await prepare(database, factory, min(enrolled, len(factory.learners)), statements)
+            await prepare(database, factory, min(enrolled, len(factory.learners)), statements, burst)
             before = await pending(database)
             handled, wall, cpu = await drain(database)
             async with database.read_session() as session:
@@ -111,9 +119,9 @@ async def run(kind: str, statements: int, enrolled: int, workdir: Path) -> str:
         finally:
             await database.dispose()
     return (
-        f"{kind:<9} statements={statements} enrolled={enrolled} events={before} handled={handled} "
-        f"left={left} progress_rows={records} wall={wall:.1f}s events/s={handled / wall:.0f} "
-        f"worker_cpu={cpu * 1e3 / max(handled, 1):.2f}ms/event"
+        f"{kind:<9} statements={statements} enrolled={enrolled} burst={burst} events={before} "
+        f"handled={handled} left={left} progress_rows={records} wall={wall:.1f}s "
+        f"events/s={handled / wall:.0f} worker_cpu={cpu * 1e3 / max(handled, 1):.2f}ms/event"
     )
 
 
@@ -124,12 +132,15 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--statements", type=int, default=5000)
     parser.add_argument("--enrolled", type=int, default=2000, help="learners on the roster (of 2,000)")
+    parser.add_argument("--burst", type=int, default=1, help="statements in a row by one learner")
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     os.environ.setdefault("LRS_LOG_LEVEL", "WARNING")
     with tempfile.TemporaryDirectory() as workdir:
         for kind in kinds:
-            print(asyncio.run(run(kind, args.statements, args.enrolled, Path(workdir))), flush=True)
+            print(
+                asyncio.run(run(kind, args.statements, args.enrolled, args.burst, Path(workdir))), flush=True
+            )
 
 
 if __name__ == "__main__":
