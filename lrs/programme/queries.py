@@ -5,7 +5,7 @@ Each takes the caller's session; none writes except `add_learner_identity`.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import Conflict, NotFound
@@ -134,31 +134,32 @@ async def cohort_roster(session: AsyncSession, cohort_id: str) -> list[RosterEnt
 
 
 async def enrolments_of(session: AsyncSession, learner_id: int) -> list[Enrolment]:
-    rows = await session.execute(
-        select(EnrolmentRow, CohortRow.programme_id)
-        .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
-        .where(EnrolmentRow.learner_id == learner_id)
-        .order_by(EnrolmentRow.enrolled_at, EnrolmentRow.id)
-    )
-    return [
-        Enrolment(row.learner_id, row.cohort_id, programme_id, row.status, row.enrolled_at)
-        for row, programme_id in rows
-    ]
+    return await _enrolments(session, _enrolments_query().where(EnrolmentRow.learner_id == learner_id))
 
 
 async def enrolments_of_person(session: AsyncSession, person_id: int) -> list[Enrolment]:
     """`enrolments_of` the learner known by this `persons` row (none when it is nobody's), in one query."""
-    rows = await session.execute(
-        select(EnrolmentRow, CohortRow.programme_id)
-        .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
+    query = (
+        _enrolments_query()
         .join(LearnerIdentityRow, LearnerIdentityRow.learner_id == EnrolmentRow.learner_id)
         .join(Person, Person.ifi == LearnerIdentityRow.ifi)
         .where(Person.id == person_id)
+    )
+    return await _enrolments(session, query)
+
+
+def _enrolments_query() -> Select[EnrolmentRow, str]:
+    return (
+        select(EnrolmentRow, CohortRow.programme_id)
+        .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
         .order_by(EnrolmentRow.enrolled_at, EnrolmentRow.id)
     )
+
+
+async def _enrolments(session: AsyncSession, query: Select[EnrolmentRow, str]) -> list[Enrolment]:
     return [
         Enrolment(row.learner_id, row.cohort_id, programme_id, row.status, row.enrolled_at)
-        for row, programme_id in rows
+        for row, programme_id in await session.execute(query)
     ]
 
 
