@@ -67,7 +67,7 @@ async def create_credential(
     parsed = parse_scopes(scopes)
     if not name.strip():
         raise ValueError("a credential needs a name")
-    secret = secrets.token_urlsafe(32)
+    secret = secrets.token_hex(32)  # 256 bits; hex, so no command line takes it for an option ("-...")
     row = Credential(
         key=secrets.token_hex(10),
         secret_hash=hash_secret(hash_key, secret),
