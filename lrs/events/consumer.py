@@ -5,16 +5,18 @@
    a single writer. Leasing moves `available_at` forward by `lease`; if the worker dies the lease runs
    out and another worker takes the rows again.
 2. The claimed rows are handled in groups, one transaction per group (until the batch ends or the
-   group has run `group_seconds`: on SQLite the group holds the single writer), each row inside a
-   savepoint of its own: it re-locks the row, skips it if some other worker already finished it,
-   hands the event to the bus and marks it processed, so the listeners' effects and the mark commit
-   (or vanish) together. One COMMIT per group instead of per row is most of the worker's speed.
+   group has run `group_seconds`: on SQLite the group holds the single writer). The group re-locks
+   its rows in one query and skips those some other worker finished after our lease ran out; each
+   event goes to its listeners, each listener in a savepoint of its own; one UPDATE marks the group's
+   rows processed, so the listeners' effects and the marks commit (or vanish) together. One COMMIT
+   per group instead of per row, and no SQL at all for a row without listeners, is most of the
+   worker's speed.
 3. A listener that fails is rolled back to its savepoint; the others' work commits and a retry row
    addressed to the failed listener alone (`_listener` in the payload) is queued with backoff. A row
-   that cannot be handled at all is rolled back to its savepoint and has `attempts`, `available_at`
-   and `last_error` updated; after `max_attempts` it is dead-lettered (left unprocessed, never
-   claimed again). If a group's transaction itself fails (a lost connection, a deadlock between
-   workers), its rows are handled again one transaction each.
+   that cannot be handled at all (undecodable, or its addressed listener failed again) has
+   `attempts`, `available_at` and `last_error` updated; after `max_attempts` it is dead-lettered
+   (left unprocessed, never claimed again). If a group's transaction itself fails (a lost
+   connection, a listener ending the transaction), its rows are handled again one transaction each.
 """
 
 from __future__ import annotations
