@@ -51,6 +51,7 @@ class HttpFigures:
     rate: float  # statements/s
     stored: int
     server_cpu_us: float | None  # server CPU (all its processes) per statement, where /proc tells
+    latency_ms: tuple[float, float]  # p50, p99 of one batch's POST, request to reply
 
 
 async def http_ingest(
@@ -67,17 +68,20 @@ async def http_ingest(
         for batch in batches:
             queue.put_nowait(batch)
         stored = 0
+        latencies: list[float] = []
 
         async def client(session: aiohttp.ClientSession) -> None:
             nonlocal stored
             while not queue.empty():
                 body = queue.get_nowait()
+                sent = time.perf_counter()
                 async with session.post(
                     f"{lrs.base}/xapi/statements", data=body, headers=headers
                 ) as response:
                     if response.status != 200:
                         raise RuntimeError(f"POST failed: {response.status} {await response.text()}")
                     stored += len(await response.json())
+                latencies.append((time.perf_counter() - sent) * 1000)
 
         connector = aiohttp.TCPConnector(limit=clients)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -89,7 +93,12 @@ async def http_ingest(
     cpu_us = None
     if cpu_before is not None and cpu_after is not None:
         cpu_us = (cpu_after - cpu_before) / total * 1_000_000
-    return HttpFigures(total / elapsed, stored, cpu_us)
+    return HttpFigures(total / elapsed, stored, cpu_us, _percentiles(latencies))
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def run(
@@ -107,6 +116,7 @@ async def run(
             http = await http_ingest(url, batches, clients, total, worker, processes)
     assert http.stored == total, f"stored {http.stored} of {total}"
     figures = {"ceiling": ceiling, "http": http.rate, "ratio": http.rate / ceiling}
+    figures["p50_ms"], figures["p99_ms"] = http.latency_ms
     if http.server_cpu_us is not None:
         figures["server_cpu_us"] = http.server_cpu_us
     return figures
@@ -134,12 +144,8 @@ def main() -> None:
             f"{kind:9} statements={args.statements} batch={args.batch} clients={args.clients} "
             f"worker={'in-process' if args.worker else 'separate'} processes={args.processes} "
             f"raw_ceiling={figures['ceiling']:.0f}/s http={figures['http']:.0f}/s "
-            f"http/ceiling={figures['ratio']:.0%}"
-            + (
-                f" server_cpu={figures['server_cpu_us']:.0f}us/statement"
-                if "server_cpu_us" in figures
-                else ""
-            ),
+            f"http/ceiling={figures['ratio']:.0%}{_cpu_figure(figures)} "
+            f"batch_latency_p50={figures['p50_ms']:.0f}ms p99={figures['p99_ms']:.0f}ms",
             flush=True,
         )
 
