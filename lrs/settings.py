@@ -36,6 +36,7 @@ class Settings:
     unversioned_response_version: str = "2.0.0"
     worker_in_process: bool = True
     worker_poll_seconds: float = 1.0
+    worker_lease_seconds: float = 60.0  # how long claimed events stay a worker's before others may take them
     programmes_dir: str = "config/programmes"
     demo: bool = False
     log_level: str = "INFO"

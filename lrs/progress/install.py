@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
+from lrs.events.consumer import ConsumerOptions
 from lrs.events.worker import OutboxWorker
 from lrs.programme.store import stored_programme
 from lrs.progress.service import ProgressOptions, ProgressProjector, arm_session_timers
@@ -48,4 +50,9 @@ def event_worker(
     install_progress(bus, settings, clock=clock)
     for install in listeners:
         install(bus)
-    return OutboxWorker(database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds)
+    if settings.worker_lease_seconds <= 0:
+        raise ValueError("worker_lease_seconds must be positive")
+    options = ConsumerOptions(lease=timedelta(seconds=settings.worker_lease_seconds))
+    return OutboxWorker(
+        database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds, options=options
+    )
