@@ -30,7 +30,7 @@ class ExpectedAttendee:
 
     email: str
     name: str = ""
-    registration: str | None = None  # the learner's enrolment registration UUID, when the roster has one
+    registration: str | None = None  # the learner's enrolment registration UUID (None: not on the roster)
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,12 @@ class StoredSessionDirectory:
 
 async def _enrolled(db: AsyncSession, cohort_id: str) -> list[ExpectedAttendee]:
     rows = await db.execute(
-        select(LearnerRow.email, LearnerRow.name)
+        select(LearnerRow.email, LearnerRow.name, EnrolmentRow.registration)
         .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
         .where(EnrolmentRow.cohort_id == cohort_id, EnrolmentRow.status == "enrolled")
         .order_by(LearnerRow.name, LearnerRow.id)
     )
-    return [ExpectedAttendee(normal_email(email), name) for email, name in rows]
+    return [ExpectedAttendee(normal_email(email), name, registration) for email, name, registration in rows]
 
 
 def expected_attendees(session: Session, roster: Sequence[ExpectedAttendee]) -> tuple[ExpectedAttendee, ...]:

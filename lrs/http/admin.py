@@ -182,6 +182,7 @@ def _roster_entry(entry: RosterEntry) -> dict[str, Any]:
         "role": learner.role,
         "status": entry.status,
         "enrolled_at": entry.enrolled_at.isoformat(),
+        "registration": entry.registration,
     }
 
 

@@ -124,13 +124,22 @@ async def cohort_record(session: AsyncSession, cohort_id: str) -> CohortRecord:
 async def cohort_roster(session: AsyncSession, cohort_id: str) -> list[RosterEntry]:
     """Everyone enrolled in (or withdrawn from) the cohort, by name."""
     rows = await session.execute(
-        select(LearnerRow, OrganisationRow.name, EnrolmentRow.status, EnrolmentRow.enrolled_at)
+        select(
+            LearnerRow,
+            OrganisationRow.name,
+            EnrolmentRow.status,
+            EnrolmentRow.enrolled_at,
+            EnrolmentRow.registration,
+        )
         .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
         .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
         .where(EnrolmentRow.cohort_id == cohort_id)
         .order_by(LearnerRow.name, LearnerRow.id)
     )
-    return [RosterEntry(learner_record(row), name, status, at) for row, name, status, at in rows]
+    return [
+        RosterEntry(learner_record(row), name, status, at, registration)
+        for row, name, status, at, registration in rows
+    ]
 
 
 async def enrolments_of(session: AsyncSession, learner_id: int) -> list[Enrolment]:

@@ -89,3 +89,4 @@ class RosterEntry:
     organisation_name: str
     status: str
     enrolled_at: datetime
+    registration: str  # the enrolment's xAPI context.registration

@@ -5,6 +5,7 @@ caller's transaction. Re-importing the same file changes nothing; changed detail
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -251,7 +252,13 @@ async def _apply(context: _Context, plan: _Plan, now: datetime) -> int:
     await _save_identities(context, learner.id, row, old_number)
     if plan.enrolment is None:
         session.add(
-            EnrolmentRow(learner_id=learner.id, cohort_id=plan.cohort_id, status="enrolled", enrolled_at=now)
+            EnrolmentRow(
+                learner_id=learner.id,
+                cohort_id=plan.cohort_id,
+                status="enrolled",
+                enrolled_at=now,
+                registration=str(uuid.uuid4()),
+            )
         )
         payload = {"learner_id": learner.id, "cohort_id": plan.cohort_id, "programme_id": plan.programme_id}
         await append_events(session, [(LEARNER_ENROLLED, payload)], now=now)

@@ -123,5 +123,7 @@ class EnrolmentRow(Base):
     cohort_id: Mapped[str] = mapped_column(ForeignKey("programme_cohorts.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))  # enrolled | withdrawn
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # xAPI context.registration for this enrolment: made at enrolment, kept on re-enrolment.
+    registration: Mapped[str] = mapped_column(String(36), unique=True)
 
     __table_args__ = (UniqueConstraint("learner_id", "cohort_id"),)

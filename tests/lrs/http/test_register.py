@@ -9,7 +9,7 @@ import pytest
 
 from lrs.attendance.statements import ABSENT_VERB, ATTENDED_VERB
 from tests.lrs.attendance.server import attendance_lrs
-from tests.lrs.attendance.support import FACILITATOR, ROOM_IRI, SteppingClock
+from tests.lrs.attendance.support import COHORT_ID, FACILITATOR, ROOM_IRI, SteppingClock
 from tests.lrs_server import RunningLrs
 
 URL = "/admin/sessions/att-room/register"
@@ -34,6 +34,12 @@ async def test_upload_records_marks_and_reports_each_row(server: RunningLrs) -> 
     statements = (await listed.json())["statements"]
     assert sorted(s["verb"]["id"] for s in statements) == sorted([ATTENDED_VERB, ABSENT_VERB])
     assert {s["context"]["instructor"]["name"] for s in statements} == {"Fran"}
+    cohort = await (await server.request("GET", f"/admin/cohorts/{COHORT_ID}")).json()
+    registrations = {entry["email"].lower(): entry["registration"] for entry in cohort["roster"]}
+    by_learner = {s["actor"]["mbox"].removeprefix("mailto:").lower(): s for s in statements}
+    assert {email: s["context"]["registration"] for email, s in by_learner.items()} == {
+        email: registrations[email] for email in by_learner
+    }  # each mark carries the learner's enrolment registration
     again = await server.request("POST", URL, params=params, data=GOOD.encode(), headers=CSV)
     assert [row["outcome"] for row in (await again.json())["rows"]] == ["unchanged", "unchanged"]
 

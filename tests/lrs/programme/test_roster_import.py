@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lrs.programme.queries import cohort_roster, enrolments_of, learner_by_ifi, learner_ifis
 from lrs.programme.roster import Outcome, RosterReport, parse_roster_csv
 from lrs.programme.roster_import import LEARNER_ENROLLED, import_roster
 from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent
-from lrs.storage.programme_models import LearnerRow, OrganisationRow
+from lrs.storage.programme_models import EnrolmentRow, LearnerRow, OrganisationRow
 
 HEADER = "name,work email,employee number,council,role,cohort\n"
 PRIYA = "Priya Shah,Priya.Shah@North.gov.example,N100,North Council,Director of Digital,pilot-1\n"
@@ -157,3 +158,20 @@ async def test_an_identity_held_by_someone_else_is_refused(database: Database) -
     assert report.rows[0].reason.startswith(
         f"identity account:{HOME}|N100 already belongs to another learner"
     )
+
+
+async def test_each_enrolment_gets_a_registration_kept_on_re_enrolment(database: Database) -> None:
+    """`context.registration` for the enrolment: a UUID made once, kept when a withdrawn learner is back."""
+    await _import(database, HEADER + PRIYA + OMAR, account_home_page=HOME)
+    async with database.read_session() as session:
+        first = {entry.learner.name: entry.registration for entry in await cohort_roster(session, "pilot-1")}
+    assert len(set(first.values())) == 2
+    assert all(str(uuid.UUID(value)) == value for value in first.values())
+    async with database.write_session() as session, session.begin():
+        await session.execute(update(EnrolmentRow).values(status="withdrawn"))
+    back = await _import(database, HEADER + PRIYA + OMAR, account_home_page=HOME)
+    assert _outcomes(back) == ["updated", "updated"]
+    async with database.read_session() as session:
+        roster = await cohort_roster(session, "pilot-1")
+    assert {entry.learner.name: entry.registration for entry in roster} == first
+    assert {entry.status for entry in roster} == {"enrolled"}
