@@ -102,14 +102,14 @@ async def lrs_server(database_url: str, processes: int = 1, **settings: str) -> 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        await _wait_until_up(base)
+        await wait_until_up(base)
         yield RunningLrs(base, credential["key"], credential["secret"], process.pid)
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=30)
 
 
-async def _wait_until_up(base: str) -> None:
+async def wait_until_up(base: str) -> None:
     deadline = time.monotonic() + 60
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:

@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import sys
 import time
 from collections import Counter
@@ -23,6 +22,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
+from bench.lrs_process import free_port, wait_until_up
 from lrs.clock import utc_now
 from lrs.progress import verbs
 from lrs.progress.install import progress_options
@@ -71,12 +71,6 @@ class Outcome:
     in_doubt: set[int] = field(default_factory=set)  # sent, then the server died
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _lrs_cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "lrs", *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE
@@ -93,17 +87,7 @@ async def serving(env: dict[str, str], cwd: Path, port: int) -> AsyncIterator[as
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        async with aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/xapi/about") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline, "lrs serve did not come up"
-                await asyncio.sleep(0.1)
+        await wait_until_up(f"http://127.0.0.1:{port}")
         yield process
     finally:
         if process.returncode is None:
@@ -167,14 +151,14 @@ async def test_a_killed_server_loses_nothing_it_acknowledged(database_url: str, 
         headers = {**basic_auth(pair["key"], pair["secret"]), "X-Experience-API-Version": "1.0.3"}
         headers["Content-Type"] = "application/json"
         made = batches()
-        port = _free_port()
+        port = free_port()
         async with serving(env, tmp_path, port) as process:
             outcome = await post_until_killed(
                 process, f"http://127.0.0.1:{port}/xapi/statements", headers, made
             )
         assert process.returncode == -9 and len(outcome.acknowledged) >= KILL_AFTER
 
-        async with serving(env, tmp_path, _free_port()):  # restarted: its worker finishes the backlog
+        async with serving(env, tmp_path, free_port()):  # restarted: its worker finishes the backlog
             await wait_until_drained(database)
 
         async with database.read_session() as session:
