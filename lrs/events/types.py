@@ -110,6 +110,14 @@ class LearnerEnrolled(Event):
 
 
 @dataclass(frozen=True)
+class LearnerWithdrawn(Event):
+    topic: ClassVar[str] = "learner.withdrawn"
+    programme_id: str
+    cohort_id: str
+    learner_id: int
+
+
+@dataclass(frozen=True)
 class ModuleStarted(Event):
     topic: ClassVar[str] = "module.started"
     programme_id: str
@@ -216,6 +224,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     StatementVoided,
     ProgrammeSaved,
     LearnerEnrolled,
+    LearnerWithdrawn,
     ModuleStarted,
     ModuleCompleted,
     ModuleSatisfied,

@@ -2,7 +2,8 @@
 
 Columns (header names are matched loosely: case, spaces, hyphens and underscores do not matter):
 name, work email, employee number, council (or organisation), role, cohort, and optionally sector
-(for an organisation the LRS does not know yet; "council" when absent).
+(for an organisation the LRS does not know yet; "council" when absent) and status ("enrolled", the
+default, or "withdrawn" to take a learner off the cohort).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _COLUMNS = {
     "role": ("role", "job title"),
     "cohort": ("cohort",),
     "sector": ("sector",),
+    "status": ("status", "enrolment status", "enrollment status"),
 }
 _REQUIRED = ("name", "email", "organisation")
 
@@ -38,6 +40,7 @@ class RosterRow:
     role: str = ""
     cohort: str = ""
     sector: str = ""
+    status: str = ""  # "", "enrolled" or "withdrawn" (any case)
     problem: str = ""  # a row the CSV reader could not map onto the columns
 
 

@@ -29,6 +29,8 @@ from lrs.storage.programme_models import (
 )
 
 LEARNER_ENROLLED = "learner.enrolled"
+LEARNER_WITHDRAWN = "learner.withdrawn"
+ENROLLED, WITHDRAWN = "enrolled", "withdrawn"
 
 
 class RowRejected(Exception):
@@ -46,6 +48,7 @@ class _Plan:
     new_organisation: bool
     learner: LearnerRow | None
     enrolment: EnrolmentRow | None
+    status: str = ENROLLED  # what the row asks the enrolment to be
     changes: list[str] = field(default_factory=list)
 
     @property
@@ -146,7 +149,10 @@ async def _plan(context: _Context, row: RosterRow) -> _Plan:
                 EnrolmentRow.learner_id == learner.id, EnrolmentRow.cohort_id == cohort_id
             )
         )
-    plan = _Plan(row, cohort_id, cohort.programme_id, organisation, is_new, learner, enrolment)
+    status = row.status.lower() or ENROLLED
+    if status == WITHDRAWN and enrolment is None:
+        raise RowRejected(f"{row.email} is not on cohort {cohort_id!r}: there is nothing to withdraw")
+    plan = _Plan(row, cohort_id, cohort.programme_id, organisation, is_new, learner, enrolment, status)
     plan.changes = _changes(plan)
     if is_new:
         context.organisations[organisation.id] = context.organisations[organisation.name.lower()] = (
@@ -164,6 +170,8 @@ def _check_fields(context: _Context, row: RosterRow) -> None:
         raise RowRejected(f"work email {row.email!r} is not an e-mail address")
     if not row.organisation:
         raise RowRejected("council/organisation is empty")
+    if row.status.lower() not in ("", ENROLLED, WITHDRAWN):
+        raise RowRejected(f"status {row.status!r} is not {ENROLLED!r} or {WITHDRAWN!r}")
     first = context.emails.setdefault(row.email.lower(), row.line)
     if first != row.line:
         raise RowRejected(f"{row.email} is already on line {first} of this file")
@@ -225,7 +233,7 @@ def _changes(plan: _Plan) -> list[str]:
             "role": (learner.role, row.role),
         }
         changes = [name for name, (old, new) in fields.items() if old != new]
-    if plan.enrolment is not None and plan.enrolment.status != "enrolled":
+    if plan.enrolment is not None and plan.enrolment.status != plan.status:
         changes.append("status")
     return changes
 
@@ -250,20 +258,22 @@ async def _apply(context: _Context, plan: _Plan, now: datetime) -> int:
         learner.updated_at = now
     await session.flush()
     await _save_identities(context, learner.id, row, old_number)
+    payload = {"learner_id": learner.id, "cohort_id": plan.cohort_id, "programme_id": plan.programme_id}
     if plan.enrolment is None:
         session.add(
             EnrolmentRow(
                 learner_id=learner.id,
                 cohort_id=plan.cohort_id,
-                status="enrolled",
+                status=ENROLLED,
                 enrolled_at=now,
                 registration=str(uuid.uuid4()),
             )
         )
-        payload = {"learner_id": learner.id, "cohort_id": plan.cohort_id, "programme_id": plan.programme_id}
         await append_events(session, [(LEARNER_ENROLLED, payload)], now=now)
-    else:
-        plan.enrolment.status = "enrolled"
+    elif plan.enrolment.status != plan.status:  # withdrawn, or back after a withdrawal
+        plan.enrolment.status = plan.status
+        topic = LEARNER_WITHDRAWN if plan.status == WITHDRAWN else LEARNER_ENROLLED
+        await append_events(session, [(topic, payload)], now=now)
     await session.flush()
     return learner.id
 

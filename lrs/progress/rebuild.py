@@ -3,23 +3,23 @@
 Each enrolled learner is rebuilt in its own transaction under their progress lock: their rows are
 dropped and recomputed exactly as the live path computes them. No notification events are published
 (nothing new happened); satisfied statements that should exist are issued (a no-op when stored).
-Rows of learners no longer enrolled are removed at the end.
+Rows (progress and confidence answers) of learners no longer enrolled are removed at the end.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.progress.install import arm_all_session_timers
 from lrs.progress.service import ProgressProjector
-from lrs.progress.store import lock_learner
+from lrs.progress.store import drop_projection, lock_learner
 from lrs.storage.engine import Database
 from lrs.storage.programme_models import CohortRow, EnrolmentRow
-from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
+from lrs.storage.progress_models import ProgressRecord
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ async def rebuild_progress(database: Database, projector: ProgressProjector) -> 
             if programme_id not in programmes:
                 programmes[programme_id] = await stored_programme(session, programme_id)
             await lock_learner(session, learner_id, programme_id, cohort_id)
-            owner = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
-            await session.execute(delete(ProgressRecord).filter_by(**owner))
-            await session.execute(delete(ConfidenceResult).filter_by(**owner))
+            await drop_projection(session, learner_id, programme_id, cohort_id)
             await projector.refresh(session, learner_id, programmes[programme_id], cohort_id, publish=False)
     return RebuildReport(len(enrolled), await _remove_unenrolled(database, enrolled))
 
@@ -68,9 +66,5 @@ async def _remove_unenrolled(database: Database, enrolled: list[tuple[int, str, 
             if (learner_id, programme_id, cohort_id) not in keep
         ]
         for learner_id, programme_id, cohort_id in stale:
-            await session.execute(
-                delete(record).filter_by(
-                    learner_id=learner_id, programme_id=programme_id, cohort_id=cohort_id
-                )
-            )
+            await drop_projection(session, learner_id, programme_id, cohort_id)
         return len(stale)

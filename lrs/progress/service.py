@@ -23,6 +23,7 @@ from lrs.events.types import (
     InactivityDue,
     LearnerEnrolled,
     LearnerInactive,
+    LearnerWithdrawn,
     ProgrammeSaved,
     SessionEnded,
     StatementStored,
@@ -43,6 +44,7 @@ from lrs.progress.observations import Observation
 from lrs.progress.projection import LearnerScope, cohort_start, latest_observation, learner_progress
 from lrs.progress.satisfied import SatisfiedItem, block_iri, issue_satisfied, preferred_ifi, programme_iri
 from lrs.progress.store import (
+    drop_projection,
     learner_observations,
     load_records,
     lock_learner,
@@ -73,6 +75,7 @@ class ProgressProjector:
             bus.subscribe(StatementStored, self.on_statement_stored, name="progress.statement_stored"),
             bus.subscribe(StatementVoided, self.on_statement_voided, name="progress.statement_voided"),
             bus.subscribe(LearnerEnrolled, self.on_learner_enrolled, name="progress.learner_enrolled"),
+            bus.subscribe(LearnerWithdrawn, self.on_learner_withdrawn, name="progress.learner_withdrawn"),
             bus.subscribe(ProgrammeSaved, self.on_programme_saved, name="progress.programme_saved"),
             bus.subscribe(SessionEnded, self.on_session_ended, name="progress.session_ended"),
             bus.subscribe(InactivityDue, self.on_inactivity_due, name="progress.inactivity_due"),
@@ -104,6 +107,13 @@ class ProgressProjector:
         await arm_session_timers(session, programme)
         await self.refresh(session, event.learner_id, programme, event.cohort_id, publish=True)
 
+    async def on_learner_withdrawn(self, event: LearnerWithdrawn, session: AsyncSession) -> None:
+        await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
+        if await _enrolled_in(session, event.learner_id, event.cohort_id):
+            return  # enrolled again before this event was handled
+        await drop_projection(session, event.learner_id, event.programme_id, event.cohort_id)
+        _seen_by_refresh(session).pop((event.learner_id, event.cohort_id), None)
+
     async def on_session_ended(self, event: SessionEnded, session: AsyncSession) -> None:
         programme = await stored_programme(session, event.programme_id)
         current = [item for item in programme.sessions if item.id == event.session_id]
@@ -116,6 +126,8 @@ class ProgressProjector:
 
     async def on_inactivity_due(self, event: InactivityDue, session: AsyncSession) -> None:
         learner = await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
+        if not await _enrolled_in(session, event.learner_id, event.cohort_id):
+            return  # withdrawn: nobody to chase
         programme = await stored_programme(session, event.programme_id)
         cohort = programme.cohort(event.cohort_id)
         records = await load_records(session, event.learner_id, event.programme_id, event.cohort_id)
@@ -259,6 +271,13 @@ async def arm_session_timers(session: AsyncSession, programme: Programme) -> Non
     for item in programme.sessions:
         timer = SessionEnded(programme.id, item.cohort, item.id, item.end)
         await arm_timer(session, f"session-end:{programme.id}:{item.id}", timer, item.end)
+
+
+async def _enrolled_in(session: AsyncSession, learner_id: int, cohort_id: str) -> bool:
+    return any(
+        item.cohort_id == cohort_id and item.status == "enrolled"
+        for item in await enrolments_of(session, learner_id)
+    )
 
 
 def _emails(ifis: list[str]) -> frozenset[str]:

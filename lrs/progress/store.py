@@ -76,6 +76,13 @@ async def learner_observations(
     return [item for item in found if item is not None]
 
 
+async def drop_projection(session: AsyncSession, learner_id: int, programme_id: str, cohort_id: str) -> None:
+    """Remove one enrolment's progress rows and confidence answers (the learner left the cohort)."""
+    owner = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
+    await session.execute(delete(ProgressRecord).filter_by(**owner))
+    await session.execute(delete(ConfidenceResult).filter_by(**owner))
+
+
 async def load_records(
     session: AsyncSession, learner_id: int, programme_id: str, cohort_id: str
 ) -> dict[ItemKey, ItemProgress]:

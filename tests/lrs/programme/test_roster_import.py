@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from lrs.programme.queries import cohort_roster, enrolments_of, learner_by_ifi, learner_ifis
 from lrs.programme.roster import Outcome, RosterReport, parse_roster_csv
-from lrs.programme.roster_import import LEARNER_ENROLLED, import_roster
+from lrs.programme.roster_import import LEARNER_ENROLLED, LEARNER_WITHDRAWN, import_roster
 from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow, OrganisationRow
@@ -175,3 +175,41 @@ async def test_each_enrolment_gets_a_registration_kept_on_re_enrolment(database:
         roster = await cohort_roster(session, "pilot-1")
     assert {entry.learner.name: entry.registration for entry in roster} == first
     assert {entry.status for entry in roster} == {"enrolled"}
+
+
+async def _events(database: Database, topic: str) -> list[dict[str, object]]:
+    async with database.read_session() as session:
+        payloads = await session.scalars(
+            select(OutboxEvent.payload).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id)
+        )
+        return [json.loads(payload) for payload in payloads]
+
+
+async def test_a_status_column_withdraws_and_a_later_row_enrols_again(database: Database) -> None:
+    await _import(database, HEADER + PRIYA + OMAR)
+    header = HEADER.rstrip("\n") + ",Status\n"
+    withdraw = header + PRIYA.rstrip("\n") + ",Withdrawn\n" + OMAR.rstrip("\n") + ",\n"
+    report = await _import(database, withdraw)
+    assert _outcomes(report) == ["updated", "unchanged"] and report.rows[0].changes == ("status",)
+    assert _outcomes(await _import(database, withdraw)) == ["unchanged", "unchanged"]
+    withdrawn = await _events(database, LEARNER_WITHDRAWN)
+    assert withdrawn == [
+        {"learner_id": report.rows[0].learner_id, "cohort_id": "pilot-1", "programme_id": "pilot"}
+    ]
+    async with database.read_session() as session:
+        statuses = {entry.learner.name: entry.status for entry in await cohort_roster(session, "pilot-1")}
+    assert statuses == {"Priya Shah": "withdrawn", "Omar Farouk": "enrolled"}
+
+    back = await _import(database, HEADER + PRIYA)  # no status column: enrolled, as any roster row
+    assert _outcomes(back) == ["updated"] and back.rows[0].changes == ("status",)
+    assert len(await _events(database, LEARNER_ENROLLED)) == 3  # two enrolments, one return
+
+
+async def test_withdrawal_rows_that_cannot_be_carried_out_are_rejected(database: Database) -> None:
+    await _import(database, HEADER + OMAR)
+    header = HEADER.rstrip("\n") + ",status\n"
+    text = header + PRIYA.rstrip("\n") + ",withdrawn\n" + OMAR.rstrip("\n") + ",on leave\n"
+    report = await _import(database, text)
+    assert _outcomes(report) == ["rejected", "rejected"] and report.written is False
+    assert "is not on cohort 'pilot-1': there is nothing to withdraw" in report.rows[0].reason
+    assert report.rows[1].reason == "status 'on leave' is not 'enrolled' or 'withdrawn'"
