@@ -18,7 +18,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,13 +82,6 @@ class Statement(Base):
 
     __table_args__ = (
         Index("ix_statements_stored", "stored_us", "pk"),
-        # Only voiding statements have a voids_id (migration 0007).
-        Index(
-            "ix_statements_voids_id",
-            "voids_id",
-            sqlite_where=text("voids_id IS NOT NULL"),
-            postgresql_where=text("voids_id IS NOT NULL"),
-        ),
         Index("ix_statements_verb_stored", "verb_iri", "stored_us", "pk"),
         Index("ix_statements_registration_stored", "registration", "stored_us", "pk"),
     )
