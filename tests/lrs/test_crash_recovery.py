@@ -32,8 +32,7 @@ from lrs.settings import Settings
 from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent, Statement
 from tests.conftest import migrated_database
-from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, statement
-from tests.lrs.progress.test_live_and_rebuild import snapshot, topics
+from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, snapshot, statement, topics
 from tests.lrs_server import basic_auth
 
 LEARNERS = [f"learner{n}@north.gov.uk" for n in range(12)]

@@ -1,9 +1,13 @@
-"""A small programme for progress tests, its roster, and statement builders."""
+"""A small programme for progress tests, its roster, statement builders, and readers of what the
+projection wrote."""
 
 from __future__ import annotations
 
+import json
+import random
 import uuid
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +21,9 @@ from lrs.programme.store import save_programme
 from lrs.progress import verbs
 from lrs.statement_service import record_statements, system_writer
 from lrs.storage.engine import Database
+from lrs.storage.models import OutboxEvent
 from lrs.storage.programme_models import LearnerRow
+from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
 
 BASE = "https://cohort-lrs.example/progress-test"
 COHORT_START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -109,3 +115,102 @@ async def post(database: Database, statements: list[dict[str, Any]], clock: Cloc
     await record_statements(
         database, statements, writer=system_writer("https://lrs.test"), clock=clock, version="1.0.3"
     )
+
+
+EMAILS = ["ada@north.gov.uk", "ben@north.gov.uk", "cy@north.gov.uk"]
+
+
+def story() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(statements, voiding statements) for three learners."""
+    day = COHORT_START + timedelta(days=3)
+    ada, ben, cy = EMAILS
+    quiz_ok = {"score": {"scaled": 0.9}, "success": True}
+    voided_completion = statement(cy, verbs.COMPLETED, f"{BASE}/intro", day)
+    statements = [
+        statement(ada, "http://adlnet.gov/expapi/verbs/initialized", f"{BASE}/intro", day),
+        statement(ada, verbs.COMPLETED, f"{BASE}/intro", day + timedelta(minutes=20)),
+        statement(
+            ada, verbs.TERMINATED, f"{BASE}/intro", day + timedelta(minutes=21), result={"duration": "PT21M"}
+        ),
+        statement(
+            ada, verbs.FAILED, f"{BASE}/quiz", day + timedelta(days=1), result={"score": {"scaled": 0.5}}
+        ),
+        statement(ada, verbs.PASSED, f"{BASE}/quiz", day + timedelta(days=2), result=quiz_ok),
+        statement(ada, verbs.ATTENDED, f"{BASE}/sessions/s1", day + timedelta(days=36)),
+        statement(ada, verbs.ATTENDED, f"{BASE}/sessions/s2", day + timedelta(days=43)),
+        statement(
+            ada,
+            "http://adlnet.gov/expapi/verbs/answered",
+            f"{BASE}/confidence/pre",
+            day,
+            result={"score": {"raw": 2, "min": 1, "max": 5}},
+        ),
+        statement(
+            ada,
+            "http://adlnet.gov/expapi/verbs/answered",
+            f"{BASE}/confidence/post",
+            day + timedelta(days=60),
+            result={"score": {"raw": 4, "min": 1, "max": 5}},
+        ),
+        statement(ben, verbs.PASSED, f"{BASE}/quiz", day, result={"score": {"scaled": 0.6}}),  # below mastery
+        statement(ben, verbs.ABSENT, f"{BASE}/sessions/s1", day + timedelta(days=36)),
+        statement(ben, verbs.ATTENDED, f"{BASE}/sessions/s2", day + timedelta(days=43)),
+        voided_completion,
+        statement(cy, "http://adlnet.gov/expapi/verbs/experienced", f"{BASE}/intro", day),
+    ]
+    random.Random(7).shuffle(statements)
+    return statements, [voiding(voided_completion, day + timedelta(days=1))]
+
+
+INITIALIZED = "http://adlnet.gov/expapi/verbs/initialized"
+PROGRESSED = "http://adlnet.gov/expapi/verbs/progressed"
+
+
+def burst(email: str, start: int) -> list[dict[str, Any]]:
+    """A learner working through the intro and the quiz in one sitting."""
+    day = COHORT_START + timedelta(days=3, minutes=start)
+    steps = [
+        (INITIALIZED, "intro", 0, None),
+        (PROGRESSED, "intro", 5, None),
+        (verbs.COMPLETED, "intro", 20, None),
+        (INITIALIZED, "quiz", 21, None),
+        (verbs.PASSED, "quiz", 30, {"score": {"scaled": 0.9}}),
+    ]
+    return [
+        statement(email, verb, f"{BASE}/{module}", day + timedelta(minutes=minutes), result=result)
+        for verb, module, minutes, result in steps
+    ]
+
+
+async def snapshot(database: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    async with database.read_session() as session:
+        rows = await session.scalars(select(ProgressRecord))
+        progress = sorted(
+            (
+                r.learner_id,
+                r.item_kind,
+                r.item_id,
+                r.status,
+                r.first_activity_at,
+                r.last_activity_at,
+                r.completed_at,
+                r.satisfied_at,
+                r.score_scaled,
+                r.time_spent_ms,
+            )
+            for r in rows
+        )
+        answers = await session.scalars(select(ConfidenceResult))
+        confidence = sorted((a.learner_id, a.phase, a.score_raw, a.score_scaled) for a in answers)
+        return progress, confidence
+
+
+async def topics(database: Database) -> Counter[tuple[str, Any, Any]]:
+    async with database.read_session() as session:
+        rows = await session.execute(select(OutboxEvent.topic, OutboxEvent.payload))
+        counted: Counter[tuple[str, Any, Any]] = Counter()
+        for topic, payload in rows:
+            data = json.loads(payload)
+            item = data.get("module_id") or data.get("session_id") or data.get("block_id")
+            counted[(topic, data.get("learner_id"), item)] += 1
+        return counted

@@ -4,8 +4,6 @@ PostgreSQL, with statements shuffled, sent in several batches and partly voided.
 from __future__ import annotations
 
 import json
-import random
-from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -23,87 +21,8 @@ from lrs.progress.service import ProgressProjector
 from lrs.settings import Settings
 from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent, Statement
-from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
 from tests.lrs.events.helpers import SettableClock
-from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, post, statement, voiding
-
-EMAILS = ["ada@north.gov.uk", "ben@north.gov.uk", "cy@north.gov.uk"]
-
-
-def story() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(statements, voiding statements) for three learners."""
-    day = COHORT_START + timedelta(days=3)
-    ada, ben, cy = EMAILS
-    quiz_ok = {"score": {"scaled": 0.9}, "success": True}
-    voided_completion = statement(cy, verbs.COMPLETED, f"{BASE}/intro", day)
-    statements = [
-        statement(ada, "http://adlnet.gov/expapi/verbs/initialized", f"{BASE}/intro", day),
-        statement(ada, verbs.COMPLETED, f"{BASE}/intro", day + timedelta(minutes=20)),
-        statement(
-            ada, verbs.TERMINATED, f"{BASE}/intro", day + timedelta(minutes=21), result={"duration": "PT21M"}
-        ),
-        statement(
-            ada, verbs.FAILED, f"{BASE}/quiz", day + timedelta(days=1), result={"score": {"scaled": 0.5}}
-        ),
-        statement(ada, verbs.PASSED, f"{BASE}/quiz", day + timedelta(days=2), result=quiz_ok),
-        statement(ada, verbs.ATTENDED, f"{BASE}/sessions/s1", day + timedelta(days=36)),
-        statement(ada, verbs.ATTENDED, f"{BASE}/sessions/s2", day + timedelta(days=43)),
-        statement(
-            ada,
-            "http://adlnet.gov/expapi/verbs/answered",
-            f"{BASE}/confidence/pre",
-            day,
-            result={"score": {"raw": 2, "min": 1, "max": 5}},
-        ),
-        statement(
-            ada,
-            "http://adlnet.gov/expapi/verbs/answered",
-            f"{BASE}/confidence/post",
-            day + timedelta(days=60),
-            result={"score": {"raw": 4, "min": 1, "max": 5}},
-        ),
-        statement(ben, verbs.PASSED, f"{BASE}/quiz", day, result={"score": {"scaled": 0.6}}),  # below mastery
-        statement(ben, verbs.ABSENT, f"{BASE}/sessions/s1", day + timedelta(days=36)),
-        statement(ben, verbs.ATTENDED, f"{BASE}/sessions/s2", day + timedelta(days=43)),
-        voided_completion,
-        statement(cy, "http://adlnet.gov/expapi/verbs/experienced", f"{BASE}/intro", day),
-    ]
-    random.Random(7).shuffle(statements)
-    return statements, [voiding(voided_completion, day + timedelta(days=1))]
-
-
-async def snapshot(database: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    async with database.read_session() as session:
-        rows = await session.scalars(select(ProgressRecord))
-        progress = sorted(
-            (
-                r.learner_id,
-                r.item_kind,
-                r.item_id,
-                r.status,
-                r.first_activity_at,
-                r.last_activity_at,
-                r.completed_at,
-                r.satisfied_at,
-                r.score_scaled,
-                r.time_spent_ms,
-            )
-            for r in rows
-        )
-        answers = await session.scalars(select(ConfidenceResult))
-        confidence = sorted((a.learner_id, a.phase, a.score_raw, a.score_scaled) for a in answers)
-        return progress, confidence
-
-
-async def topics(database: Database) -> Counter[tuple[str, Any, Any]]:
-    async with database.read_session() as session:
-        rows = await session.execute(select(OutboxEvent.topic, OutboxEvent.payload))
-        counted: Counter[tuple[str, Any, Any]] = Counter()
-        for topic, payload in rows:
-            data = json.loads(payload)
-            item = data.get("module_id") or data.get("session_id") or data.get("block_id")
-            counted[(topic, data.get("learner_id"), item)] += 1
-        return counted
+from tests.lrs.progress.cohort import COHORT_START, EMAILS, install_cohort, post, snapshot, story, topics
 
 
 async def without_actor_persons(database: Database) -> None:

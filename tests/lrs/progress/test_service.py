@@ -14,18 +14,15 @@ from lrs.events.bus import EventBus
 from lrs.events.consumer import ConsumerOptions
 from lrs.events.worker import OutboxWorker
 from lrs.programme.model import Programme
-from lrs.progress import verbs
 from lrs.progress.install import progress_options
 from lrs.progress.service import ProgressProjector
 from lrs.settings import Settings
 from lrs.storage.engine import Database
+from tests.conftest import migrated_database
 from tests.lrs.events.helpers import SettableClock
-from tests.lrs.progress.cohort import BASE, COHORT_START, install_cohort, post, statement
-from tests.lrs.progress.test_live_and_rebuild import snapshot
+from tests.lrs.progress.cohort import COHORT_START, burst, install_cohort, post, snapshot
 
 EMAILS = ["ada@north.gov.uk", "ben@north.gov.uk"]
-INITIALIZED = "http://adlnet.gov/expapi/verbs/initialized"
-PROGRESSED = "http://adlnet.gov/expapi/verbs/progressed"
 
 
 class CountingProjector(ProgressProjector):
@@ -36,22 +33,6 @@ class CountingProjector(ProgressProjector):
     ) -> None:
         self.refreshes.append(learner_id)
         await super().refresh(session, learner_id, programme, cohort_id, publish=publish)
-
-
-def burst(email: str, start: int) -> list[dict[str, Any]]:
-    """A learner working through the intro and the quiz in one sitting."""
-    day = COHORT_START + timedelta(days=3, minutes=start)
-    steps = [
-        (INITIALIZED, "intro", 0, None),
-        (PROGRESSED, "intro", 5, None),
-        (verbs.COMPLETED, "intro", 20, None),
-        (INITIALIZED, "quiz", 21, None),
-        (verbs.PASSED, "quiz", 30, {"score": {"scaled": 0.9}}),
-    ]
-    return [
-        statement(email, verb, f"{BASE}/{module}", day + timedelta(minutes=minutes), result=result)
-        for verb, module, minutes, result in steps
-    ]
 
 
 async def project(database: Database, group_seconds: float) -> tuple[list[int], Any]:
@@ -76,8 +57,6 @@ async def project(database: Database, group_seconds: float) -> tuple[list[int], 
 
 @pytest.fixture
 async def second_database(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from tests.conftest import migrated_database
-
     path = tmp_path_factory.mktemp("separate") / "separate.db"
     async with migrated_database(f"sqlite+aiosqlite:///{path}") as opened:
         yield opened

@@ -24,9 +24,16 @@ from lrs.storage.models import OutboxEvent
 from tests.conftest import migrated_database
 from tests.databases import fresh_postgres_database
 from tests.lrs.events.helpers import SettableClock
-from tests.lrs.progress.cohort import COHORT_START, install_cohort, post
-from tests.lrs.progress.test_live_and_rebuild import EMAILS, snapshot, story, topics
-from tests.lrs.progress.test_service import burst
+from tests.lrs.progress.cohort import (
+    COHORT_START,
+    EMAILS,
+    burst,
+    install_cohort,
+    post,
+    snapshot,
+    story,
+    topics,
+)
 
 pytestmark = pytest.mark.postgres
 MORE = ["dee@north.gov.uk", "eve@north.gov.uk", "fay@north.gov.uk"]
