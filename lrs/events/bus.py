@@ -23,6 +23,16 @@ Listener = Callable[[Any, AsyncSession], Awaitable[None]]
 Unsubscribe = Callable[[], None]
 
 
+class RetryLater(Exception):
+    """Raised by a listener that cannot do its work now without risking a deadlock (e.g. a lock it
+    may not wait for): it is rolled back and retried like a failure, logged without a traceback."""
+
+
+# `session.info` keys starting with this stay when a listener is rolled back: they record locks the
+# transaction holds, and a savepoint rollback never makes the record unsafe (at most over-cautious).
+KEPT_ON_ROLLBACK = "locks:"
+
+
 @dataclass(frozen=True)
 class Subscription:
     name: str
@@ -73,7 +83,11 @@ class EventBus:
                 async with session.begin_nested():
                     await subscription.listener(event, session)
             except Exception as err:  # a listener's bug must not stop the others
-                log.exception("listener %s failed on %s", subscription.name, event.topic)
-                session.info.clear()  # memos kept there may describe work the savepoint undid
+                if isinstance(err, RetryLater):
+                    log.info("listener %s deferred %s: %s", subscription.name, event.topic, err)
+                else:
+                    log.exception("listener %s failed on %s", subscription.name, event.topic)
+                for key in [key for key in session.info if not str(key).startswith(KEPT_ON_ROLLBACK)]:
+                    del session.info[key]  # memos kept there may describe work the savepoint undid
                 failures.append(ListenerFailure(subscription.name, f"{type(err).__name__}: {err}"))
         return failures

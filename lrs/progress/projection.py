@@ -18,7 +18,6 @@ from lrs.progress.cmi5 import evaluate_module, module_status
 from lrs.progress.observations import Observation
 
 MODULE, SESSION, BLOCK, PROGRAMME = "module", "session", "block", "programme"
-_IGNORED_VERBS = frozenset({verbs.SATISFIED, verbs.VOIDED})  # our own output, and voiding itself
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,16 @@ def cohort_start(cohort: Cohort) -> datetime:
     return datetime.combine(cohort.start, time(), UTC)
 
 
+def inactivity_since(cohort: Cohort, enrolled_at: datetime, last_activity_at: datetime | None) -> datetime:
+    """Inactivity counts from the latest of the cohort start, the enrolment and the last activity."""
+    moments = [cohort_start(cohort), enrolled_at]
+    return max(moments if last_activity_at is None else [*moments, last_activity_at])
+
+
 def learner_progress(scope: LearnerScope, observations: Iterable[Observation]) -> list[ItemProgress]:
     by_object: dict[str, list[Observation]] = defaultdict(list)
     for item in observations:
-        if item.verb not in _IGNORED_VERBS:
+        if item.verb not in verbs.NOT_READ:
             by_object[item.object_id].append(item)
     start = cohort_start(scope.cohort)
     modules = {
@@ -70,18 +75,30 @@ def learner_progress(scope: LearnerScope, observations: Iterable[Observation]) -
     return [*modules.values(), *sessions.values(), *blocks.values(), programme]
 
 
+def last_activity(observations: Iterable[Observation]) -> datetime | None:
+    """The time of the learner's latest activity (see `verbs.NOT_ACTIVITY` for what is not)."""
+    return max((item.timestamp for item in observations if verbs.is_activity(item.verb)), default=None)
+
+
+def marked_absent(programme: Programme, observations: Iterable[Observation]) -> frozenset[str]:
+    """The sessions the register marked the learner absent from."""
+    iris = {item.object_id for item in observations if item.verb == verbs.ABSENT}
+    return frozenset(session.id for session in programme.sessions if session.activity_iri in iris)
+
+
 def module_progress(module: Module, observations: Sequence[Observation], start: datetime) -> ItemProgress:
     outcome = evaluate_module(observations, module.move_on, module.mastery_score, start=start)
     terminated = [item for item in observations if item.verb == verbs.TERMINATED]
     # cmi5 "terminated" carries the whole AU session's duration; other statements' durations overlap it.
     timed = terminated or observations
+    active = [item.timestamp for item in observations if verbs.is_activity(item.verb)]
     finished = [m for m in (outcome.completed_at, outcome.passed_at, outcome.waived_at) if m is not None]
     return ItemProgress(
         kind=MODULE,
         item_id=module.id,
-        status=module_status(outcome, module.move_on, active=bool(observations)),
-        first_activity_at=min((item.timestamp for item in observations), default=None),
-        last_activity_at=max((item.timestamp for item in observations), default=None),
+        status=module_status(outcome, module.move_on, active=bool(active)),
+        first_activity_at=min(active, default=None),
+        last_activity_at=max(active, default=None),
         completed_at=min(finished, default=None),
         satisfied_at=outcome.satisfied_at,
         score_scaled=outcome.score_scaled,
@@ -92,14 +109,15 @@ def module_progress(module: Module, observations: Sequence[Observation], start: 
 def session_progress(session: Session, observations: Sequence[Observation], now: datetime) -> ItemProgress:
     attended = [item.timestamp for item in observations if item.verb == verbs.ATTENDED]
     waived = [item.timestamp for item in observations if item.verb == verbs.WAIVED]
-    marked_absent = any(item.verb == verbs.ABSENT for item in observations)
+    absent_mark = any(item.verb == verbs.ABSENT for item in observations)
+    active = [item.timestamp for item in observations if verbs.is_activity(item.verb)]
     ended = now >= session.end
     done: datetime | None
     if attended:
         status, done = "attended", min(attended)
     elif waived:
         status, done = "waived", min(waived)
-    elif marked_absent or ended:
+    elif absent_mark or ended:
         # An absence is final once the session is over; `completed_at` records that moment.
         status, done = "absent", session.end if ended else None
     else:
@@ -108,8 +126,8 @@ def session_progress(session: Session, observations: Sequence[Observation], now:
         kind=SESSION,
         item_id=session.id,
         status=status,
-        first_activity_at=min((item.timestamp for item in observations), default=None),
-        last_activity_at=max((item.timestamp for item in observations), default=None),
+        first_activity_at=min(active, default=None),
+        last_activity_at=max(active, default=None),
         completed_at=done,
         satisfied_at=done if status in ("attended", "waived") else None,
         time_spent_ms=sum(item.duration_ms for item in observations if item.verb == verbs.ATTENDED),

@@ -38,7 +38,10 @@ async def rebuild_progress(database: Database, projector: ProgressProjector) -> 
                 programmes[programme_id] = await stored_programme(session, programme_id)
             await lock_learner(session, learner_id, programme_id, cohort_id)
             await drop_projection(session, learner_id, programme_id, cohort_id)
-            await projector.refresh(session, learner_id, programmes[programme_id], cohort_id, publish=False)
+            programme = programmes[programme_id]
+            await projector.refresh(
+                session, learner_id, programme, cohort_id, publish=False, reconcile_all=True
+            )
     return RebuildReport(len(enrolled), await _remove_unenrolled(database, enrolled))
 
 

@@ -1,37 +1,45 @@
-"""The LRS's own cmi5 "satisfied" statements, issued once per (learner, item, cohort).
+"""The LRS's own cmi5 "satisfied" statements, kept in step with the projection.
 
-The statement id is a UUIDv5 of learner, item and cohort and its content depends only on the
-projection (timestamp = the moment the criteria were met), so issuing it again (a replay, a rebuild)
-is an identical re-post, which the store treats as a no-op. The statement is written in the caller's
-transaction, the worker's: `record_statements` opens its own, which on SQLite (one writer) would wait
-for the worker's transaction forever.
+The rule (docs/events.md, "Satisfied statements"): for every module, block and programme whose
+projection row has a `satisfied_at`, exactly one non-voided satisfied statement of the LRS exists for
+the learner in that cohort, and its content is a function of the projection: timestamp =
+`satisfied_at`, the enrolment's `context.registration`, the cmi5 category, the cohort as grouping.
+Its id is a UUIDv5 of that content, so when anything in it changes (a late earlier statement, a void
+and redo, a definition change, a statement issued by an older release) the id changes: the LRS voids
+the statement it issued before and stores the new one. When the reason goes, the statement is voided.
+A content that was voided before and is wanted again gets the next id of its series (`#1`, `#2`...),
+since a voided id cannot be stored again. Re-running on a consistent store stores nothing.
+
+Everything is written in the caller's transaction, the worker's: `record_statements` opens its own,
+which on SQLite (one writer) would wait for the worker's transaction forever.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.errors import Conflict
 from lrs.progress import verbs
 from lrs.progress.projection import BLOCK, MODULE, PROGRAMME, ItemProgress
 from lrs.progress.transitions import Owner
 from lrs.statement_service import system_writer
+from lrs.storage.models import Statement, StatementAgent
 from lrs.storage.statements import complete_statements, store_statements
 from lrs.xapi.timestamps import format_timestamp
-
-log = logging.getLogger(__name__)
 
 SATISFIED_NAMESPACE = uuid.UUID("6f1d6a52-3c0e-4d43-9a43-2f4c7d1b6e01")
 BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
 COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 _STATEMENT_VERSION = "1.0.3"
+KINDS = (MODULE, BLOCK, PROGRAMME)
 
 
 @dataclass(frozen=True)
@@ -40,9 +48,20 @@ class SatisfiedItem:
     activity_iri: str  # the module's activity, the block's activity, or the programme's course IRI
 
 
-def satisfied_statement_id(owner: Owner, kind: str, item_id: str) -> str:
-    name = f"{owner.learner_id}|{owner.programme_id}|{owner.cohort_id}|{kind}:{item_id}"
-    return str(uuid.uuid5(SATISFIED_NAMESPACE, name))
+@dataclass(frozen=True)
+class Issuer:
+    """Whose satisfied statements these are: the learner (actor), in which enrolment."""
+
+    owner: Owner
+    actor_ifi: str
+    registration: str | None
+    persons: Sequence[int]  # the learner's person ids (to find what was issued before)
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    stored: int
+    voided: int
 
 
 def programme_iri(base_url: str, programme_id: str) -> str:
@@ -71,46 +90,106 @@ def preferred_ifi(ifis: Sequence[str]) -> str:
     return mailboxes[0] if mailboxes else sorted(ifis)[0]
 
 
-def satisfied_statement(owner: Owner, actor_ifi: str, item: SatisfiedItem, base_url: str) -> dict[str, Any]:
+def satisfied_content(issuer: Issuer, item: SatisfiedItem, base_url: str) -> dict[str, Any]:
+    """The statement without its id: a function of the projection row and the enrolment only."""
     progress = item.progress
     assert progress.satisfied_at is not None
     target: dict[str, Any] = {"objectType": "Activity", "id": item.activity_iri}
     if progress.kind in (BLOCK, PROGRAMME):
-        kind = BLOCK_TYPE if progress.kind == BLOCK else COURSE_TYPE
-        target["definition"] = {"type": kind}
+        target["definition"] = {"type": BLOCK_TYPE if progress.kind == BLOCK else COURSE_TYPE}
+    owner = issuer.owner
     grouping = {"objectType": "Activity", "id": cohort_iri(base_url, owner.programme_id, owner.cohort_id)}
+    context: dict[str, Any] = {
+        "contextActivities": {
+            "grouping": [grouping],
+            "category": [{"objectType": "Activity", "id": CMI5_CATEGORY}],
+        }
+    }
+    if issuer.registration is not None:
+        context["registration"] = issuer.registration
     return {
-        "id": satisfied_statement_id(owner, progress.kind, progress.item_id),
-        "actor": agent_from_ifi(actor_ifi),
+        "actor": agent_from_ifi(issuer.actor_ifi),
         "verb": {"id": verbs.SATISFIED, "display": {"en": "satisfied"}},
         "object": target,
-        "context": {"contextActivities": {"grouping": [grouping]}},
+        "context": context,
         "timestamp": format_timestamp(progress.satisfied_at),
     }
 
 
-async def issue_satisfied(
+def satisfied_statement_id(owner: Owner, item: ItemProgress, content: dict[str, Any], series: int) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    name = f"{owner.learner_id}|{owner.programme_id}|{owner.cohort_id}|{item.kind}:{item.item_id}|{canonical}"
+    return str(uuid.uuid5(SATISFIED_NAMESPACE, name if series == 0 else f"{name}#{series}"))
+
+
+def voiding_statement(target_id: str, authority: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid5(SATISFIED_NAMESPACE, f"void|{target_id}")),
+        "actor": authority,
+        "verb": {"id": verbs.VOIDED, "display": {"en": "voided"}},
+        "object": {"objectType": "StatementRef", "id": target_id},
+        "timestamp": format_timestamp(now),
+    }
+
+
+async def issued_satisfied(session: AsyncSession, issuer: Issuer, base_url: str) -> dict[str, bool]:
+    """The satisfied statements the LRS issued for this learner in this cohort: id -> voided."""
+    if not issuer.persons:
+        return {}
+    owner = issuer.owner
+    grouping = cohort_iri(base_url, owner.programme_id, owner.cohort_id)
+    rows = await session.execute(
+        select(Statement.statement_id, Statement.voided, Statement.body)
+        .join(StatementAgent, StatementAgent.statement_pk == Statement.pk)
+        .where(
+            StatementAgent.person_id.in_(list(issuer.persons)),
+            StatementAgent.direct.is_(True),
+            Statement.verb_iri == verbs.SATISFIED,
+            Statement.credential_id.is_(None),
+        )
+        .distinct()
+    )
+    return {
+        statement_id: voided for statement_id, voided, body in rows if _grouped_by(json.loads(body), grouping)
+    }
+
+
+def _grouped_by(body: dict[str, Any], grouping: str) -> bool:
+    found = ((body.get("context") or {}).get("contextActivities") or {}).get("grouping") or []
+    return any(isinstance(item, dict) and item.get("id") == grouping for item in found)
+
+
+async def reconcile_satisfied(
     session: AsyncSession,
-    owner: Owner,
-    actor_ifi: str,
+    issuer: Issuer,
     items: Sequence[SatisfiedItem],
     *,
     base_url: str,
     now: datetime,
-) -> None:
-    """Store the satisfied statements for `items` in the caller's transaction (no-ops if stored)."""
+) -> Reconciled:
+    """Make the LRS's satisfied statements for this learner and cohort match `items` (the satisfied
+    modules, blocks and programme of the projection): store what is missing, void what is not wanted."""
+    issued = await issued_satisfied(session, issuer, base_url)
     writer = system_writer(base_url)
-    stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+    wanted: list[dict[str, Any]] = []
     for item in items:
-        if item.progress.kind not in (MODULE, BLOCK, PROGRAMME) or item.progress.satisfied_at is None:
+        if item.progress.kind not in KINDS or item.progress.satisfied_at is None:
             continue
-        statement = satisfied_statement(owner, actor_ifi, item, base_url)
-        completed = complete_statements([statement], writer=writer, stored=stored, version=_STATEMENT_VERSION)
-        try:
-            async with session.begin_nested():
-                await store_statements(
-                    session, completed, (), writer=writer, stored=stored, version=_STATEMENT_VERSION
-                )
-        except Conflict:
-            # Satisfied once, voided back, satisfied again at another moment: the first one stands.
-            log.info("satisfied statement %s already stored with other content", statement["id"])
+        content = satisfied_content(issuer, item, base_url)
+        series = 0
+        while issued.get(
+            statement_id := satisfied_statement_id(issuer.owner, item.progress, content, series)
+        ):
+            series += 1  # this content was voided once: the next id of its series
+        wanted.append({"id": statement_id, **content})
+    wanted_ids = {statement["id"] for statement in wanted}
+    stale = sorted(sid for sid, voided in issued.items() if not voided and sid not in wanted_ids)
+    fresh = [statement for statement in wanted if statement["id"] not in issued]
+    batch = [*(voiding_statement(sid, dict(writer.authority), now) for sid in stale), *fresh]
+    if batch:
+        stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+        completed = complete_statements(batch, writer=writer, stored=stored, version=_STATEMENT_VERSION)
+        await store_statements(
+            session, completed, (), writer=writer, stored=stored, version=_STATEMENT_VERSION
+        )
+    return Reconciled(stored=len(fresh), voided=len(stale))

@@ -8,8 +8,7 @@ written together with its transition events, satisfied statements and re-armed i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,6 @@ from lrs.errors import NotFound
 from lrs.events.bus import EventBus, Unsubscribe
 from lrs.events.timers import arm_timer
 from lrs.events.types import (
-    Event,
     InactivityDue,
     LearnerEnrolled,
     LearnerInactive,
@@ -30,39 +28,20 @@ from lrs.events.types import (
     StatementVoided,
 )
 from lrs.programme.model import Programme
-from lrs.programme.queries import (
-    cohort_roster,
-    enrolments_of,
-    enrolments_of_person,
-    learner_by_ifi,
-    learner_ifis,
-)
+from lrs.programme.queries import cohort_roster, enrolments_of, enrolments_of_person, learner_by_ifi
 from lrs.programme.records import Enrolment
 from lrs.programme.store import stored_programme
 from lrs.progress import verbs
-from lrs.progress.observations import Observation
-from lrs.progress.projection import LearnerScope, cohort_start, latest_observation, learner_progress
-from lrs.progress.satisfied import SatisfiedItem, block_iri, issue_satisfied, preferred_ifi, programme_iri
-from lrs.progress.store import (
-    drop_projection,
-    learner_observations,
-    load_records,
-    lock_learner,
-    save_confidence,
-    save_records,
-    set_last_activity,
-)
-from lrs.progress.transitions import Owner, transition_events
+from lrs.progress.inputs import Enrolled, enrolled_in_programme, programme_activity_iris, programme_inputs
+from lrs.progress.projection import inactivity_since
+from lrs.progress.reproject import Applied, ProgressOptions, apply_inputs
+from lrs.progress.store import drop_projection, load_records, lock_learner
 from lrs.storage.models import Statement
 from lrs.storage.outbox import append_events
 from lrs.storage.statements import hydrate_bodies
 from lrs.xapi.agents import agent_ifi
 
-
-@dataclass(frozen=True)
-class ProgressOptions:
-    base_url: str
-    inactive_after_days: int = 14
+__all__ = ["ProgressOptions", "ProgressProjector", "arm_session_timers", "programme_activity_iris"]
 
 
 class ProgressProjector:
@@ -88,7 +67,7 @@ class ProgressProjector:
         return unsubscribe
 
     async def on_statement_stored(self, event: StatementStored, session: AsyncSession) -> None:
-        if event.verb in (verbs.SATISFIED, verbs.VOIDED) or event.object_id is None:
+        if event.verb in verbs.NOT_READ or event.object_id is None:
             return  # our own output, and voiding (handled through statement.voided)
         if event.actor_person is None:  # an anonymous Group, or an event from an earlier release
             await self._refresh_actor_of(session, event.statement_id, event.object_id)
@@ -100,7 +79,11 @@ class ProgressProjector:
         await self._refresh_actor_of(session, event.statement_id, None)
 
     async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
-        await arm_session_timers(session, await stored_programme(session, event.programme_id))
+        """Re-arm the session timers and re-project every enrolled learner against the new definition
+        (in bulk), so the live projection equals a rebuild after any accepted change."""
+        programme = await stored_programme(session, event.programme_id)
+        await arm_session_timers(session, programme)
+        await self.reproject(session, programme, await enrolled_in_programme(session, programme.id))
 
     async def on_learner_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:
         programme = await stored_programme(session, event.programme_id)
@@ -109,7 +92,7 @@ class ProgressProjector:
 
     async def on_learner_withdrawn(self, event: LearnerWithdrawn, session: AsyncSession) -> None:
         await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
-        if await _enrolled_in(session, event.learner_id, event.cohort_id):
+        if await enrolled_in_programme(session, event.programme_id, event.learner_id, event.cohort_id):
             return  # enrolled again before this event was handled
         await drop_projection(session, event.learner_id, event.programme_id, event.cohort_id)
         _seen_by_refresh(session).pop((event.learner_id, event.cohort_id), None)
@@ -120,22 +103,26 @@ class ProgressProjector:
         if current and current[0].end > self.clock():
             await arm_session_timers(session, programme)  # the session was moved later
             return
-        for entry in await cohort_roster(session, event.cohort_id):
-            if entry.status == "enrolled":
-                await self.refresh(session, entry.learner.id, programme, event.cohort_id, publish=True)
+        roster = await cohort_roster(session, event.cohort_id)
+        for learner_id in sorted(entry.learner.id for entry in roster if entry.status == "enrolled"):
+            await self.refresh(session, learner_id, programme, event.cohort_id, publish=True)
 
     async def on_inactivity_due(self, event: InactivityDue, session: AsyncSession) -> None:
         learner = await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
-        if not await _enrolled_in(session, event.learner_id, event.cohort_id):
+        enrolled = await enrolled_in_programme(session, event.programme_id, event.learner_id, event.cohort_id)
+        if not enrolled:
             return  # withdrawn: nobody to chase
         programme = await stored_programme(session, event.programme_id)
         cohort = programme.cohort(event.cohort_id)
         records = await load_records(session, event.learner_id, event.programme_id, event.cohort_id)
         finished = records.get(("programme", programme.id))
-        since = learner.last_activity_at or cohort_start(cohort)
+        since = inactivity_since(cohort, enrolled[0].enrolled_at, learner.last_activity_at)
         if since != event.since or (finished is not None and finished.completed_at is not None):
-            return  # activity since the timer was set, or nothing left to chase
-        if self.clock().date() > cohort.end:
+            return  # activity (or the enrolment) since the timer was set, or nothing left to chase
+        if (
+            self.clock().date() > cohort.end
+            or since + timedelta(days=self.options.inactive_after_days) > self.clock()
+        ):
             return
         inactive = LearnerInactive(
             event.programme_id, event.cohort_id, event.learner_id, since, self.options.inactive_after_days
@@ -143,69 +130,42 @@ class ProgressProjector:
         await append_events(session, [(inactive.topic, inactive.to_payload())], now=self.clock())
 
     async def refresh(
-        self, session: AsyncSession, learner_id: int, programme: Programme, cohort_id: str, *, publish: bool
+        self,
+        session: AsyncSession,
+        learner_id: int,
+        programme: Programme,
+        cohort_id: str,
+        *,
+        publish: bool,
+        reconcile_all: bool = False,
     ) -> None:
         """Recompute one learner's projection in one cohort and apply the difference."""
-        learner = await lock_learner(session, learner_id, programme.id, cohort_id)
-        ifis = await learner_ifis(session, learner_id)
-        if not ifis:
-            return
-        now = self.clock()
-        observations = await learner_observations(session, ifis, programme_activity_iris(programme))
-        scope = LearnerScope(programme, programme.cohort(cohort_id), _emails(ifis), now)
-        new = learner_progress(scope, observations)
-        old = await load_records(session, learner_id, programme.id, cohort_id)
-        owner = Owner(learner_id, programme.id, cohort_id)
-        await save_records(session, learner_id, programme.id, cohort_id, old, new)
-        await self._save_confidence(session, owner, programme, observations)
-        newly_satisfied = [
-            SatisfiedItem(item, self._activity_iri(programme, item.kind, item.item_id))
-            for item in new
-            if item.satisfied_at is not None and item.kind != "session"
-            if (old_item := old.get((item.kind, item.item_id))) is None or old_item.satisfied_at is None
-        ]
-        await issue_satisfied(
-            session, owner, preferred_ifi(ifis), newly_satisfied, base_url=self.options.base_url, now=now
-        )
-        if publish:
-            events: list[Event] = list(transition_events(owner, old, new))
-            await append_events(session, [(item.topic, item.to_payload()) for item in events], now=now)
-        last = max((o.timestamp for o in observations), default=None)
-        if last != learner.last_activity_at or not old:
-            await set_last_activity(session, learner, last)
-            await self._arm_inactivity(session, owner, last or cohort_start(scope.cohort))
-        observed = frozenset(o.statement_id for o in observations)
-        _seen_by_refresh(session)[(learner_id, cohort_id)] = (programme, observed)
+        enrolled = await enrolled_in_programme(session, programme.id, learner_id, cohort_id)
+        await self.reproject(session, programme, enrolled, publish=publish, reconcile_all=reconcile_all)
 
-    async def _save_confidence(
-        self, session: AsyncSession, owner: Owner, programme: Programme, observations: list[Observation]
+    async def reproject(
+        self,
+        session: AsyncSession,
+        programme: Programme,
+        enrolments: list[Enrolled],
+        *,
+        publish: bool = True,
+        reconcile_all: bool = False,
     ) -> None:
-        if programme.confidence is None:
-            return
-        answers = {
-            phase: latest_observation(
-                [o for o in observations if o.object_id == iri and o.verb != verbs.SATISFIED]
+        """Recompute these enrolments' projections (inputs loaded in bulk) and apply the differences."""
+        now = self.clock()
+        for inputs in await programme_inputs(session, programme, enrolments):
+            applied = await apply_inputs(
+                session,
+                self.options,
+                programme,
+                inputs,
+                now=now,
+                publish=publish,
+                reconcile_all=reconcile_all,
             )
-            for phase, iri in (
-                ("pre", programme.confidence.pre_activity_iri),
-                ("post", programme.confidence.post_activity_iri),
-            )
-        }
-        await save_confidence(session, owner.learner_id, owner.programme_id, owner.cohort_id, answers)
-
-    async def _arm_inactivity(self, session: AsyncSession, owner: Owner, since: datetime) -> None:
-        due = since + timedelta(days=self.options.inactive_after_days)
-        timer = InactivityDue(owner.programme_id, owner.cohort_id, owner.learner_id, since)
-        key = f"inactive:{owner.programme_id}:{owner.cohort_id}:{owner.learner_id}"
-        await arm_timer(session, key, timer, due)
-
-    def _activity_iri(self, programme: Programme, kind: str, item_id: str) -> str:
-        if kind == "module":
-            return programme.module(item_id).activity_iri
-        if kind == "block":
-            block = programme.block(item_id)
-            return block.activity_iri or block_iri(self.options.base_url, programme.id, item_id)
-        return programme_iri(self.options.base_url, programme.id)
+            key = (inputs.enrolment.learner_id, inputs.enrolment.cohort_id)
+            _seen_by_refresh(session)[key] = applied
 
     async def _refresh_actor_of(
         self, session: AsyncSession, statement_id: str, object_id: str | None
@@ -214,6 +174,8 @@ class ProgressProjector:
         if body is None:
             return
         statement = (await hydrate_bodies(session, {statement_id: json.loads(body)}))[statement_id]
+        if (statement.get("verb") or {}).get("id") in verbs.NOT_READ:
+            return  # the LRS voiding its own satisfied statement: nothing the projection reads
         ifi = agent_ifi(statement.get("actor") or {})
         learner = None if ifi is None else await learner_by_ifi(session, ifi)
         if learner is None:
@@ -240,7 +202,12 @@ class ProgressProjector:
             if target not in programme_activity_iris(programme):
                 continue
             seen = _seen_by_refresh(session).get((enrolment.learner_id, enrolment.cohort_id))
-            if statement_id is not None and seen and seen[0] is programme and statement_id in seen[1]:
+            if (
+                statement_id is not None
+                and seen
+                and seen.programme is programme
+                and statement_id in seen.observed
+            ):
                 continue  # same programme, same statements: the refresh would change nothing
             await self.refresh(session, enrolment.learner_id, programme, enrolment.cohort_id, publish=True)
 
@@ -251,7 +218,7 @@ class ProgressProjector:
 # all, and the others can be skipped. Kept in `session.info`, which the event bus clears whenever it
 # rolls a listener back, so it never vouches for undone work.
 _SEEN_KEY = "progress.seen_by_refresh"
-Seen = dict[tuple[int, str], tuple[Programme, frozenset[str]]]
+Seen = dict[tuple[int, str], Applied]
 
 
 def _seen_by_refresh(session: AsyncSession) -> Seen:
@@ -259,28 +226,8 @@ def _seen_by_refresh(session: AsyncSession) -> Seen:
     return seen
 
 
-def programme_activity_iris(programme: Programme) -> set[str]:
-    iris = {m.activity_iri for m in programme.modules} | {s.activity_iri for s in programme.sessions}
-    if programme.confidence is not None:
-        iris |= {programme.confidence.pre_activity_iri, programme.confidence.post_activity_iri}
-    return iris
-
-
 async def arm_session_timers(session: AsyncSession, programme: Programme) -> None:
     """One durable timer per session end (re-arming with the same end changes nothing)."""
     for item in programme.sessions:
         timer = SessionEnded(programme.id, item.cohort, item.id, item.end)
         await arm_timer(session, f"session-end:{programme.id}:{item.id}", timer, item.end)
-
-
-async def _enrolled_in(session: AsyncSession, learner_id: int, cohort_id: str) -> bool:
-    return any(
-        item.cohort_id == cohort_id and item.status == "enrolled"
-        for item in await enrolments_of(session, learner_id)
-    )
-
-
-def _emails(ifis: list[str]) -> frozenset[str]:
-    return frozenset(
-        ifi.removeprefix("mbox:mailto:").lower() for ifi in ifis if ifi.startswith("mbox:mailto:")
-    )

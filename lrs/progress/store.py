@@ -2,78 +2,96 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.progress.observations import Observation, observation_from
+from lrs.events.bus import RetryLater
+from lrs.progress.observations import Observation
 from lrs.progress.projection import ItemProgress
 from lrs.storage.base import insert_ignoring_conflicts
-from lrs.storage.models import Activity, Person, Statement, StatementActivity, StatementAgent
 from lrs.storage.progress_models import ConfidenceResult, ProgressLearner, ProgressRecord
 
 ItemKey = tuple[str, str]  # (kind, item id)
 _CHUNK = 500
 
 
+LearnerKey = tuple[int, str, str]  # (learner id, programme id, cohort id)
+# The learner locks this transaction holds, in `session.info` (kept by the event bus when it rolls a
+# listener back: over-counting what is held only makes `lock_learners` more careful).
+HELD_LOCKS = "locks:progress_learners"
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+class LearnerBusy(RetryLater):
+    """Another transaction holds a learner lock that this one may only take in sorted order."""
+
+
 async def lock_learner(
     session: AsyncSession, learner_id: int, programme_id: str, cohort_id: str
 ) -> ProgressLearner:
-    """Take the learner's progress lock (a row lock on PostgreSQL; SQLite has one writer anyway), so
-    two workers never compute one learner's transitions from the same old state."""
-    key = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
+    """Take one learner's progress lock (see `lock_learners`)."""
+    key = (learner_id, programme_id, cohort_id)
+    return (await lock_learners(session, [key]))[key]
+
+
+async def lock_learners(
+    session: AsyncSession, keys: Iterable[LearnerKey]
+) -> dict[LearnerKey, ProgressLearner]:
+    """Take the learners' progress locks (row locks on PostgreSQL; SQLite has one writer anyway), so
+    two workers never compute one learner's transitions from the same old state.
+
+    Lock order: learner locks are taken first, before any progress, timer or statement row, and in
+    sorted key order. A worker's transaction handles a group of events, so it may need a learner
+    that sorts before one it already holds: that one is taken with NOWAIT, and if it is busy the
+    listener is retried later (`LearnerBusy`) instead of waiting, which could deadlock."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
     dialect = session.get_bind().dialect.name
-    await session.execute(insert_ignoring_conflicts(dialect, ProgressLearner), [key])
-    found = await session.execute(
-        select(ProgressLearner).filter_by(**key).with_for_update().execution_options(populate_existing=True)
+    held: set[LearnerKey] = session.info.setdefault(HELD_LOCKS, set())
+    rows = [{"learner_id": k[0], "programme_id": k[1], "cohort_id": k[2]} for k in wanted]
+    highest = max(held, default=None)
+    careful = dialect == "postgresql" and highest is not None and wanted[0] < highest
+    try:
+        await session.execute(insert_ignoring_conflicts(dialect, ProgressLearner), rows)
+        found: dict[LearnerKey, ProgressLearner] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            found.update(await _locked(session, wanted[start : start + _CHUNK], nowait=careful))
+    except DBAPIError as err:
+        if getattr(err.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise LearnerBusy(f"{len(wanted)} learner lock(s) busy; retried later") from err
+        raise
+    held.update(wanted)
+    return found
+
+
+async def _locked(
+    session: AsyncSession, keys: Sequence[LearnerKey], *, nowait: bool
+) -> dict[LearnerKey, ProgressLearner]:
+    learner = ProgressLearner
+    query = (
+        select(learner)
+        .where(tuple_(learner.learner_id, learner.programme_id, learner.cohort_id).in_(list(keys)))
+        .order_by(learner.learner_id, learner.programme_id, learner.cohort_id)
+        .with_for_update(nowait=nowait)
+        .execution_options(populate_existing=True)
     )
-    return found.scalar_one()
+    rows = await session.scalars(query)
+    return {(row.learner_id, row.programme_id, row.cohort_id): row for row in rows}
 
 
-async def set_last_activity(session: AsyncSession, learner: ProgressLearner, moment: datetime | None) -> None:
+async def set_last_activity(session: AsyncSession, key: LearnerKey, moment: datetime | None) -> None:
+    learner_id, programme_id, cohort_id = key
     await session.execute(
         update(ProgressLearner)
-        .filter_by(
-            learner_id=learner.learner_id, programme_id=learner.programme_id, cohort_id=learner.cohort_id
-        )
+        .filter_by(learner_id=learner_id, programme_id=programme_id, cohort_id=cohort_id)
         .values(last_activity_at=moment)
     )
-
-
-async def learner_observations(
-    session: AsyncSession, ifis: Sequence[str], activity_iris: Iterable[str]
-) -> list[Observation]:
-    """Every non-voided statement where one of `ifis` is the actor (or object) and one of the
-    activities is the object."""
-    persons = list(await session.scalars(select(Person.id).where(Person.ifi.in_(list(ifis)))))
-    iris = sorted(set(activity_iris))
-    if not persons or not iris:
-        return []
-    activity_ids: list[int] = []
-    for start in range(0, len(iris), _CHUNK):
-        chunk = iris[start : start + _CHUNK]
-        activity_ids += list(await session.scalars(select(Activity.id).where(Activity.iri.in_(chunk))))
-    if not activity_ids:
-        return []
-    rows = await session.scalars(
-        select(Statement.body)
-        .join(StatementAgent, StatementAgent.statement_pk == Statement.pk)
-        .join(StatementActivity, StatementActivity.statement_pk == Statement.pk)
-        .where(
-            Statement.voided.is_(False),
-            StatementAgent.person_id.in_(persons),
-            StatementAgent.direct.is_(True),
-            StatementActivity.activity_id.in_(activity_ids),
-            StatementActivity.direct.is_(True),
-        )
-        .distinct()
-    )
-    found = (observation_from(json.loads(body)) for body in rows)
-    return [item for item in found if item is not None]
 
 
 async def drop_projection(session: AsyncSession, learner_id: int, programme_id: str, cohort_id: str) -> None:
@@ -91,7 +109,7 @@ async def load_records(
             learner_id=learner_id, programme_id=programme_id, cohort_id=cohort_id
         )
     )
-    return {(row.item_kind, row.item_id): _progress(row) for row in rows}
+    return {(row.item_kind, row.item_id): record_from_row(row) for row in rows}
 
 
 async def save_records(
@@ -150,7 +168,7 @@ def _values(item: ItemProgress) -> dict[str, object]:
     return values
 
 
-def _progress(row: ProgressRecord) -> ItemProgress:
+def record_from_row(row: ProgressRecord) -> ItemProgress:
     return ItemProgress(
         kind=row.item_kind,
         item_id=row.item_id,

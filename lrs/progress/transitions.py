@@ -32,15 +32,20 @@ class Owner:
 
 
 def transition_events(
-    owner: Owner, old: Mapping[tuple[str, str], ItemProgress], new: Sequence[ItemProgress]
+    owner: Owner,
+    old: Mapping[tuple[str, str], ItemProgress],
+    new: Sequence[ItemProgress],
+    marked_absent: frozenset[str] = frozenset(),
 ) -> list[Event]:
+    """`marked_absent`: the sessions the register marked the learner absent from (`session.missed`
+    says so; an absent mark is not activity, so the rows cannot tell)."""
     events: list[Event] = []
     for item in new:
         before = old.get((item.kind, item.item_id))
         if item.kind == MODULE:
             events += _module_events(owner, before, item)
         elif item.kind == SESSION:
-            events += _session_events(owner, before, item)
+            events += _session_events(owner, before, item, item.item_id in marked_absent)
         elif item.kind == BLOCK and _newly(before, item, "satisfied_at"):
             assert item.satisfied_at is not None
             events.append(BlockSatisfied(*_ids(owner), item.item_id, item.satisfied_at))
@@ -66,14 +71,15 @@ def _module_events(owner: Owner, before: ItemProgress | None, item: ItemProgress
     return events
 
 
-def _session_events(owner: Owner, before: ItemProgress | None, item: ItemProgress) -> list[Event]:
+def _session_events(
+    owner: Owner, before: ItemProgress | None, item: ItemProgress, marked: bool
+) -> list[Event]:
     was = before.status if before is not None else "not_started"
     if item.status == "attended" and was != "attended":
         assert item.completed_at is not None
         return [SessionAttended(*_ids(owner), item.item_id, item.completed_at)]
     # An absence becomes final (completed_at set) when the session ends.
     if item.status == "absent" and item.completed_at is not None and _newly(before, item, "completed_at"):
-        marked = item.first_activity_at is not None  # the register sent an explicit mark
         return [SessionMissed(*_ids(owner), item.item_id, item.completed_at, marked)]
     return []
 

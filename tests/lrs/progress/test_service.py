@@ -29,10 +29,19 @@ class CountingProjector(ProgressProjector):
     refreshes: list[int]
 
     async def refresh(
-        self, session: AsyncSession, learner_id: int, programme: Programme, cohort_id: str, *, publish: bool
+        self,
+        session: AsyncSession,
+        learner_id: int,
+        programme: Programme,
+        cohort_id: str,
+        *,
+        publish: bool,
+        reconcile_all: bool = False,
     ) -> None:
         self.refreshes.append(learner_id)
-        await super().refresh(session, learner_id, programme, cohort_id, publish=publish)
+        await super().refresh(
+            session, learner_id, programme, cohort_id, publish=publish, reconcile_all=reconcile_all
+        )
 
 
 async def project(database: Database, group_seconds: float) -> tuple[list[int], Any]:
