@@ -7,23 +7,30 @@ import json
 import random
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from lrs.clock import Clock
+from lrs.events.bus import EventBus
+from lrs.events.worker import OutboxWorker
 from lrs.programme.loader import parse_programme
 from lrs.programme.model import Programme
 from lrs.programme.roster import RosterRow
 from lrs.programme.roster_import import import_roster
 from lrs.programme.store import save_programme
 from lrs.progress import verbs
+from lrs.progress.install import progress_options
+from lrs.progress.service import ProgressProjector
+from lrs.settings import Settings
 from lrs.statement_service import record_statements, system_writer
 from lrs.storage.engine import Database
-from lrs.storage.models import OutboxEvent
+from lrs.storage.models import OutboxEvent, Statement
 from lrs.storage.programme_models import LearnerRow
-from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
+from lrs.storage.progress_models import ConfidenceResult, ProgressLearner, ProgressRecord, Timer
+from lrs.storage.statements import load_statements_by_id
 
 BASE = "https://cohort-lrs.example/progress-test"
 COHORT_START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -214,3 +221,47 @@ async def topics(database: Database) -> Counter[tuple[str, Any, Any]]:
             item = data.get("module_id") or data.get("session_id") or data.get("block_id")
             counted[(topic, data.get("learner_id"), item)] += 1
         return counted
+
+
+def projector_and_worker(
+    database: Database, clock: Clock, *, inactive_after_days: int = 14
+) -> tuple[ProgressProjector, OutboxWorker]:
+    settings = replace(
+        Settings(), public_url="https://lrs.test", notifications={"inactive_after_days": inactive_after_days}
+    )
+    projector = ProgressProjector(progress_options(settings), clock=clock)
+    bus = EventBus()
+    projector.subscribe(bus)
+    return projector, OutboxWorker(database, bus, clock=clock)
+
+
+async def activity_state(database: Database, learner_id: int) -> tuple[datetime | None, datetime | None]:
+    """(stored last activity, inactivity timer due) of a learner in lead-1."""
+    async with database.read_session() as session:
+        last = await session.scalar(
+            select(ProgressLearner.last_activity_at).where(ProgressLearner.learner_id == learner_id)
+        )
+        due = await session.scalar(
+            select(Timer.due_at).where(Timer.key == f"inactive:lead:lead-1:{learner_id}")
+        )
+        return last, due
+
+
+async def rows_of(database: Database, learner_id: int) -> dict[tuple[str, str], ProgressRecord]:
+    async with database.read_session() as session:
+        rows = await session.scalars(select(ProgressRecord).where(ProgressRecord.learner_id == learner_id))
+        return {(row.item_kind, row.item_id): row for row in rows}
+
+
+async def satisfied_statements(database: Database) -> list[dict[str, Any]]:
+    """Every satisfied statement the LRS stored, hydrated, with `voided` added."""
+    async with database.read_session() as session:
+        rows = await session.execute(
+            select(Statement.statement_id, Statement.voided).where(Statement.verb_iri == verbs.SATISFIED)
+        )
+        voided = dict(rows.all())
+        bodies = await load_statements_by_id(session, list(voided))
+    return sorted(
+        ({**bodies[sid], "voided": flag} for sid, flag in voided.items()),
+        key=lambda item: (item["object"]["id"], item["stored"], item["id"]),
+    )

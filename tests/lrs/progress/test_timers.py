@@ -101,3 +101,26 @@ async def test_moving_a_session_earlier_re_arms_its_timer(database: Database) ->
     await worker.run_until_idle()
     await worker.run_until_idle()
     assert [item["session_id"] for item in await published(database, "session.missed")] == ["s1"]
+
+
+async def test_inactivity_counts_from_the_enrolment_when_it_is_later(database: Database) -> None:
+    """Enrolled seven weeks into the cohort: not inactive on the day, and chased from the enrolment."""
+    enrolled_at = COHORT_START + timedelta(weeks=7, hours=9)
+    clock = SettableClock(enrolled_at)
+    _programme, learners = await install_cohort(database, ["dee@north.gov.uk"], clock.now)
+    settings = replace(Settings(), notifications={"inactive_after_days": 10})
+    bus = EventBus()
+    ProgressProjector(progress_options(settings), clock=clock).subscribe(bus)
+    worker = OutboxWorker(database, bus, clock=clock)
+    await worker.run_until_idle()
+    clock.advance(timedelta(minutes=5))
+    await worker.run_until_idle()
+    assert await published(database, "learner.inactive") == []
+    clock.now = enrolled_at + timedelta(days=10) - timedelta(minutes=1)
+    await worker.run_until_idle()
+    assert await published(database, "learner.inactive") == []
+    clock.advance(timedelta(minutes=1))
+    await worker.run_until_idle()
+    [inactive] = await published(database, "learner.inactive")
+    assert inactive["learner_id"] == learners["dee@north.gov.uk"]
+    assert inactive["last_activity_at"] == enrolled_at.isoformat()  # the moment it counts from
