@@ -126,13 +126,11 @@ async def save_records(
     for key in sorted(set(old) - set(current)):
         await session.execute(delete(ProgressRecord).filter_by(**owner, item_kind=key[0], item_id=key[1]))
     for key, item in sorted(current.items()):
-        values = _values(item)
         if key not in old:
-            session.add(ProgressRecord(**owner, item_kind=key[0], item_id=key[1], **values))
+            session.add(ProgressRecord(**owner, item_kind=key[0], item_id=key[1], **_values(item)))
         elif old[key] != item:
-            await session.execute(
-                update(ProgressRecord).filter_by(**owner, item_kind=key[0], item_id=key[1]).values(**values)
-            )
+            changed = update(ProgressRecord).filter_by(**owner, item_kind=key[0], item_id=key[1])
+            await session.execute(changed.values(**_values(item)))
     await session.flush()
 
 
