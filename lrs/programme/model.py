@@ -196,6 +196,13 @@ class CompletionRule:
     required_blocks: tuple[str, ...] = ()
     required_sessions: tuple[str, ...] = ()  # e.g. every round table, for attendance-only programmes
 
+    @property
+    def is_default(self) -> bool:
+        """No requirement named: then every item is required (every module, every block and every
+        session of the learner's cohort that they are expected at)."""
+        named = self.required_modules or self.required_blocks or self.required_sessions
+        return not (named or self.min_academy_sessions or self.review_day_required)
+
 
 @dataclass(frozen=True)
 class ConfidenceAssessment:

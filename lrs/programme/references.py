@@ -130,6 +130,11 @@ def _check_completion(programme: Programme) -> None:
         raise DefinitionError("completion.review_day", "is required but no session has kind review-day")
     for cohort in programme.cohorts:
         sessions = programme.sessions_of(cohort.id)
+        if rule.is_default and not (programme.modules or programme.blocks or sessions):
+            message = (
+                f"is absent (so every item is required) but cohort {cohort.id!r} has no modules or sessions"
+            )
+            raise DefinitionError("completion", message)
         academy = sum(1 for session in sessions if session.kind is SessionKind.ACADEMY)
         if sessions and academy < rule.min_academy_sessions:
             message = (

@@ -174,8 +174,8 @@ def programme_progress(
     needs = [modules[m].satisfied_at for m in rule.required_modules]
     needs += [blocks[b].satisfied_at if b in blocks else None for b in rule.required_blocks]
     needs += [sessions[s].satisfied_at for s in rule.required_sessions if s in sessions]
-    if not (needs or rule.min_academy_sessions or rule.review_day_required):
-        needs = [item.satisfied_at for item in (*modules.values(), *blocks.values())]  # cmi5 course
+    if rule.is_default:  # no [completion] table: every item (modules, blocks, the learner's sessions)
+        needs = [item.satisfied_at for item in (*modules.values(), *blocks.values(), *sessions.values())]
     if rule.min_academy_sessions:
         needs.append(_kth_attended(programme, sessions, SessionKind.ACADEMY, rule.min_academy_sessions))
     if rule.review_day_required:

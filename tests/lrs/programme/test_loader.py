@@ -268,3 +268,15 @@ def test_defaults_and_block_membership_from_both_sides() -> None:
     assert programme.block("block").sessions == ("block-day",)
     assert programme.session("block-day").blocks == ("block",)
     assert programme.session("review").whole_cohort
+
+
+def test_without_completion_every_item_is_required_and_there_must_be_one() -> None:
+    definition = minimal_definition()
+    del definition["completion"]
+    assert parse_programme(definition).completion.is_default
+    empty = minimal_definition()
+    del empty["completion"]
+    empty["modules"], empty["sessions"], empty["blocks"] = [], [], []
+    with pytest.raises(DefinitionError) as raised:
+        parse_programme(empty)
+    assert raised.value.field == "completion" and "pilot-1" in str(raised.value)
