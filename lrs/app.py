@@ -72,7 +72,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """The embedded outbox worker (settings.worker_in_process), stopped with the app."""
-    await arm_all_session_timers(app[DATABASE])
+    await arm_all_session_timers(app[DATABASE], app[SETTINGS].base_url)
     task = asyncio.create_task(event_worker(app[SETTINGS], app[DATABASE], clock=app[CLOCK]).run())
     yield
     task.cancel()

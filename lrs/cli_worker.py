@@ -35,7 +35,7 @@ async def run_worker_command(settings: Settings, args: argparse.Namespace) -> in
             report = await rebuild_progress(database, projector)
             print(f"rebuilt progress for {report.learners} enrolment(s); dropped {report.removed_owners}")
             return 0
-        await arm_all_session_timers(database)
+        await arm_all_session_timers(database, settings.base_url)
         worker = event_worker(settings, database, clock=utc_now)
         if args.once:
             print(f"processed {await worker.run_until_idle()} outbox row(s) and timer(s)")

@@ -12,6 +12,7 @@ from lrs.events.bus import EventBus, Unsubscribe
 from lrs.events.consumer import ConsumerOptions
 from lrs.events.worker import OutboxWorker
 from lrs.programme.store import stored_programme
+from lrs.progress.satisfied import ensure_shared_activities
 from lrs.progress.service import ProgressOptions, ProgressProjector, arm_session_timers
 from lrs.settings import Settings
 from lrs.storage.engine import Database
@@ -31,11 +32,15 @@ def install_progress(bus: EventBus, settings: Settings, *, clock: Clock) -> Unsu
     return ProgressProjector(progress_options(settings), clock=clock).subscribe(bus)
 
 
-async def arm_all_session_timers(database: Database) -> None:
-    """Make sure every stored session has its end-of-session timer (idempotent)."""
+async def arm_all_session_timers(database: Database, base_url: str | None = None) -> None:
+    """Make sure every stored session has its end-of-session timer (idempotent) and, given the
+    public URL, that the activities of satisfied statements are stored (see ensure_shared_activities)."""
     async with database.write_session() as session, session.begin():
         for programme_id in list(await session.scalars(select(ProgrammeRow.id).order_by(ProgrammeRow.id))):
-            await arm_session_timers(session, await stored_programme(session, programme_id))
+            programme = await stored_programme(session, programme_id)
+            await arm_session_timers(session, programme)
+            if base_url is not None:
+                await ensure_shared_activities(session, programme, base_url)
 
 
 def event_worker(

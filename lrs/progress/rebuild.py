@@ -29,7 +29,7 @@ class RebuildReport:
 
 
 async def rebuild_progress(database: Database, projector: ProgressProjector) -> RebuildReport:
-    await arm_all_session_timers(database)
+    await arm_all_session_timers(database, projector.options.base_url)
     enrolled = await _enrolled(database)
     programmes: dict[str, Programme] = {}
     for learner_id, programme_id, cohort_id in enrolled:

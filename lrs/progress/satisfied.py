@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,10 +26,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.programme.model import Programme
 from lrs.progress import verbs
 from lrs.progress.projection import BLOCK, MODULE, PROGRAMME, ItemProgress
 from lrs.progress.transitions import Owner
 from lrs.statement_service import system_writer
+from lrs.storage.activities import ensure_activities_sync
 from lrs.storage.models import Statement, StatementAgent
 from lrs.storage.statements import complete_statements, store_statements
 from lrs.xapi.timestamps import format_timestamp
@@ -130,6 +132,28 @@ def voiding_statement(target_id: str, authority: dict[str, Any], now: datetime) 
         "object": {"objectType": "StatementRef", "id": target_id},
         "timestamp": format_timestamp(now),
     }
+
+
+def shared_activities(programme: Programme, base_url: str) -> dict[str, Mapping[str, Any] | None]:
+    """The activities every learner's satisfied statements mention (course, blocks, modules, cohorts,
+    the cmi5 category), with the definitions those statements carry."""
+    found: dict[str, Mapping[str, Any] | None] = {CMI5_CATEGORY: None}
+    found[programme_iri(base_url, programme.id)] = {"type": COURSE_TYPE}
+    for block in programme.blocks:
+        found[block.activity_iri or block_iri(base_url, programme.id, block.id)] = {"type": BLOCK_TYPE}
+    for module in programme.modules:
+        found.setdefault(module.activity_iri, None)
+    for cohort in programme.cohorts:
+        found[cohort_iri(base_url, programme.id, cohort.id)] = None
+    return found
+
+
+async def ensure_shared_activities(session: AsyncSession, programme: Programme, base_url: str) -> None:
+    """Store those activities ahead of time (at worker start and on `programme.saved`), so that a
+    worker issuing satisfied statements under a learner lock never inserts a row another worker is
+    inserting too: such a wait, behind a learner lock, is how two workers deadlock."""
+    connection = await session.connection()
+    await connection.run_sync(ensure_activities_sync, shared_activities(programme, base_url), may_define=True)
 
 
 async def issued_satisfied(session: AsyncSession, issuer: Issuer, base_url: str) -> dict[str, bool]:

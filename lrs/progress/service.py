@@ -35,6 +35,7 @@ from lrs.progress import verbs
 from lrs.progress.inputs import Enrolled, enrolled_in_programme, programme_activity_iris, programme_inputs
 from lrs.progress.projection import inactivity_since
 from lrs.progress.reproject import Applied, ProgressOptions, apply_inputs
+from lrs.progress.satisfied import ensure_shared_activities
 from lrs.progress.store import drop_projection, load_records, lock_learner
 from lrs.storage.models import Statement
 from lrs.storage.outbox import append_events
@@ -83,6 +84,7 @@ class ProgressProjector:
         (in bulk), so the live projection equals a rebuild after any accepted change."""
         programme = await stored_programme(session, event.programme_id)
         await arm_session_timers(session, programme)
+        await ensure_shared_activities(session, programme, self.options.base_url)
         await self.reproject(session, programme, await enrolled_in_programme(session, programme.id))
 
     async def on_learner_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:

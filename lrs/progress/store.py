@@ -54,14 +54,20 @@ async def lock_learners(
         return {}
     dialect = session.get_bind().dialect.name
     held: set[LearnerKey] = session.info.setdefault(HELD_LOCKS, set())
-    rows = [{"learner_id": k[0], "programme_id": k[1], "cohort_id": k[2]} for k in wanted]
     highest = max(held, default=None)
     careful = dialect == "postgresql" and highest is not None and wanted[0] < highest
     try:
-        await session.execute(insert_ignoring_conflicts(dialect, ProgressLearner), rows)
+        # Lock the rows that exist first: an INSERT .. ON CONFLICT DO NOTHING waits for any transaction
+        # that has updated the conflicting row, whatever order the locks were meant to be taken in.
         found: dict[LearnerKey, ProgressLearner] = {}
         for start in range(0, len(wanted), _CHUNK):
             found.update(await _locked(session, wanted[start : start + _CHUNK], nowait=careful))
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            rows = [{"learner_id": k[0], "programme_id": k[1], "cohort_id": k[2]} for k in missing]
+            await session.execute(insert_ignoring_conflicts(dialect, ProgressLearner), rows)
+            for start in range(0, len(missing), _CHUNK):
+                found.update(await _locked(session, missing[start : start + _CHUNK], nowait=careful))
     except DBAPIError as err:
         if getattr(err.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             raise LearnerBusy(f"{len(wanted)} learner lock(s) busy; retried later") from err
