@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lrs.events.bus import EventBus, ListenerFailure
+from lrs.events.consumer import ConsumerOptions
 from lrs.events.types import Event, InactivityDue, StatementStored, decode_event
+from lrs.events.worker import OutboxWorker
 from lrs.progress import verbs
 from lrs.progress.rebuild import rebuild_progress
-from lrs.storage.engine import Database
+from lrs.storage.engine import Database, open_database
 from lrs.storage.models import OutboxEvent
 from tests.conftest import migrated_database
 from tests.databases import fresh_postgres_database
@@ -27,6 +30,7 @@ from tests.lrs.events.helpers import SettableClock
 from tests.lrs.progress.cohort import (
     BASE,
     COHORT_START,
+    burst,
     install_cohort,
     post,
     projector_and_worker,
@@ -106,5 +110,56 @@ async def test_opposite_orders_neither_deadlock_nor_lose_work() -> None:
         live = await snapshot(database)
         intro = {row[0]: row[3] for row in live[0] if row[1:3] == ("module", "intro")}
         assert intro == {gus: "completed", hal: "completed"}
+        await rebuild_progress(database, projector)
+        assert await snapshot(database) == live
+
+
+async def test_two_workers_fire_inactivity_while_projecting_statements(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two real workers, small claims in long groups: inactivity timers come due for every learner
+    while their statements are being projected. No deadlock is logged, each learner is reported
+    inactive once, and the projection equals a rebuild."""
+    async with fresh_postgres_database() as url, migrated_database(url) as database:
+        clock = SettableClock(COHORT_START)
+        emails = [f"worker{number:02d}@north.gov.uk" for number in range(16)]
+        await install_cohort(database, emails, clock.now)
+        projector, worker = projector_and_worker(database, clock, inactive_after_days=14)
+        await worker.run_until_idle()
+        clock.now = COHORT_START + timedelta(days=14, hours=1)  # every enrolment's timer is due
+        statements = [burst(email, 3 * number) for number, email in enumerate(emails)]
+        for start in range(0, len(statements), 2):
+            await post(database, [item for group in statements[start : start + 2] for item in group], clock)
+        opened = [open_database(url, pool_size=2) for _ in range(2)]
+        try:
+            workers = []
+            for item in opened:
+                bus = EventBus()
+                projector.subscribe(bus)
+                options = ConsumerOptions(batch_size=6, group_seconds=60)
+                workers.append(OutboxWorker(item, bus, clock=clock, options=options))
+            for _ in range(8):  # deferred listeners come due as the clock moves on
+                await asyncio.wait_for(asyncio.gather(*(w.run_until_idle() for w in workers)), 60)
+                clock.advance(timedelta(minutes=10))
+        finally:
+            for item in opened:
+                await item.dispose()
+        assert "Deadlock" not in caplog.text
+        async with database.read_session() as session:
+            inactive = Counter(
+                json.loads(payload)["learner_id"]
+                for payload in await session.scalars(
+                    select(OutboxEvent.payload).where(OutboxEvent.topic == "learner.inactive")
+                )
+            )
+            left = await session.scalar(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.processed_at.is_(None))
+            )
+        assert left == 0
+        # Each learner's timer fired once from the enrolment (due before their burst was projected,
+        # or re-armed from the burst, then due again an hour after the jump: not yet), never twice.
+        assert set(inactive.values()) <= {1} and len(inactive) <= len(emails)
+        live = await snapshot(database)
+        assert {row[3] for row in live[0] if row[1:3] == ("module", "quiz")} == {"passed"}
         await rebuild_progress(database, projector)
         assert await snapshot(database) == live
