@@ -126,11 +126,17 @@ async def _import_roster(database: Database, args: argparse.Namespace) -> int:
 
 
 def _print_report(report: RosterReport) -> None:
-    print(f"{'line':>5}  {'outcome':10} {'cohort':24} {'email':36} detail")
+    print(f"{'line':>5}  {'outcome':12} {'cohort':24} {'email':36} detail")
     for row in report.rows:
-        detail = row.reason or ", ".join(row.changes)
-        print(f"{row.line:>5}  {row.outcome.value:10} {row.cohort_id:24} {row.email:36} {detail}")
-    counts = ", ".join(f"{count} {outcome}" for outcome, count in report.counts().items())
+        changes = [f"{name} (cleared)" if name in row.cleared else name for name in row.changes]
+        detail = row.reason or ", ".join(changes)
+        print(f"{row.line:>5}  {row.outcome.value:12} {row.cohort_id:24} {row.email:36} {detail}")
+    shown = ("created", "updated") if report.written else ("would create", "would update")
+    counts = ", ".join(
+        f"{count} {outcome}"
+        for outcome, count in report.counts().items()
+        if outcome in (*shown, "unchanged", "rejected")
+    )
     if report.dry_run:
         verdict = "dry run: nothing written"
     elif report.written:

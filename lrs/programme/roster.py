@@ -42,6 +42,12 @@ class RosterRow:
     sector: str = ""
     status: str = ""  # "", "enrolled" or "withdrawn" (any case)
     problem: str = ""  # a row the CSV reader could not map onto the columns
+    # The file's columns; None means every column (rows built in code). A column the file does not
+    # have leaves the stored value unchanged; only an empty cell in a present column clears it.
+    columns: frozenset[str] | None = None
+
+    def has(self, column: str) -> bool:
+        return self.columns is None or column in self.columns
 
 
 class Outcome(enum.StrEnum):
@@ -49,6 +55,12 @@ class Outcome(enum.StrEnum):
     UPDATED = "updated"  # the learner's details changed, or a withdrawn enrolment is back
     UNCHANGED = "unchanged"
     REJECTED = "rejected"
+    WOULD_CREATE = "would create"  # CREATED, on a dry run or in a file whose rejections stopped it
+    WOULD_UPDATE = "would update"
+
+    def unwritten(self) -> Outcome:
+        """The outcome of the same row when nothing was written."""
+        return {Outcome.CREATED: Outcome.WOULD_CREATE, Outcome.UPDATED: Outcome.WOULD_UPDATE}.get(self, self)
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class RowResult:
     learner_id: int | None = None
     cohort_id: str = ""
     changes: tuple[str, ...] = ()
+    cleared: tuple[str, ...] = ()  # the changed fields that an empty cell emptied
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +83,7 @@ class RowResult:
             "learner_id": self.learner_id,
             "cohort": self.cohort_id,
             "changes": list(self.changes),
+            "cleared": list(self.cleared),
         }
 
 
@@ -103,17 +117,22 @@ def parse_roster_csv(text: str) -> list[RosterRow]:
     if header is None:
         raise InvalidRequest("roster", "the file is empty (expected a header row)")
     columns = _columns(header)
+    present = frozenset(columns)
     rows = []
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(columns):
             rows.append(
-                RosterRow(reader.line_num, problem=f"{len(cells)} fields, the header has {len(columns)}")
+                RosterRow(
+                    reader.line_num,
+                    problem=f"{len(cells)} fields, the header has {len(columns)}",
+                    columns=present,
+                )
             )
             continue
         values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False)}
-        rows.append(RosterRow(reader.line_num, **values))
+        rows.append(RosterRow(reader.line_num, **values, columns=present))
     return rows
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -50,6 +50,7 @@ class _Plan:
     enrolment: EnrolmentRow | None
     status: str = ENROLLED  # what the row asks the enrolment to be
     changes: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> Outcome:
@@ -101,15 +102,17 @@ async def import_roster(
         learner_id = (
             await _apply(context, item, now) if write else (item.learner.id if item.learner else None)
         )
+        outcome = item.outcome if write else item.outcome.unwritten()
         results.append(
             RowResult(
                 item.row.line,
                 item.row.email,
-                item.outcome,
+                outcome,
                 "",
                 learner_id,
                 item.cohort_id,
                 tuple(item.changes),
+                tuple(item.cleared),
             )
         )
     return RosterReport(tuple(results), written=write, dry_run=dry_run)
@@ -141,6 +144,7 @@ async def _plan(context: _Context, row: RosterRow) -> _Plan:
     learner = await context.session.scalar(
         select(LearnerRow).where(LearnerRow.email_key == row.email.lower())
     )
+    row = _with_stored_values(row, learner)
     await _check_identities(context, row, learner)
     enrolment = None
     if learner is not None:
@@ -154,6 +158,7 @@ async def _plan(context: _Context, row: RosterRow) -> _Plan:
         raise RowRejected(f"{row.email} is not on cohort {cohort_id!r}: there is nothing to withdraw")
     plan = _Plan(row, cohort_id, cohort.programme_id, organisation, is_new, learner, enrolment, status)
     plan.changes = _changes(plan)
+    plan.cleared = _cleared(plan)
     if is_new:
         context.organisations[organisation.id] = context.organisations[organisation.name.lower()] = (
             organisation
@@ -219,6 +224,22 @@ def _account_ifis(context: _Context, row: RosterRow) -> list[str]:
     if context.home_page and row.employee_number:
         return [account_ifi(context.home_page, row.employee_number)]
     return []
+
+
+def _with_stored_values(row: RosterRow, learner: LearnerRow | None) -> RosterRow:
+    """The row with the learner's stored details where the file has no such column."""
+    if learner is None:
+        return row
+    employee_number = row.employee_number if row.has("employee_number") else learner.employee_number or ""
+    role = row.role if row.has("role") else learner.role
+    return replace(row, employee_number=employee_number, role=role)
+
+
+def _cleared(plan: _Plan) -> list[str]:
+    """The changed fields that a present but empty cell empties."""
+    row = plan.row
+    empty = {"employee_number": not row.employee_number, "role": not row.role}
+    return [name for name in plan.changes if empty.get(name, False)]
 
 
 def _changes(plan: _Plan) -> list[str]:

@@ -60,7 +60,7 @@ def test_roster_import_exit_codes(sqlite_env: Path, capsys: pytest.CaptureFixtur
     assert "rejected" in out and "Dunmere Unitary Authority is not eligible" in out
     assert "nothing written" in out
     assert main(["roster", "import", str(roster), "--dry-run", "--json"]) == 1
-    assert json.loads(capsys.readouterr().out)["counts"]["created"] == 1
+    assert json.loads(capsys.readouterr().out)["counts"]["would create"] == 1
     roster.write_text(ROSTER.rsplit("Tom Reid", 1)[0])
     assert main(["roster", "import", str(roster), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"] == {
@@ -68,6 +68,8 @@ def test_roster_import_exit_codes(sqlite_env: Path, capsys: pytest.CaptureFixtur
         "updated": 0,
         "unchanged": 0,
         "rejected": 0,
+        "would create": 0,
+        "would update": 0,
     }
     assert main(["roster", "import", str(roster), "--cohort", "lal-2025-autumn"]) == 0
     assert "0 created, 0 updated, 1 unchanged, 0 rejected; written" in capsys.readouterr().out

@@ -93,7 +93,7 @@ async def test_roster_import_is_all_or_nothing_then_idempotent(server: RunningLr
     refused = await server.request("POST", path, data=ROSTER, headers=CSV)
     report = await refused.json()
     assert refused.status == 422 and not report["written"]
-    assert [row["outcome"] for row in report["rows"]] == ["created", "rejected"]
+    assert [row["outcome"] for row in report["rows"]] == ["would create", "rejected"]
     assert "not eligible for cohort lal-2025-autumn" in report["rows"][1]["reason"]
     cohort = await (await server.request("GET", "/admin/cohorts/lal-2025-autumn")).json()
     assert cohort["roster"] == [] and len(cohort["sessions"]) == 10

@@ -86,7 +86,7 @@ async def test_learners_are_found_by_the_identifiers_statements_carry(database: 
 
 async def test_a_rejected_row_stops_the_whole_file(database: Database) -> None:
     report = await _import(database, HEADER + PRIYA + TOM + OMAR)
-    assert _outcomes(report) == ["created", "rejected", "created"]
+    assert _outcomes(report) == ["would create", "rejected", "would create"]
     assert "South Council is not eligible for cohort pilot-1" in report.rows[1].reason
     assert not report.written
     assert await _count(database, LearnerRow) == 0
@@ -95,13 +95,20 @@ async def test_a_rejected_row_stops_the_whole_file(database: Database) -> None:
 
 async def test_accept_valid_imports_the_valid_rows(database: Database) -> None:
     report = await _import(database, HEADER + PRIYA + TOM + OMAR, accept_valid=True)
-    assert report.written and report.counts() == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert report.written and report.counts() == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "would create": 0,
+        "would update": 0,
+    }
     assert await _count(database, LearnerRow) == 2
 
 
 async def test_a_dry_run_reports_and_writes_nothing(database: Database) -> None:
     report = await _import(database, HEADER + PRIYA, dry_run=True)
-    assert (_outcomes(report), report.written, report.dry_run) == (["created"], False, True)
+    assert (_outcomes(report), report.written, report.dry_run) == (["would create"], False, True)
     assert await _count(database, LearnerRow) == 0
 
 
@@ -213,3 +220,47 @@ async def test_withdrawal_rows_that_cannot_be_carried_out_are_rejected(database:
     assert _outcomes(report) == ["rejected", "rejected"] and report.written is False
     assert "is not on cohort 'pilot-1': there is nothing to withdraw" in report.rows[0].reason
     assert report.rows[1].reason == "status 'on leave' is not 'enrolled' or 'withdrawn'"
+
+
+BAKER = "Dee Baker,dee.baker@north.gov.example,N314,North Council,Head of Service,pilot-1\n"
+
+
+async def test_a_file_without_the_optional_columns_leaves_them_unchanged(database: Database) -> None:
+    await _import(database, HEADER + BAKER, account_home_page=HOME)
+    narrow = "name,work email,council,cohort\nDee Baker,dee.baker@north.gov.example,North Council,pilot-1\n"
+    report = await _import(database, narrow, account_home_page=HOME)
+    assert (_outcomes(report), report.rows[0].changes, report.rows[0].cleared) == (["unchanged"], (), ())
+    withdrawal = (
+        "name,work email,council,cohort,status\n"
+        "Dee Baker,dee.baker@north.gov.example,North Council,pilot-1,withdrawn\n"
+    )
+    withdrawn = await _import(database, withdrawal, account_home_page=HOME)
+    assert withdrawn.rows[0].changes == ("status",)
+    async with database.read_session() as session:
+        query = select(LearnerRow).where(LearnerRow.email_key == "dee.baker@north.gov.example")
+        learner = await session.scalar(query)
+        found = await learner_by_ifi(session, f"account:{HOME}|N314")
+    assert learner is not None and (learner.employee_number, learner.role) == ("N314", "Head of Service")
+    assert found is not None and found.id == learner.id
+
+
+async def test_an_empty_cell_in_a_present_column_clears_and_the_report_says_so(database: Database) -> None:
+    await _import(database, HEADER + BAKER)
+    emptied = HEADER + BAKER.replace("Head of Service", "")
+    report = await _import(database, emptied)
+    row = report.rows[0]
+    assert (_outcomes(report), row.changes, row.cleared) == (["updated"], ("role",), ("role",))
+    assert report.as_json()["rows"][0]["cleared"] == ["role"]
+
+
+async def test_nothing_written_is_reported_as_would_create_or_would_update(database: Database) -> None:
+    dry = await _import(database, HEADER + BAKER, dry_run=True)
+    assert _outcomes(dry) == ["would create"]
+    assert (dry.counts()["would create"], dry.counts()["created"]) == (1, 0)
+    await _import(database, HEADER + BAKER)
+    changed = BAKER.replace("Head of Service", "Director")
+    refused = await _import(database, HEADER + changed + TOM)  # Tom is not eligible: nothing is written
+    assert (_outcomes(refused), refused.written) == (["would update", "rejected"], False)
+    newcomer = "Kit Lowe,kit.lowe@north.gov.example,N2,North Council,Analyst,pilot-1\n"
+    refused_new = await _import(database, HEADER + newcomer + TOM)
+    assert _outcomes(refused_new) == ["would create", "rejected"]
