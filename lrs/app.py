@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
 from lrs.clock import Clock, utc_now
 from lrs.demo import demo_credentials_ctx
-from lrs.http.admin import add_admin_routes, programmes_ctx
+from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
@@ -66,6 +67,18 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
             app[HASH_KEY] = await load_hash_key(session, settings.secret_key)
         app[DATABASE] = database
         yield
+    finally:
+        await database.dispose()
+
+
+async def prepare_store(settings: Settings) -> None:
+    """What the first start of a store creates: the schema, the hash key and the programmes."""
+    database = open_database(settings.database_url)
+    try:
+        await migrate(database)
+        async with database.write_session() as session, session.begin():
+            await load_hash_key(session, settings.secret_key)
+        await load_programme_dir(database, Path(settings.programmes_dir), now=utc_now())
     finally:
         await database.dispose()
 

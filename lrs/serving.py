@@ -3,6 +3,7 @@ cores all serve. Processes hold no state of their own; PostgreSQL (or the SQLite
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import multiprocessing
@@ -12,7 +13,7 @@ from types import FrameType
 
 from aiohttp import web
 
-from lrs.app import create_app
+from lrs.app import create_app, prepare_store
 from lrs.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,9 @@ def run_servers(settings: Settings, processes: int) -> int:
         return 0
     if settings.database_url.startswith("sqlite"):
         log.warning("several server processes share one SQLite file: writes queue on its lock")
+    # The parent migrates, makes the hash key and loads programmes once, so that the children do not
+    # race each other to create them (one of them would fail on the other's rows).
+    asyncio.run(prepare_store(settings))
     context = multiprocessing.get_context("spawn")
     children = []
     for number in range(processes):

@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from lrs.programme.roster_import import import_roster
 from lrs.programme.store import list_programmes, save_programme, save_programmes, stored_definition
 from lrs.progress.confidence import Answer, cohort_confidence
 from lrs.scopes import Access
+from lrs.storage.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +48,19 @@ def add_admin_routes(app: web.Application) -> None:
 
 async def programmes_ctx(app: web.Application) -> AsyncIterator[None]:
     """Load the programme files under settings.programmes_dir at start (a no-op when unchanged)."""
-    directory = Path(app[SETTINGS].programmes_dir)
+    await load_programme_dir(app[DATABASE], Path(app[SETTINGS].programmes_dir), now=app[CLOCK]())
+    yield
+
+
+async def load_programme_dir(database: Database, directory: Path, *, now: datetime) -> None:
     loaded = await asyncio.to_thread(_read_programme_dir, directory)
     if loaded is None:
         log.info("no programme directory at %s", directory)
-    else:
-        async with app[DATABASE].write_session() as session, session.begin():
-            results = await save_programmes(session, loaded, now=app[CLOCK]())
-        changed = [item.programme_id for item in results if item.changed]
-        log.info("programmes in %s: %d loaded, changed: %s", directory, len(results), changed or "none")
-    yield
+        return
+    async with database.write_session() as session, session.begin():
+        results = await save_programmes(session, loaded, now=now)
+    changed = [item.programme_id for item in results if item.changed]
+    log.info("programmes in %s: %d loaded, changed: %s", directory, len(results), changed or "none")
 
 
 def _read_programme_dir(directory: Path) -> list[tuple[Path, Programme]] | None:
