@@ -64,7 +64,11 @@ async def check_all(connectors_config: Mapping[str, Any], out: TextIO) -> int:
         print(f"FAIL {err}", file=out)
         return 1
     if not channels:
-        print("FAIL no channels configured under [connectors]", file=out)
+        print(
+            "FAIL no channels configured under [connectors]: see docs/connectors.md to set up "
+            "Teams and email",
+            file=out,
+        )
         return 1
     results = [await _check_one(channel, connectors_config[channel]) for channel in channels]
     width = max(len(channel) for channel in channels)

@@ -25,7 +25,7 @@ from lrs.storage.credentials import (
     load_hash_key,
     revoke_credential,
 )
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database, database_in_use, open_database
 from lrs.storage.schema import migrate
 
 
@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lrs: {err}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl" lines per command
     if args.command == "serve":
         return serve(settings, args)
     if args.command in PROGRAMME_COMMANDS:
@@ -125,6 +127,8 @@ async def _run_async(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _credentials(database: Database, settings: Settings, args: argparse.Namespace) -> int:
+    if args.action in ("create", "revoke"):
+        print(database_in_use(database), file=sys.stderr)
     async with database.write_session() as session, session.begin():
         hash_key = await load_hash_key(session, settings.secret_key)
         if args.action == "create":
@@ -159,6 +163,7 @@ def _print_credentials(items: Sequence[CredentialInfo], *, as_json: bool) -> int
         ]
         print(json.dumps(rows))
         return 0
+    print(f"{'key':20}  {'state':8} {'scopes':30} name")
     for item in items:
         state = "revoked" if item.revoked_at is not None else "active"
         print(f"{item.key}  {state:8} {' '.join(sorted(item.scopes)):30} {item.name}")

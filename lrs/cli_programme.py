@@ -22,7 +22,7 @@ from lrs.programme.roster import RosterReport, parse_roster_csv
 from lrs.programme.roster_import import import_roster
 from lrs.programme.store import list_programmes, save_programmes
 from lrs.settings import Settings
-from lrs.storage.engine import Database, open_database
+from lrs.storage.engine import Database, database_in_use, open_database
 from lrs.storage.schema import migrate
 
 COMMANDS = frozenset({"programme", "roster"})
@@ -59,6 +59,8 @@ async def run_programme_command(settings: Settings, args: argparse.Namespace) ->
         database = open_database(settings.database_url)
         try:
             await migrate(database)
+            if args.command == "roster" or args.action == "load":
+                print(database_in_use(database), file=sys.stderr)
             if args.command == "roster":
                 return await _import_roster(database, args)
             return await _programmes(database, settings, args)

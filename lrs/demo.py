@@ -1,9 +1,18 @@
-"""`lrs serve --demo`: a fresh demo credential printed on start, so a newcomer can try the LRS at once."""
+"""`lrs serve --demo`: a demo credential printed on start, so a newcomer can try the LRS at once.
+
+The credential is narrow (what the demo module needs: statements/write, statements/read/mine and
+state), because its secret travels in a browser URL. It stays the same for one database across
+restarts: its secret is derived from the database's hash key and the credential's key, so saved
+commands keep working; revoking it (`lrs credentials revoke KEY`) makes the next start issue another.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
@@ -11,10 +20,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
-from lrs.storage.credentials import create_credential, revoke_credential
+from lrs.storage.credentials import create_credential, hash_secret
 from lrs.storage.models import Credential
 
 DEMO_NAME = "demo (lrs serve --demo)"
+DEMO_SCOPES = "statements/write statements/read/mine state"
 DEMO_ACTIVITY = "https://cohort-lrs.example/demo/modules/digital-basics"
 # A fixed registration, so relaunching the demo module resumes from its bookmark.
 DEMO_REGISTRATION = "5a0c8e52-9d7b-4d1e-8a8e-3f0f6c2b9d41"
@@ -22,14 +32,7 @@ DEMO_REGISTRATION = "5a0c8e52-9d7b-4d1e-8a8e-3f0f6c2b9d41"
 
 async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    now = app[CLOCK]()
-    async with app[DATABASE].write_session() as session, session.begin():
-        previous = await session.execute(select(Credential.key).where(Credential.name == DEMO_NAME))
-        for (key,) in previous:
-            await revoke_credential(session, key=key, now=now)
-        issued = await create_credential(
-            session, name=DEMO_NAME, scopes="all", hash_key=app[HASH_KEY], now=now
-        )
+    key, secret = await _demo_credential(app)
     base = settings.base_url
     actor = json.dumps(
         {"objectType": "Agent", "name": "Demo Learner", "mbox": "mailto:demo.learner@example.gov.uk"}
@@ -39,18 +42,53 @@ async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:
             [
                 "cohort-lrs demo",
                 f"  xAPI endpoint: {base}/xapi/",
-                f"  key:           {issued.info.key}",
-                f"  secret:        {issued.secret}",
-                f"  try:           curl -u {issued.info.key}:{issued.secret} "
+                f"  key:           {key}",
+                f"  secret:        {secret}",
+                f"  try:           curl -u {key}:{secret} "
                 f"-H 'X-Experience-API-Version: 2.0.0' {base}/xapi/statements",
                 f"  demo module:   {base}/demo/module.html?endpoint={quote(base + '/xapi/')}"
-                f"&auth={quote('Basic ' + _basic(issued.info.key, issued.secret))}&actor={quote(actor)}"
+                f"&auth={quote('Basic ' + _basic(key, secret))}&actor={quote(actor)}"
                 f"&registration={DEMO_REGISTRATION}&activity_id={quote(DEMO_ACTIVITY)}",
             ]
         ),
         flush=True,
     )
     yield
+
+
+def derived_secret(hash_key: bytes, key: str) -> str:
+    return hmac.new(hash_key, f"demo-credential:{key}".encode(), hashlib.sha256).hexdigest()
+
+
+async def _demo_credential(app: web.Application) -> tuple[str, str]:
+    """The database's live demo credential (key, secret), issued the first time."""
+    hash_key = app[HASH_KEY]
+    async with app[DATABASE].write_session() as session, session.begin():
+        live = await session.scalars(
+            select(Credential).where(Credential.name == DEMO_NAME, Credential.revoked_at.is_(None))
+        )
+        for row in live:
+            secret = derived_secret(hash_key, row.key)
+            if row.scopes == _sorted(DEMO_SCOPES) and hmac.compare_digest(
+                row.secret_hash, hash_secret(hash_key, secret)
+            ):
+                return row.key, secret
+            row.revoked_at = app[CLOCK]()  # an older release's `all` demo credential: retire it
+        key = secrets.token_hex(10)
+        await create_credential(
+            session,
+            name=DEMO_NAME,
+            scopes=DEMO_SCOPES,
+            hash_key=hash_key,
+            now=app[CLOCK](),
+            key=key,
+            secret=derived_secret(hash_key, key),
+        )
+        return key, derived_secret(hash_key, key)
+
+
+def _sorted(scopes: str) -> str:
+    return " ".join(sorted(scopes.split()))
 
 
 def _basic(key: str, secret: str) -> str:

@@ -18,7 +18,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite+aiosqlite:///cohort-lrs.db"
+    database_url: str = "sqlite+aiosqlite:///var/cohort-lrs.db"  # relative to the working directory
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = (

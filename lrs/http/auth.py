@@ -13,7 +13,7 @@ from lrs.errors import NotAuthenticated, NotPermitted
 from lrs.http.context import CALLER, DATABASE, HASH_KEY, Caller
 from lrs.http.middleware_types import Handler
 from lrs.scopes import Access, permits
-from lrs.storage.credentials import authenticate
+from lrs.storage.credentials import CredentialRevoked, authenticate
 
 # Verified credentials are remembered briefly so a busy client does not cost a database read per
 # request; a revoked credential stops working within this many seconds.
@@ -43,8 +43,12 @@ async def caller_for(request: web.Request) -> Caller:
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1]
-    async with request.app[DATABASE].read_session() as session:
-        info = await authenticate(session, key=key, secret=secret, hash_key=request.app[HASH_KEY])
+    try:
+        async with request.app[DATABASE].read_session() as session:
+            info = await authenticate(session, key=key, secret=secret, hash_key=request.app[HASH_KEY])
+    except CredentialRevoked:
+        cache.pop(cache_key, None)
+        raise NotAuthenticated("this credential has been revoked: ask for a new one") from None
     if info is None:
         cache.pop(cache_key, None)
         raise NotAuthenticated("unknown key or wrong secret")

@@ -62,14 +62,23 @@ def _info(row: Credential) -> CredentialInfo:
 
 
 async def create_credential(
-    session: AsyncSession, *, name: str, scopes: str, hash_key: bytes, now: datetime
+    session: AsyncSession,
+    *,
+    name: str,
+    scopes: str,
+    hash_key: bytes,
+    now: datetime,
+    key: str | None = None,
+    secret: str | None = None,
 ) -> IssuedCredential:
+    """A new credential; `key` and `secret` are random unless given (the demo derives its secret)."""
     parsed = parse_scopes(scopes)
     if not name.strip():
         raise ValueError("a credential needs a name")
-    secret = secrets.token_hex(32)  # 256 bits; hex, so no command line takes it for an option ("-...")
+    # 256 bits; hex, so no command line takes it for an option ("-...")
+    secret = secret if secret is not None else secrets.token_hex(32)
     row = Credential(
-        key=secrets.token_hex(10),
+        key=key if key is not None else secrets.token_hex(10),
         secret_hash=hash_secret(hash_key, secret),
         name=name.strip(),
         scopes=" ".join(sorted(scope.value for scope in parsed)),
@@ -80,14 +89,20 @@ async def create_credential(
     return IssuedCredential(_info(row), secret)
 
 
+class CredentialRevoked(Exception):
+    """The key and secret match a credential that has been revoked."""
+
+
 async def authenticate(
     session: AsyncSession, *, key: str, secret: str, hash_key: bytes
 ) -> CredentialInfo | None:
+    """The credential, or None for an unknown key or a wrong secret. Raises CredentialRevoked only
+    when the secret matches, so a guess learns nothing about which keys exist."""
     row = (await session.execute(select(Credential).where(Credential.key == key))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
+    if row is None or not hmac.compare_digest(row.secret_hash, hash_secret(hash_key, secret)):
         return None
-    if not hmac.compare_digest(row.secret_hash, hash_secret(hash_key, secret)):
-        return None
+    if row.revoked_at is not None:
+        raise CredentialRevoked(key)
     return _info(row)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
@@ -106,11 +107,23 @@ def normalise_url(url: str) -> URL:
 def open_database(url: str, *, pool_size: int = 10) -> Database:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _make_parent_folder(parsed)
         writer = _sqlite_engine(parsed, pool_size=1, immediate=True)
         reader = _sqlite_engine(parsed, pool_size=pool_size, immediate=False)
         return _database(url, reader, writer, _sqlite_sync_writer(parsed))
     engine = create_async_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     return _database(url, engine, engine, None)
+
+
+def database_in_use(database: Database) -> str:
+    """The database a command writes to, for a line on stderr (no password)."""
+    return f"database: {database.writer.url.render_as_string(hide_password=True)}"
+
+
+def _make_parent_folder(url: URL) -> None:
+    """The default file is var/cohort-lrs.db: create var/ on first use rather than fail."""
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _database(url: str, reader: AsyncEngine, writer: AsyncEngine, sync_writer: Engine | None) -> Database:

@@ -198,7 +198,7 @@ async def test_send_test_graph_mail_sends_from_the_configured_mailbox(
 
 
 async def test_send_test_honours_the_durable_suppression_list(site_file: Path, smtp: FakeSmtpServer) -> None:
-    database = open_database(f"sqlite+aiosqlite:///{site_file.parent / 'cohort-lrs.db'}")
+    database = open_database(f"sqlite+aiosqlite:///{site_file.parent / 'var' / 'cohort-lrs.db'}")
     try:
         await migrate(database)
         await StoredSuppressionList(database).suppress(LEARNER, "550 mailbox unavailable (earlier bounce)")

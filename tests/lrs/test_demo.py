@@ -7,10 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from lrs.clock import utc_now
 from tests.lrs_server import basic_auth, running_lrs
 
 
-async def test_demo_credentials_work_and_replace_the_previous_ones(
+async def test_demo_credentials_work_and_stay_the_same_across_restarts(
     sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     printed = []
@@ -30,8 +31,49 @@ async def test_demo_credentials_work_and_replace_the_previous_ones(
             headers = {**basic_auth(key, secret), "X-Experience-API-Version": "2.0.0"}
             response = await lrs.session.get(lrs.server.make_url("/xapi/statements"), headers=headers)
             statuses.append(response.status)
-        assert statuses == [401, 200]  # a new start revokes the old demo credential
+        assert statuses == [200, 200]
+        assert pairs[0] == pairs[1]  # saved commands keep working after a restart
     link = urlsplit(re.search(r"demo module:\s+(\S+)", printed[1]).group(1))  # type: ignore[union-attr]
     query = parse_qs(link.query)
     assert link.path == "/demo/module.html"
     assert {"endpoint", "auth", "actor", "registration", "activity_id"} <= set(query)
+
+
+def _printed_pair(out: str) -> tuple[str, str]:
+    found_key, found_secret = re.search(r"key:\s+(\S+)", out), re.search(r"secret:\s+(\S+)", out)
+    assert found_key and found_secret, out
+    return found_key.group(1), found_secret.group(1)
+
+
+async def test_the_demo_link_carries_a_narrow_credential_and_a_revoked_one_says_so(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_lrs(sqlite_url, demo=True) as lrs:
+        key, secret = _printed_pair(capsys.readouterr().out)
+        headers = {**basic_auth(key, secret), "X-Experience-API-Version": "2.0.0"}
+        admin = await lrs.session.get(lrs.server.make_url("/admin/programmes"), headers=headers)
+        everything = await lrs.session.get(
+            lrs.server.make_url("/xapi/statements"),
+            params={"agent": '{"mbox": "mailto:someone.else@example.gov.uk"}'},
+            headers=headers,
+        )
+        assert admin.status in (401, 403) and everything.status == 200
+        async with lrs.database.write_session() as session, session.begin():
+            from lrs.storage.credentials import list_credentials, revoke_credential
+
+            listed = {info.key: info for info in await list_credentials(session)}
+            assert " ".join(sorted(listed[key].scopes)) == "state statements/read/mine statements/write"
+            await revoke_credential(session, key=key, now=utc_now())
+    async with running_lrs(sqlite_url, demo=True) as lrs:
+        new_key, _new_secret = _printed_pair(capsys.readouterr().out)
+        assert new_key != key
+        revoked = await lrs.session.get(
+            lrs.server.make_url("/xapi/statements"),
+            headers={**basic_auth(key, secret), "X-Experience-API-Version": "2.0.0"},
+        )
+        wrong = await lrs.session.get(
+            lrs.server.make_url("/xapi/statements"),
+            headers={**basic_auth(key, "0" * 64), "X-Experience-API-Version": "2.0.0"},
+        )
+        assert revoked.status == 401 and "revoked" in (await revoked.json())["message"]
+        assert wrong.status == 401 and "revoked" not in (await wrong.json())["message"]
