@@ -24,7 +24,11 @@ from connectors.base import (
     SuppressionList,
 )
 
-TEST_CHANNELS = ("teams", "email", "calendar", "notify", "teams_channel", "graph_mail")
+TEST_CHANNELS = ("teams", "email", "calendar", "notify", "teams_channel", "graph_mail", "local")
+NOTHING_CONFIGURED = (
+    "no channel configured under [connectors], so messages go to the local channel; "
+    "see docs/connectors.md to set up Teams and email"
+)
 Clock = Callable[[], datetime]
 
 
@@ -59,18 +63,15 @@ async def run(
 async def check_all(connectors_config: Mapping[str, Any], out: TextIO) -> int:
     """One line per configured channel; 0 only if every channel is OK."""
     try:
-        channels = registry.configured_channels(connectors_config)
+        channels = registry.channels_in_use(connectors_config)
     except ValueError as err:
         print(f"FAIL {err}", file=out)
         return 1
-    if not channels:
-        print(
-            "FAIL no channels configured under [connectors]: see docs/connectors.md to set up "
-            "Teams and email",
-            file=out,
-        )
-        return 1
-    results = [await _check_one(channel, connectors_config[channel]) for channel in channels]
+    if channels == [registry.LOCAL] and registry.LOCAL not in connectors_config:
+        print(NOTHING_CONFIGURED, file=out)
+    results = [
+        await _check_one(channel, registry.table_for(channel, connectors_config)) for channel in channels
+    ]
     width = max(len(channel) for channel in channels)
     for channel, ok, detail in results:
         print(f"{channel:<{width}}  {'OK  ' if ok else 'FAIL'}  {detail}", file=out)
@@ -104,7 +105,7 @@ async def send_test(
     if transport is None:
         print(f"FAIL [connectors.{channel}] is not configured", file=out)
         return 1
-    table = connectors_config[transport]
+    table = registry.table_for(transport, connectors_config)
     if channel == "calendar":
         message = sample_invitation(to, now)
     else:
@@ -132,6 +133,8 @@ def _transport_for(channel: str, connectors_config: Mapping[str, Any]) -> str | 
         return channel
     if channel == "calendar" and "email" in connectors_config:
         return "email"
+    if channel == registry.LOCAL and not connectors_config:
+        return channel  # the embedded default needs no table
     return None
 
 

@@ -22,8 +22,10 @@ CHANNELS: Mapping[str, str] = MappingProxyType(
         "teams_channel": "connectors.teams_channel.connector",
         "calendar": "connectors.calendar.connector",
         "graph_mail": "connectors.graph_mail.connector",
+        "local": "connectors.local.connector",
     }
 )
+LOCAL = "local"  # the embedded default: .eml and .json files under var/outbox/
 
 
 class ConnectorFactory(Protocol):
@@ -68,3 +70,18 @@ def configured_channels(connectors_config: Mapping[str, Any]) -> list[str]:
             raise ValueError(f"connectors.{name}: expected a table, got {type(table).__name__}")
         channels.append(name)
     return channels
+
+
+def channels_in_use(connectors_config: Mapping[str, Any]) -> list[str]:
+    """The configured channels, or the local channel (with its defaults) when none is configured."""
+    return configured_channels(connectors_config) or [LOCAL]
+
+
+def table_for(channel: str, connectors_config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The channel's `[connectors.<channel>]` table; the local channel's defaults when it has none."""
+    table = connectors_config.get(channel)
+    if table is None and channel == LOCAL:
+        return {}
+    if not isinstance(table, Mapping):
+        raise ValueError(f"connectors.{channel}: not configured")
+    return table
