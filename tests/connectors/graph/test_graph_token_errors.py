@@ -112,3 +112,15 @@ async def test_an_unknown_resource_is_a_permanent_failure_with_the_aadsts_code(
         await connector.close()
     assert result.status is DeliveryStatus.PERMANENT_FAILURE
     assert "invalid_resource AADSTS500011 The resource principal named https://graph.example" in result.detail
+
+
+async def test_discovery_503_is_a_retry_too(fake_microsoft: FakeMicrosoft) -> None:
+    fake_microsoft.add_user("ada@council.gov.uk")
+    fake_microsoft.faults.add(r"/openid-configuration$", 503, retry_after=4)
+    connector = create_connector(fake_microsoft.graph_config())
+    try:
+        result = await connector.send(_nudge("ada@council.gov.uk"))
+    finally:
+        await connector.close()
+    assert result.status is DeliveryStatus.RETRY, result.detail
+    assert result.retry_after == 4
