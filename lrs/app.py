@@ -25,6 +25,7 @@ from lrs.progress.install import arm_all_session_timers, event_worker
 from lrs.settings import Settings
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import open_database
+from lrs.storage.public_url import record_served_url
 from lrs.storage.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         await migrate(database)
         async with database.write_session() as session, session.begin():
             app[HASH_KEY] = await load_hash_key(session, settings.secret_key)
+        await record_served_url(database, settings)
         app[DATABASE] = database
         yield
     finally:

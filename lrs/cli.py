@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP server (migrates the schema first)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (default: the host setting, LRS_HOST)")
+    serve.add_argument("--port", type=int, help="port (default: the port setting, 8080; LRS_PORT)")
     serve.add_argument(
         "--demo", action="store_true", help="load the demo programme and print demo credentials"
     )

@@ -14,6 +14,7 @@ from lrs.progress.rebuild import rebuild_progress
 from lrs.progress.service import ProgressProjector
 from lrs.settings import Settings
 from lrs.storage.engine import open_database
+from lrs.storage.public_url import with_served_url
 from lrs.storage.schema import migrate
 
 COMMANDS = ("worker", "progress")
@@ -37,6 +38,7 @@ async def run_worker_command(settings: Settings, args: argparse.Namespace) -> in
     database = open_database(settings.database_url)
     try:
         await migrate(database)
+        settings = await with_served_url(database, settings)
         if args.command == "progress" and args.action == "show":
             return await show_progress(database, args)
         if args.command == "progress":

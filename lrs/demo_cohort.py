@@ -55,8 +55,8 @@ def demo_programme(today: date) -> dict[str, Any]:
     start = today - timedelta(weeks=6)
     sessions = [
         {
-            "id": f"session-{number}",
-            "activity": f"{_BASE}/sessions/session-{number}",
+            "id": f"demo-session-{number}",
+            "activity": f"{_BASE}/sessions/demo-session-{number}",
             "title": title,
             "kind": "academy",
             "start": datetime.combine(start + timedelta(weeks=weeks), time(9, 30)),
@@ -182,7 +182,7 @@ def _activity(
                 break
         for number, held in enumerate(sessions_held, 1):
             if pace != "quiet" and rng.random() < 0.85:
-                session = {"objectType": "Activity", "id": f"{_BASE}/sessions/session-{number}"}
+                session = {"objectType": "Activity", "id": f"{_BASE}/sessions/demo-session-{number}"}
                 yield _statement(learner, "attended", session, held)
 
 

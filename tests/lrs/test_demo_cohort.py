@@ -128,7 +128,11 @@ def test_progress_show_prints_a_cohort_and_one_learner(tmp_path: Path) -> None:
         text=True,
     )
     items = json.loads(one.stdout)
-    assert {item["item_id"] for item in items} >= {"digital-basics", "session-1", "demo-digital-leadership"}
+    assert {item["item_id"] for item in items} >= {
+        "digital-basics",
+        "demo-session-1",
+        "demo-digital-leadership",
+    }
     missing = subprocess.run(
         [*lrs, "progress", "show", "--cohort", "no-such-cohort"],
         cwd=ROOT,
