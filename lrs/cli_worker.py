@@ -9,6 +9,7 @@ import contextlib
 
 from lrs.cli_progress import progress_printer, show_progress
 from lrs.clock import utc_now
+from lrs.privacy.retention import arm_retention
 from lrs.progress.install import arm_all_session_timers, event_worker, progress_options
 from lrs.progress.rebuild import rebuild_progress
 from lrs.progress.service import ProgressProjector
@@ -47,6 +48,7 @@ async def run_worker_command(settings: Settings, args: argparse.Namespace) -> in
             print(f"rebuilt progress for {report.learners} enrolment(s); dropped {report.removed_owners}")
             return 0
         await arm_all_session_timers(database, settings.base_url)
+        await arm_retention(database, settings, utc_now)
         worker = event_worker(settings, database, clock=utc_now)
         if args.once:
             print(f"processed {await worker.run_until_idle()} outbox row(s) and timer(s)")
