@@ -12,6 +12,7 @@ from aiohttp import web
 
 from lrs.clock import Clock, utc_now
 from lrs.demo import demo_credentials_ctx
+from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
@@ -36,6 +37,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         # Outermost first: CORS wraps everything (errors need its headers too); the alternate syntax is
         # rewritten before version and auth read the headers it carries in its form.
         middlewares=[
+            request_id_middleware,
             cors_middleware,
             error_middleware,
             alternate_syntax_middleware,

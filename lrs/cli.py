@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -16,6 +15,7 @@ from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
 from lrs.cli_worker import add_worker_commands, run_worker_command
 from lrs.clock import utc_now
+from lrs.logs import configure_logging
 from lrs.serving import run_servers
 from lrs.settings import Settings, SettingsError, load_settings
 from lrs.storage.credentials import (
@@ -82,9 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"lrs: {err}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl" lines per command
+    try:
+        configure_logging(settings.log_level, settings.log_format)
+    except ValueError as err:
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return serve(settings, args)
     if args.command in PROGRAMME_COMMANDS:

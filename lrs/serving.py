@@ -14,6 +14,7 @@ from types import FrameType
 from aiohttp import web
 
 from lrs.app import create_app, prepare_store
+from lrs.http.access_log import RedactingAccessLogger
 from lrs.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         reuse_port=reuse_port,
+        access_log_class=RedactingAccessLogger,
         print=lambda text: print(text, flush=True),
     )
 

@@ -40,6 +40,7 @@ class Settings:
     programmes_dir: str = "config/programmes"
     demo: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"  # "text" or "json" (one object a line); both carry the request id
     connectors: Mapping[str, Any] = field(default_factory=dict)
     notifications: Mapping[str, Any] = field(default_factory=dict)
     attendance: Mapping[str, Any] = field(default_factory=dict)  # Teams thresholds, see docs/attendance.md
