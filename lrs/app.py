@@ -20,6 +20,7 @@ from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
+from lrs.http.query_guard import query_guard_middleware
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
 from lrs.progress.install import arm_all_session_timers, event_worker
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
             cors_middleware,
             error_middleware,
             alternate_syntax_middleware,
+            query_guard_middleware,
             version_middleware,
             auth_middleware,
         ],

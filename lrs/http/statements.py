@@ -8,7 +8,7 @@ from aiohttp import web
 
 from lrs.errors import InvalidRequest, PayloadTooLarge
 from lrs.http.auth import require
-from lrs.http.bodies import media_type, parse_json, read_body
+from lrs.http.bodies import media_type, parse_json, read_body, refuse_nul_strings
 from lrs.http.context import CLOCK, DATABASE, SETTINGS, XAPI_VERSION, Caller
 from lrs.http.statement_reads import get_statements
 from lrs.scopes import Access, permits
@@ -65,6 +65,7 @@ async def _read_statement_body(request: web.Request, *, field: str) -> tuple[Any
         json_bytes = raw
     else:
         raise InvalidRequest("Content-Type", f"must be application/json or multipart/mixed, not {kind}")
+    refuse_nul_strings(json_bytes, field=field)
     data = parse_json(
         json_bytes, field=field, max_depth=settings.max_json_depth, max_items=settings.max_json_items
     )
