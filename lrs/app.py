@@ -16,6 +16,7 @@ from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
+from lrs.http.connections import BODY_TIMEOUT, body_deadline_middleware
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         # rewritten before version and auth read the headers it carries in its form.
         middlewares=[
             request_id_middleware,
+            body_deadline_middleware,
             cors_middleware,
             error_middleware,
             alternate_syntax_middleware,
@@ -49,6 +51,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    app[BODY_TIMEOUT] = settings.body_timeout_seconds
     install_auth(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(programmes_ctx)

@@ -32,6 +32,12 @@ class Settings:
     max_json_depth: int = 64
     max_json_items: int = 100_000
     cors_origins: tuple[str, ...] = ("*",)
+    # Addresses of reverse proxies (nginx) whose X-Forwarded-Proto is believed and whose connections
+    # are not capped per client (each carries many clients). Empty: no proxy is trusted.
+    trusted_proxies: tuple[str, ...] = ()
+    header_timeout_seconds: float = 30.0  # a request head must arrive within this (also the idle keep-alive)
+    body_timeout_seconds: float = 60.0  # a request body must arrive within this of its head
+    max_connections_per_client: int = 100  # open connections from one address; more are closed on arrival
     # X-Experience-API-Version on responses to requests that sent none (they are refused with 400).
     unversioned_response_version: str = "2.0.0"
     worker_in_process: bool = True
@@ -50,7 +56,7 @@ class Settings:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
 
-_TUPLE_FIELDS = {"cors_origins"}
+_TUPLE_FIELDS = {"cors_origins", "trusted_proxies"}
 _TABLE_FIELDS = {"connectors", "notifications", "attendance"}
 
 
