@@ -47,6 +47,9 @@ class Settings:
     demo: bool = False
     log_level: str = "INFO"
     log_format: str = "text"  # "text" or "json" (one object a line); both carry the request id
+    # Days after the end of a learner's last cohort before the worker erases their personal data
+    # (lrs.privacy.retention); 0 keeps it until someone runs `lrs person erase`.
+    personal_data_retention_days: int = 0
     connectors: Mapping[str, Any] = field(default_factory=dict)
     notifications: Mapping[str, Any] = field(default_factory=dict)
     attendance: Mapping[str, Any] = field(default_factory=dict)  # Teams thresholds, see docs/attendance.md
