@@ -21,8 +21,11 @@ from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
+from lrs.http.health import add_health_routes
+from lrs.http.metrics import install_metrics, latency_middleware
 from lrs.http.people import add_people_routes
 from lrs.http.query_guard import query_guard_middleware
+from lrs.http.rate_limits import install_rate_limits, rate_limit_middleware
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
 from lrs.privacy.retention import arm_retention
@@ -43,6 +46,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         # rewritten before version and auth read the headers it carries in its form.
         middlewares=[
             request_id_middleware,
+            latency_middleware,
             body_deadline_middleware,
             cors_middleware,
             error_middleware,
@@ -50,12 +54,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
             query_guard_middleware,
             version_middleware,
             auth_middleware,
+            rate_limit_middleware,
         ],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[BODY_TIMEOUT] = settings.body_timeout_seconds
     install_auth(app)
+    install_rate_limits(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(programmes_ctx)
     if settings.demo:
@@ -66,6 +72,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_admin_routes(app)
     add_people_routes(app)
     add_demo_routes(app)
+    add_health_routes(app)
+    install_metrics(app)
     return app
 
 
@@ -75,7 +83,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         await migrate(database)
         async with database.write_session() as session, session.begin():
-            app[HASH_KEY] = await load_hash_key(session, settings.secret_key)
+            app[HASH_KEY] = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         await record_served_url(database, settings)
         app[DATABASE] = database
         yield
@@ -89,7 +97,7 @@ async def prepare_store(settings: Settings) -> None:
     try:
         await migrate(database)
         async with database.write_session() as session, session.begin():
-            await load_hash_key(session, settings.secret_key)
+            await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         await load_programme_dir(database, Path(settings.programmes_dir), now=utc_now())
     finally:
         await database.dispose()

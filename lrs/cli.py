@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
 from lrs.cli_person import COMMAND as PERSON_COMMAND
@@ -137,7 +138,7 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
     if args.action in ("create", "revoke"):
         print(database_in_use(database), file=sys.stderr)
     async with database.write_session() as session, session.begin():
-        hash_key = await load_hash_key(session, settings.secret_key)
+        hash_key = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         if args.action == "create":
             issued = await create_credential(
                 session, name=args.name, scopes=args.scope, hash_key=hash_key, now=utc_now()

@@ -190,7 +190,7 @@ async def _checkin_link(
 ) -> int:
     plan = await StoredSessionDirectory(database).session_plan(args.session)
     async with database.write_session() as session, session.begin():
-        hash_key = await load_hash_key(session, settings.secret_key)
+        hash_key = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
     expires = clock() + timedelta(hours=args.hours)
     link = FacilitatorLink(plan.session.id, Person(args.facilitator.strip().lower(), args.name), expires)
     token = sign_link(link, link_key(hash_key))
