@@ -15,6 +15,7 @@ from lrs.demo import demo_credentials_ctx
 from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
+from lrs.http.audit import add_audit_routes
 from lrs.http.auth import auth_middleware, install_auth
 from lrs.http.connections import BODY_TIMEOUT, body_deadline_middleware
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_people_routes(app)
     add_demo_routes(app)
     add_health_routes(app)
+    add_audit_routes(app)
     install_metrics(app)
     return app
 

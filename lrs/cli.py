@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
+from lrs.cli_audit import COMMAND as AUDIT_COMMAND
+from lrs.cli_audit import add_audit_command, run_audit_command
 from lrs.cli_person import COMMAND as PERSON_COMMAND
 from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
@@ -21,6 +23,7 @@ from lrs.clock import utc_now
 from lrs.logs import configure_logging
 from lrs.serving import run_servers
 from lrs.settings import Settings, SettingsError, load_settings
+from lrs.storage.audit import CLI_ACTOR, record_audit
 from lrs.storage.credentials import (
     CredentialInfo,
     create_credential,
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_programme_commands(commands)
     add_attendance_commands(commands)
     add_worker_commands(commands)
+    add_audit_command(commands)
     add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -101,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_worker_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
+    if args.command == AUDIT_COMMAND:
+        return asyncio.run(run_audit_command(settings, args))
     if args.command == "connectors":
         return asyncio.run(_connectors(settings, args))
     return asyncio.run(_run_async(settings, args))
@@ -143,6 +149,14 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
             issued = await create_credential(
                 session, name=args.name, scopes=args.scope, hash_key=hash_key, now=utc_now()
             )
+            await record_audit(
+                session,
+                at=utc_now(),
+                actor=CLI_ACTOR,
+                action="credential.create",
+                target=issued.info.key,
+                detail={"scopes": sorted(issued.info.scopes)},
+            )
             if args.json:
                 print(json.dumps({"key": issued.info.key, "secret": issued.secret}))
             else:
@@ -151,6 +165,9 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
         if args.action == "list":
             return _print_credentials(await list_credentials(session), as_json=args.json)
         if await revoke_credential(session, key=args.key, now=utc_now()):
+            await record_audit(
+                session, at=utc_now(), actor=CLI_ACTOR, action="credential.revoke", target=args.key
+            )
             print(f"revoked {args.key}")
             return 0
         print(f"lrs: no credential with key {args.key}", file=sys.stderr)

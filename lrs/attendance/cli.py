@@ -24,6 +24,7 @@ from lrs.clock import Clock, utc_now
 from lrs.errors import LrsError, NotFound
 from lrs.settings import Settings
 from lrs.statement_service import system_writer
+from lrs.storage.audit import CLI_ACTOR, record_audit
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import Database, open_database
 from lrs.storage.public_url import with_served_url
@@ -208,5 +209,9 @@ async def _revoke_link(database: Database, args: argparse.Namespace, clock: Cloc
     revoked_id = token if _LINK_ID.fullmatch(token) else link_id(token)
     async with database.write_session() as session, session.begin():
         fresh = await revoke_checkin_link(session, link_id=revoked_id, session_id=args.session, now=clock())
+        if fresh:
+            await record_audit(
+                session, at=clock(), actor=CLI_ACTOR, action="checkin_link.revoke", target=revoked_id
+            )
     print(f"check-in link {revoked_id} {'withdrawn' if fresh else 'was already withdrawn'}")
     return 0

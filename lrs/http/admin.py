@@ -32,6 +32,7 @@ from lrs.programme.roster_import import import_roster
 from lrs.programme.store import list_programmes, save_programme, save_programmes, stored_definition
 from lrs.progress.confidence import Answer, cohort_confidence
 from lrs.scopes import Access
+from lrs.storage.audit import record_audit
 from lrs.storage.engine import Database
 from lrs.text_files import decode_text
 
@@ -111,6 +112,14 @@ async def put_programme(request: web.Request) -> web.Response:
         raise InvalidRequest("programme.id", f"{programme.id!r} does not match the URL ({programme_id!r})")
     async with request.app[DATABASE].write_session() as session, session.begin():
         result = await save_programme(session, programme, source="api", now=request.app[CLOCK]())
+        await record_audit(
+            session,
+            at=request.app[CLOCK](),
+            actor=f"credential:{request[CALLER].key}",
+            action="programme.put",
+            target=programme_id,
+            detail={"version": result.version, "changed": result.changed},
+        )
     status = 201 if result.changed and result.version == 1 else 200
     body = {"id": result.programme_id, "version": result.version, "changed": result.changed}
     return web.json_response(body, status=status)
@@ -211,6 +220,15 @@ async def post_roster(request: web.Request) -> web.Response:
             account_home_page=request.query.get("account_home_page") or None,
             now=request.app[CLOCK](),
         )
+        if report.written:
+            await record_audit(
+                session,
+                at=request.app[CLOCK](),
+                actor=f"credential:{request[CALLER].key}",
+                action="roster.import",
+                target=cohort_id,
+                detail=report.counts(),
+            )
     status = 422 if report.rejected and not report.written and not report.dry_run else 200
     return web.json_response(report.as_json(), status=status)
 
