@@ -13,6 +13,8 @@ from pathlib import Path
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
 from lrs.cli_audit import COMMAND as AUDIT_COMMAND
 from lrs.cli_audit import add_audit_command, run_audit_command
+from lrs.cli_backup import COMMANDS as BACKUP_COMMANDS
+from lrs.cli_backup import add_backup_commands, run_backup_command
 from lrs.cli_person import COMMAND as PERSON_COMMAND
 from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_attendance_commands(commands)
     add_worker_commands(commands)
     add_audit_command(commands)
+    add_backup_commands(commands)
     add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -105,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_worker_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
+    if args.command in BACKUP_COMMANDS:
+        return asyncio.run(run_backup_command(settings, args))
     if args.command == AUDIT_COMMAND:
         return asyncio.run(run_audit_command(settings, args))
     if args.command == "connectors":
