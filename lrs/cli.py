@@ -15,6 +15,8 @@ from lrs.cli_audit import COMMAND as AUDIT_COMMAND
 from lrs.cli_audit import add_audit_command, run_audit_command
 from lrs.cli_backup import COMMANDS as BACKUP_COMMANDS
 from lrs.cli_backup import add_backup_commands, run_backup_command
+from lrs.cli_check_config import COMMAND as CHECK_CONFIG_COMMAND
+from lrs.cli_check_config import add_check_config_command, run_check_config
 from lrs.cli_person import COMMAND as PERSON_COMMAND
 from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_commands(commands)
     add_audit_command(commands)
     add_backup_commands(commands)
+    add_check_config_command(commands)
     add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -108,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_worker_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
+    if args.command == CHECK_CONFIG_COMMAND:
+        return asyncio.run(run_check_config(settings, args))
     if args.command in BACKUP_COMMANDS:
         return asyncio.run(run_backup_command(settings, args))
     if args.command == AUDIT_COMMAND:
