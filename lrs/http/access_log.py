@@ -64,18 +64,39 @@ def logged_path(url: URL) -> str:
     return _EMAIL.sub(REDACTED, path)
 
 
+_SECRET_PARAMETER = re.compile(
+    r"([?&](?:auth|token|agent|more|secret|password|code|actor)=)[^&\s'\"]*", re.IGNORECASE
+)
+
+
+def scrubbed(text: str) -> str:
+    """Free text (an error message quoting a request line) with secret parameter values and emails
+    redacted, for log lines that `logged_path` does not shape, such as aiohttp's own errors."""
+    return _EMAIL.sub(REDACTED, _SECRET_PARAMETER.sub(r"\1" + REDACTED, text))
+
+
 def current_request_id() -> str:
     """The id of the request being handled by this task ("-" outside a request)."""
     return _current_request_id.get()
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts `record.request_id` on every record, so a log format may name it."""
+    """Puts `record.request_id` on every record, so a log format may name it, and scrubs secrets and
+    emails from messages and tracebacks (aiohttp quotes a refused request line in its errors)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id()
+        message = record.getMessage()
+        clean = scrubbed(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrubbed(_TRACEBACKS.formatException(record.exc_info))
         return True
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 @web.middleware

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import pytest
 
@@ -32,3 +33,17 @@ def test_text_lines_name_the_request() -> None:
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="log_format must be one of text, json"):
         configure_logging("INFO", "xml")
+
+
+def test_secrets_in_messages_and_tracebacks_are_scrubbed() -> None:
+    line = "Got more than 8190 bytes: b'/demo/module.html?endpoint=x&auth=Basic%20a2V5OnNlY3JldA&actor=%7B'"
+    try:
+        raise ValueError(line + " from ada@council.gov.uk")
+    except ValueError:
+        record = logging.LogRecord(
+            "aiohttp.server", logging.ERROR, __file__, 1, "%s", (line,), sys.exc_info()
+        )
+    RequestIdFilter().filter(record)
+    text = logging.Formatter(TEXT_FORMAT).format(record)
+    assert "a2V5OnNlY3JldA" not in text and "ada@council.gov.uk" not in text and "%7B" not in text
+    assert "auth=[redacted]" in text and "endpoint=x" in text and "ValueError" in text
