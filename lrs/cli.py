@@ -36,6 +36,7 @@ from lrs.storage.credentials import (
     revoke_credential,
 )
 from lrs.storage.engine import Database, database_in_use, open_database
+from lrs.storage.hash_key import HashKeyError
 from lrs.storage.schema import migrate
 
 
@@ -212,7 +213,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         demo=args.demo or settings.demo,
     )
-    return run_servers(settings, args.processes)
+    try:
+        return run_servers(settings, args.processes)
+    except HashKeyError as err:  # a missing or wrong key file: say what to do, not a traceback
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""`lrs check-config` through the real entry point: a sound deployment passes, and each kind of
+"""`lrs check-config` (and `lrs serve` on a broken deployment) through the real entry point: a sound
+deployment passes, and each kind of
 problem is named on its own line with exit code 1."""
 
 from __future__ import annotations
@@ -46,3 +47,14 @@ def test_problems_are_named(
     assert main(["check-config"]) == 1
     out = capsys.readouterr().out
     assert "PROBLEM  tls" in out and "is not reachable" in out
+
+
+def test_serve_without_its_key_file_says_what_to_do(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["credentials", "create", "--name", "lms"]) == 0  # makes the key file
+    (env / "store.key").unlink()
+    capsys.readouterr()
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "no key file at" in err and "LRS_SECRET_KEY" in err and "Traceback" not in err
