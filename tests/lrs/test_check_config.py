@@ -1,6 +1,5 @@
 """`lrs check-config` (and `lrs serve` on a broken deployment) through the real entry point: a sound
-deployment passes, and each kind of
-problem is named on its own line with exit code 1."""
+deployment passes, and each kind of problem is named on its own line with exit code 1."""
 
 from __future__ import annotations
 
