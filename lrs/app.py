@@ -12,14 +12,21 @@ from aiohttp import web
 
 from lrs.clock import Clock, utc_now
 from lrs.demo import demo_credentials_ctx
+from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
+from lrs.http.audit import add_audit_routes
 from lrs.http.auth import auth_middleware, install_auth
+from lrs.http.connections import BODY_TIMEOUT, body_deadline_middleware
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
+from lrs.http.health import add_health_routes
+from lrs.http.metrics import install_metrics, latency_middleware
 from lrs.http.people import add_people_routes
+from lrs.http.query_guard import query_guard_middleware
+from lrs.http.rate_limits import install_rate_limits, rate_limit_middleware
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
 from lrs.privacy.retention import arm_retention
@@ -39,16 +46,23 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         # Outermost first: CORS wraps everything (errors need its headers too); the alternate syntax is
         # rewritten before version and auth read the headers it carries in its form.
         middlewares=[
+            request_id_middleware,
+            latency_middleware,
+            body_deadline_middleware,
             cors_middleware,
             error_middleware,
             alternate_syntax_middleware,
+            query_guard_middleware,
             version_middleware,
             auth_middleware,
+            rate_limit_middleware,
         ],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    app[BODY_TIMEOUT] = settings.body_timeout_seconds
     install_auth(app)
+    install_rate_limits(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(programmes_ctx)
     if settings.demo:
@@ -59,6 +73,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_admin_routes(app)
     add_people_routes(app)
     add_demo_routes(app)
+    add_health_routes(app)
+    add_audit_routes(app)
+    install_metrics(app)
     return app
 
 
@@ -68,7 +85,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         await migrate(database)
         async with database.write_session() as session, session.begin():
-            app[HASH_KEY] = await load_hash_key(session, settings.secret_key)
+            app[HASH_KEY] = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         await record_served_url(database, settings)
         app[DATABASE] = database
         yield
@@ -82,7 +99,7 @@ async def prepare_store(settings: Settings) -> None:
     try:
         await migrate(database)
         async with database.write_session() as session, session.begin():
-            await load_hash_key(session, settings.secret_key)
+            await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         await load_programme_dir(database, Path(settings.programmes_dir), now=utc_now())
     finally:
         await database.dispose()

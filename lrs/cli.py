@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
+from lrs.cli_audit import COMMAND as AUDIT_COMMAND
+from lrs.cli_audit import add_audit_command, run_audit_command
+from lrs.cli_backup import COMMANDS as BACKUP_COMMANDS
+from lrs.cli_backup import add_backup_commands, run_backup_command
+from lrs.cli_check_config import COMMAND as CHECK_CONFIG_COMMAND
+from lrs.cli_check_config import add_check_config_command, run_check_config
 from lrs.cli_person import COMMAND as PERSON_COMMAND
 from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
@@ -18,8 +24,10 @@ from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
 from lrs.cli_worker import add_worker_commands, run_worker_command
 from lrs.clock import utc_now
+from lrs.logs import configure_logging
 from lrs.serving import run_servers
 from lrs.settings import Settings, SettingsError, load_settings
+from lrs.storage.audit import CLI_ACTOR, record_audit
 from lrs.storage.credentials import (
     CredentialInfo,
     create_credential,
@@ -28,6 +36,7 @@ from lrs.storage.credentials import (
     revoke_credential,
 )
 from lrs.storage.engine import Database, database_in_use, open_database
+from lrs.storage.hash_key import HashKeyError
 from lrs.storage.schema import migrate
 
 
@@ -67,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_programme_commands(commands)
     add_attendance_commands(commands)
     add_worker_commands(commands)
+    add_audit_command(commands)
+    add_backup_commands(commands)
+    add_check_config_command(commands)
     add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -85,9 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"lrs: {err}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl" lines per command
+    try:
+        configure_logging(settings.log_level, settings.log_format)
+    except ValueError as err:
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return serve(settings, args)
     if args.command in PROGRAMME_COMMANDS:
@@ -98,6 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_worker_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
+    if args.command == CHECK_CONFIG_COMMAND:
+        return asyncio.run(run_check_config(settings, args))
+    if args.command in BACKUP_COMMANDS:
+        return asyncio.run(run_backup_command(settings, args))
+    if args.command == AUDIT_COMMAND:
+        return asyncio.run(run_audit_command(settings, args))
     if args.command == "connectors":
         return asyncio.run(_connectors(settings, args))
     return asyncio.run(_run_async(settings, args))
@@ -135,10 +155,18 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
     if args.action in ("create", "revoke"):
         print(database_in_use(database), file=sys.stderr)
     async with database.write_session() as session, session.begin():
-        hash_key = await load_hash_key(session, settings.secret_key)
+        hash_key = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         if args.action == "create":
             issued = await create_credential(
                 session, name=args.name, scopes=args.scope, hash_key=hash_key, now=utc_now()
+            )
+            await record_audit(
+                session,
+                at=utc_now(),
+                actor=CLI_ACTOR,
+                action="credential.create",
+                target=issued.info.key,
+                detail={"scopes": sorted(issued.info.scopes)},
             )
             if args.json:
                 print(json.dumps({"key": issued.info.key, "secret": issued.secret}))
@@ -148,6 +176,9 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
         if args.action == "list":
             return _print_credentials(await list_credentials(session), as_json=args.json)
         if await revoke_credential(session, key=args.key, now=utc_now()):
+            await record_audit(
+                session, at=utc_now(), actor=CLI_ACTOR, action="credential.revoke", target=args.key
+            )
             print(f"revoked {args.key}")
             return 0
         print(f"lrs: no credential with key {args.key}", file=sys.stderr)
@@ -182,7 +213,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         demo=args.demo or settings.demo,
     )
-    return run_servers(settings, args.processes)
+    try:
+        return run_servers(settings, args.processes)
+    except HashKeyError as err:  # a missing or wrong key file: say what to do, not a traceback
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

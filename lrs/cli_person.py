@@ -14,6 +14,7 @@ from lrs.privacy.erase import ErasureReceipt, erase_person
 from lrs.privacy.export import subject_access, write_export
 from lrs.privacy.retention import erase_expired
 from lrs.settings import Settings
+from lrs.storage.audit import CLI_ACTOR, record_audit_alone
 from lrs.storage.engine import Database, database_in_use, open_database
 from lrs.storage.public_url import with_served_url
 from lrs.storage.schema import migrate
@@ -49,6 +50,13 @@ async def run_person_command(settings: Settings, args: argparse.Namespace) -> in
         if args.action == "export":
             data = await subject_access(database, email=args.email, now=utc_now())
             written, summary = write_export(data, args.out)
+            await record_audit_alone(
+                database,
+                at=utc_now(),
+                actor=CLI_ACTOR,
+                action="person.export",
+                target=_reference((data["learner"] or {}).get("id")),
+            )
             print(f"wrote {written} and {summary} ({len(data['statements'])} statements)")
             return 0
         print(database_in_use(database), file=sys.stderr)
@@ -57,6 +65,14 @@ async def run_person_command(settings: Settings, args: argparse.Namespace) -> in
         receipt = await erase_person(
             database, email=args.email, base_url=settings.base_url, now=utc_now(), dry_run=args.dry_run
         )
+        if not receipt.dry_run:
+            await record_audit_alone(
+                database,
+                at=utc_now(),
+                actor=CLI_ACTOR,
+                action="person.erase",
+                target=_reference(receipt.learner_id),
+            )
         print(json.dumps(receipt.as_json(), indent=2) if args.json else _receipt_text(receipt))
         return 0
     except NotFound as err:
@@ -85,6 +101,11 @@ async def _retention(database: Database, settings: Settings, args: argparse.Name
     for receipt in receipts:
         print(f"  learner {receipt.learner_id} -> {receipt.pseudonym}")
     return 0
+
+
+def _reference(learner_id: int | None) -> str:
+    """How the audit log names the person: by learner id, never by email."""
+    return f"learner:{learner_id}" if learner_id is not None else "a person with no learner record"
 
 
 def _receipt_text(receipt: ErasureReceipt) -> str:

@@ -25,6 +25,7 @@ from lrs.programme.store import list_programmes, save_programmes
 from lrs.settings import Settings
 from lrs.storage.engine import Database, database_in_use, open_database
 from lrs.storage.schema import migrate
+from lrs.text_files import read_text_file
 
 COMMANDS = frozenset({"programme", "roster"})
 
@@ -108,7 +109,7 @@ async def _programmes(database: Database, settings: Settings, args: argparse.Nam
 
 
 async def _import_roster(database: Database, args: argparse.Namespace) -> int:
-    rows = parse_roster_csv(args.file.read_text(encoding="utf-8-sig"))
+    rows = parse_roster_csv(read_text_file(args.file, field=str(args.file)))
     async with database.write_session() as session, session.begin():
         if args.cohort:
             await cohort_record(session, args.cohort)

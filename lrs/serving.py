@@ -14,6 +14,8 @@ from types import FrameType
 from aiohttp import web
 
 from lrs.app import create_app, prepare_store
+from lrs.http.access_log import SERVER_OPTIONS
+from lrs.http.connections import ConnectionLimits, GuardedAppRunner
 from lrs.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,13 +24,32 @@ log = logging.getLogger(__name__)
 def run_server(settings: Settings, *, reuse_port: bool = False) -> None:
     app = create_app(settings)
     app.on_startup.append(_quieter_garbage_collection)
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port,
-        print=lambda text: print(text, flush=True),
+    asyncio.run(_serve(app, settings, reuse_port=reuse_port))
+
+
+def guarded_runner(app: web.Application, settings: Settings) -> GuardedAppRunner:
+    """The runner `lrs serve` uses: redacting access log, header timeout, per-client connection cap."""
+    limits = ConnectionLimits(
+        max_connections_per_client=settings.max_connections_per_client,
+        exempt_clients=frozenset(settings.trusted_proxies),
     )
+    return GuardedAppRunner(app, limits, keepalive_timeout=settings.header_timeout_seconds, **SERVER_OPTIONS)
+
+
+async def _serve(app: web.Application, settings: Settings, *, reuse_port: bool) -> None:
+    runner = guarded_runner(app, settings)
+    await runner.setup()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
+        await site.start()
+        print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)", flush=True)
+        await stopping.wait()
+    finally:
+        await runner.cleanup()
 
 
 async def _quieter_garbage_collection(_app: web.Application) -> None:

@@ -24,7 +24,8 @@ class Settings:
     public_url: str = (
         ""  # external base URL (e.g. https://lrs.example.gov.uk); derived from host/port if empty
     )
-    secret_key: str = ""  # keys credential hashes; generated and kept in the database when empty
+    secret_key: str = ""  # keys credential hashes; when empty, a generated key in hash_key_file is used
+    hash_key_file: str = "var/cohort-lrs.key"  # relative to the working directory; mode 0600
     statement_page_limit: int = 100  # default page size for GET /xapi/statements
     statement_max_limit: int = 1000  # the server maximum for `limit`
     max_body_bytes: int = 20 * 1024 * 1024
@@ -32,6 +33,17 @@ class Settings:
     max_json_depth: int = 64
     max_json_items: int = 100_000
     cors_origins: tuple[str, ...] = ("*",)
+    # Addresses of reverse proxies (nginx) whose X-Forwarded-Proto is believed and whose connections
+    # are not capped per client (each carries many clients). Empty: no proxy is trusted.
+    trusted_proxies: tuple[str, ...] = ()
+    header_timeout_seconds: float = 30.0  # a request head must arrive within this (also the idle keep-alive)
+    body_timeout_seconds: float = 60.0  # a request body must arrive within this of its head
+    rate_limit_ingest_per_minute: int = 0  # xAPI writes per credential per minute (per process); 0 = off
+    rate_limit_read_per_minute: int = 0  # xAPI reads per credential per minute (per process); 0 = off
+    metrics_token: str = ""  # Bearer token for GET /metrics; empty: /metrics answers 404
+    ready_max_outbox_pending: int = 10_000  # /readyz fails over this many unprocessed outbox events
+    ready_max_outbox_age_seconds: float = 300.0  # ... or when the oldest has waited longer than this
+    max_connections_per_client: int = 100  # open connections from one address; more are closed on arrival
     # X-Experience-API-Version on responses to requests that sent none (they are refused with 400).
     unversioned_response_version: str = "2.0.0"
     worker_in_process: bool = True
@@ -40,6 +52,7 @@ class Settings:
     programmes_dir: str = "config/programmes"
     demo: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"  # "text" or "json" (one object a line); both carry the request id
     # Days after the end of a learner's last cohort before the worker erases their personal data
     # (lrs.privacy.retention); 0 keeps it until someone runs `lrs person erase`.
     personal_data_retention_days: int = 0
@@ -52,7 +65,7 @@ class Settings:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
 
-_TUPLE_FIELDS = {"cors_origins"}
+_TUPLE_FIELDS = {"cors_origins", "trusted_proxies"}
 _TABLE_FIELDS = {"connectors", "notifications", "attendance"}
 
 

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from lrs.app import create_app
 from lrs.clock import Clock, utc_now
+from lrs.http.access_log import SERVER_OPTIONS
 from lrs.http.context import DATABASE, SETTINGS
 from lrs.settings import Settings
 from lrs.storage.credentials import create_credential, load_hash_key
@@ -76,7 +77,7 @@ async def running_lrs(
     settings = replace(Settings(), **{"database_url": database_url, "worker_in_process": False, **overrides})
     app = create_app(settings, clock=clock)
     server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    await server.start_server(**SERVER_OPTIONS)
     async with aiohttp.ClientSession() as session:
         async with app[DATABASE].write_session() as db_session, db_session.begin():
             hash_key = await load_hash_key(db_session, settings.secret_key)

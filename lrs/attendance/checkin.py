@@ -80,6 +80,13 @@ def verify_link(token: str, key: bytes, *, session_id: str, now: datetime) -> Fa
     return link
 
 
+def link_id(token: str) -> str:
+    """A link's id, safe to log and to show: a digest of its signature, so that any link, old or new,
+    can be revoked by it (`lrs attendance revoke-link`) without the link itself being stored."""
+    signature = token.rpartition(".")[2]
+    return hashlib.sha256(f"checkin-link|{signature}".encode()).hexdigest()[:20]
+
+
 def checkin_path(session_id: str, token: str) -> str:
     return f"/checkin/{session_id}?token={token}"
 

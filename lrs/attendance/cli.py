@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -11,9 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from lrs.attendance.checkin import FacilitatorLink, checkin_path, link_key, sign_link
+from lrs.attendance.checkin import FacilitatorLink, checkin_path, link_id, link_key, sign_link
 from lrs.attendance.due import sessions_due_a_pull
 from lrs.attendance.register import import_register
+from lrs.attendance.revocations import revoke_checkin_link
 from lrs.attendance.rsvp import pull_invite_responses
 from lrs.attendance.sessions import SessionPlan, StoredSessionDirectory
 from lrs.attendance.statements import Person
@@ -22,12 +24,14 @@ from lrs.clock import Clock, utc_now
 from lrs.errors import LrsError, NotFound
 from lrs.settings import Settings
 from lrs.statement_service import system_writer
+from lrs.storage.audit import CLI_ACTOR, record_audit
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import Database, open_database
 from lrs.storage.public_url import with_served_url
 from lrs.storage.schema import migrate
 
 ATTENDANCE_COMMAND = "attendance"
+_LINK_ID = re.compile(r"[0-9a-f]{20}")
 
 
 def add_attendance_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +71,9 @@ def add_attendance_commands(commands: argparse._SubParsersAction[argparse.Argume
     link.add_argument("--facilitator", required=True, help="the facilitator's work email")
     link.add_argument("--name", default="", help="the facilitator's name, shown on the page")
     link.add_argument("--hours", type=float, default=36.0, help="how long the link works (default 36)")
+    revoke = actions.add_parser("revoke-link", help="withdraw one check-in link (the others keep working)")
+    revoke.add_argument("link", help="the link, its token, or the link id printed when it was made")
+    revoke.add_argument("--session", required=True, help="the session the link is for")
 
 
 async def run_attendance_command(
@@ -82,6 +89,8 @@ async def run_attendance_command(
             return await _pull_teams(database, settings, args, clock)
         if args.action == "pull-rsvps":
             return await _pull_rsvps(database, settings, args, clock)
+        if args.action == "revoke-link":
+            return await _revoke_link(database, args, clock)
         return await _checkin_link(database, settings, args, clock)
     except (LrsError, ValueError, OSError) as err:
         print(f"lrs: {err}", file=sys.stderr)
@@ -182,8 +191,27 @@ async def _checkin_link(
 ) -> int:
     plan = await StoredSessionDirectory(database).session_plan(args.session)
     async with database.write_session() as session, session.begin():
-        hash_key = await load_hash_key(session, settings.secret_key)
+        hash_key = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
     expires = clock() + timedelta(hours=args.hours)
     link = FacilitatorLink(plan.session.id, Person(args.facilitator.strip().lower(), args.name), expires)
-    print(settings.base_url + checkin_path(plan.session.id, sign_link(link, link_key(hash_key))))
+    token = sign_link(link, link_key(hash_key))
+    print(settings.base_url + checkin_path(plan.session.id, token))
+    print(
+        f"link id {link_id(token)} (withdraw it: lrs attendance revoke-link ID --session ...)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _revoke_link(database: Database, args: argparse.Namespace, clock: Clock) -> int:
+    given = args.link.strip()
+    token = given.partition("token=")[2].partition("&")[0] if "token=" in given else given
+    revoked_id = token if _LINK_ID.fullmatch(token) else link_id(token)
+    async with database.write_session() as session, session.begin():
+        fresh = await revoke_checkin_link(session, link_id=revoked_id, session_id=args.session, now=clock())
+        if fresh:
+            await record_audit(
+                session, at=clock(), actor=CLI_ACTOR, action="checkin_link.revoke", target=revoked_id
+            )
+    print(f"check-in link {revoked_id} {'withdrawn' if fresh else 'was already withdrawn'}")
     return 0

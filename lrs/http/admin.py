@@ -11,7 +11,6 @@ GET  /admin/cohorts/{id}/confidence    pre/post digital confidence self-assessme
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -22,6 +21,7 @@ from aiohttp import web
 
 from lrs.errors import InvalidRequest
 from lrs.http.auth import caller_for, require
+from lrs.http.bodies import parse_json
 from lrs.http.context import CALLER, CLOCK, DATABASE, SETTINGS
 from lrs.programme.loader import load_programme_paths, parse_programme
 from lrs.programme.model import Programme
@@ -32,7 +32,9 @@ from lrs.programme.roster_import import import_roster
 from lrs.programme.store import list_programmes, save_programme, save_programmes, stored_definition
 from lrs.progress.confidence import Answer, cohort_confidence
 from lrs.scopes import Access
+from lrs.storage.audit import record_audit
 from lrs.storage.engine import Database
+from lrs.text_files import decode_text
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +102,24 @@ async def get_programme(request: web.Request) -> web.Response:
 async def put_programme(request: web.Request) -> web.Response:
     await _admin(request)
     programme_id = request.match_info["programme"]
-    try:
-        body = await request.json(loads=json.loads)
-    except json.JSONDecodeError as err:
-        raise InvalidRequest("body", f"not valid JSON: {err}") from None
+    settings = request.app[SETTINGS]
+    text = decode_text(await request.read(), field="body", max_line_chars=settings.max_body_bytes)
+    body = parse_json(
+        text.encode(), field="body", max_depth=settings.max_json_depth, max_items=settings.max_json_items
+    )
     programme = parse_programme(body)
     if programme.id != programme_id:
         raise InvalidRequest("programme.id", f"{programme.id!r} does not match the URL ({programme_id!r})")
     async with request.app[DATABASE].write_session() as session, session.begin():
         result = await save_programme(session, programme, source="api", now=request.app[CLOCK]())
+        await record_audit(
+            session,
+            at=request.app[CLOCK](),
+            actor=f"credential:{request[CALLER].key}",
+            action="programme.put",
+            target=programme_id,
+            detail={"version": result.version, "changed": result.changed},
+        )
     status = 201 if result.changed and result.version == 1 else 200
     body = {"id": result.programme_id, "version": result.version, "changed": result.changed}
     return web.json_response(body, status=status)
@@ -196,7 +207,7 @@ async def post_roster(request: web.Request) -> web.Response:
     await _admin(request)
     if request.content_type != "text/csv":
         raise web.HTTPUnsupportedMediaType(reason="the roster must be sent as text/csv")
-    rows = parse_roster_csv(await request.text())
+    rows = parse_roster_csv(decode_text(await request.read(), field="roster"))
     cohort_id = request.match_info["cohort"]
     async with request.app[DATABASE].write_session() as session, session.begin():
         await cohort_record(session, cohort_id)  # 404 for an unknown cohort, before any row is checked
@@ -209,6 +220,15 @@ async def post_roster(request: web.Request) -> web.Response:
             account_home_page=request.query.get("account_home_page") or None,
             now=request.app[CLOCK](),
         )
+        if report.written:
+            await record_audit(
+                session,
+                at=request.app[CLOCK](),
+                actor=f"credential:{request[CALLER].key}",
+                action="roster.import",
+                target=cohort_id,
+                detail=report.counts(),
+            )
     status = 422 if report.rejected and not report.written and not report.dry_run else 200
     return web.json_response(report.as_json(), status=status)
 

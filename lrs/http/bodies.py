@@ -7,6 +7,7 @@ syntax carries its decoded `content` form field under `ALTERNATE_BODY` instead o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -40,6 +41,16 @@ def parse_json(raw: bytes, *, field: str, max_depth: int, max_items: int) -> Any
         return json_codec.loads(raw)
     except (ValueError, RecursionError) as err:
         raise InvalidRequest(field, f"is not valid JSON ({err})") from None
+
+
+# A JSON \u0000 escape, not itself escaped (an even run of backslashes before it stays literal text).
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def refuse_nul_strings(raw: bytes, *, field: str) -> None:
+    """A NUL character in any JSON string: PostgreSQL cannot store it, so neither database takes it."""
+    if b"u0000" in raw and _NUL_ESCAPE.search(raw):
+        raise InvalidRequest(field, "must not contain a NUL character (\\u0000) in any string")
 
 
 def check_json_shape(raw: bytes, *, max_depth: int, max_items: int, field: str) -> None:

@@ -24,16 +24,19 @@ from lrs.attendance.checkin import (
     checkin_path,
     csrf_matches,
     csrf_token,
+    link_id,
     link_key,
     mark_counts,
     register_lines,
     verify_link,
 )
 from lrs.attendance.marks import MarkAction, current_marks, record_marks
+from lrs.attendance.revocations import checkin_link_revoked
 from lrs.attendance.sessions import SessionDirectory, SessionPlan, StoredSessionDirectory
 from lrs.attendance.statements import Mark
 from lrs.errors import Conflict, InvalidRequest, LrsError, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
+from lrs.http.forwarded import is_https
 from lrs.statement_service import system_writer
 
 # Tests and deployments without the programme store may provide their own directory.
@@ -60,7 +63,7 @@ def session_directory(app: web.Application) -> SessionDirectory:
 async def get_checkin(request: web.Request) -> web.StreamResponse:
     session_id = request.match_info["session"]
     try:
-        link = _link(request, session_id, request.query.get("token", ""))
+        link = await _link(request, session_id, request.query.get("token", ""))
         plan = await session_directory(request.app).session_plan(session_id)
     except (LinkRejected, LrsError) as err:
         return _error_page(request, err)
@@ -68,7 +71,7 @@ async def get_checkin(request: web.Request) -> web.StreamResponse:
     saved = request.query.get("saved", "")
     response = await _register_page(request, plan, link, request.query["token"], nonce, saved=saved)
     response.set_cookie(
-        NONCE_COOKIE, nonce, path="/checkin/", httponly=True, samesite="Strict", secure=request.secure
+        NONCE_COOKIE, nonce, path="/checkin/", httponly=True, samesite="Strict", secure=is_https(request)
     )
     return response
 
@@ -79,7 +82,7 @@ async def post_checkin(request: web.Request) -> web.StreamResponse:
     key = link_key(request.app[HASH_KEY])
     token = form.get("token", "")
     try:
-        link = _link(request, session_id, token)
+        link = await _link(request, session_id, token)
         _check_csrf(request, key, session_id, form.get("csrf_token", ""))
         plan = await session_directory(request.app).session_plan(session_id)
         marks = checkin_marks(plan, form, link.facilitator)
@@ -96,9 +99,13 @@ async def post_checkin(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{checkin_path(session_id, token)}&saved={changed}")
 
 
-def _link(request: web.Request, session_id: str, token: str) -> FacilitatorLink:
+async def _link(request: web.Request, session_id: str, token: str) -> FacilitatorLink:
     key = link_key(request.app[HASH_KEY])
-    return verify_link(token, key, session_id=session_id, now=request.app[CLOCK]())
+    link = verify_link(token, key, session_id=session_id, now=request.app[CLOCK]())
+    async with request.app[DATABASE].read_session() as session:
+        if await checkin_link_revoked(session, link_id(token)):
+            raise LinkRejected("This check-in link has been withdrawn. Ask the programme team for a new one.")
+    return link
 
 
 class _CsrfRejected(LrsError):

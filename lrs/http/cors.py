@@ -1,9 +1,12 @@
 """CORS for browser-launched learning content calling the xAPI from another origin.
 
 Only /xapi/ paths are shared cross-origin: reporting and admin pages stay same-origin. The allow-list
-is `settings.cors_origins` ("*" = any origin). Allowed origins are echoed, never answered with a bare
-"*", so content may also send credentials. This middleware is the outermost one: error responses
-(401, 400, 413) carry the headers too, or the browser would hide them from the content.
+is `settings.cors_origins` ("*" = any origin). Allowed origins are echoed (with `Vary: Origin`).
+Credentialed CORS is never allowed: xAPI content sends its Authorization header explicitly, and
+`Access-Control-Allow-Credentials` would let any listed (with "*", any) site read statements through
+a login the browser has cached. For the same reason a cross-origin 401 carries no Basic challenge
+(see `lrs.http.errors`). This middleware is the outermost one: error responses (401, 400, 413) carry
+the headers too, or the browser would hide them from the content.
 """
 
 from __future__ import annotations
@@ -97,13 +100,22 @@ def _decorate(response: web.StreamResponse, allowed_origin: str | None) -> None:
 
 
 def _origin_headers(origin: str) -> dict[str, str]:
-    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+    return {"Access-Control-Allow-Origin": origin}
 
 
 def _add_vary_origin(response: web.StreamResponse) -> None:
     current = [part.strip() for part in response.headers.get("Vary", "").split(",") if part.strip()]
     if not any(part.lower() in ("origin", "*") for part in current):
         response.headers["Vary"] = ", ".join([*current, "Origin"])
+
+
+def is_cross_origin(request: web.Request) -> bool:
+    """Whether the request says it comes from a page of another origin than this server's."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = {_normalise(f"{request.scheme}://{request.host}"), _normalise(request.app[SETTINGS].base_url)}
+    return _normalise(origin) not in own
 
 
 def _normalise(origin: str) -> str:

@@ -20,6 +20,7 @@ from lrs.errors import (
     PreconditionRequired,
 )
 from lrs.http.context import RESPONSE_HEADERS
+from lrs.http.cors import is_cross_origin
 from lrs.http.middleware_types import Handler
 from lrs.xapi.errors import XapiValidationError
 
@@ -52,6 +53,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     request[RESPONSE_HEADERS] = {}
     response = await _mapped(request, handler)
     response.headers.update(request[RESPONSE_HEADERS])
+    if response.status == 401 and is_cross_origin(request):
+        # A Basic challenge makes the browser prompt for a login and then send it to this LRS on
+        # every later request, whichever site makes it; content authenticates explicitly instead.
+        response.headers.popall("WWW-Authenticate", None)
     return response
 
 

@@ -13,6 +13,7 @@ from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, CLOCK, DATABASE, SETTINGS
 from lrs.privacy.erase import erase_person
 from lrs.scopes import Access
+from lrs.storage.audit import record_audit_alone
 
 _MAX_ID = 2**63 - 1
 
@@ -37,4 +38,12 @@ async def delete_person(request: web.Request) -> web.Response:
         now=request.app[CLOCK](),
         dry_run=dry_run == "true",
     )
+    if not receipt.dry_run:
+        await record_audit_alone(
+            request.app[DATABASE],
+            at=request.app[CLOCK](),
+            actor=f"credential:{request[CALLER].key}",
+            action="person.erase",
+            target=f"learner:{raw}",
+        )
     return web.json_response(receipt.as_json())

@@ -17,6 +17,7 @@ from lrs.http.checkin import session_directory
 from lrs.http.context import CALLER, CLOCK, DATABASE, SETTINGS
 from lrs.scopes import Access
 from lrs.statement_service import system_writer
+from lrs.text_files import decode_text
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
 
@@ -28,10 +29,7 @@ async def post_register(request: web.Request) -> web.Response:
     if request.content_type not in CSV_TYPES:
         raise web.HTTPUnsupportedMediaType(reason="the register must be sent as text/csv")
     facilitator = _facilitator(request)
-    try:
-        text = (await request.read()).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidRequest("register", "the CSV file must be UTF-8 encoded") from None
+    text = decode_text(await request.read(), field="register")
     plan = await session_directory(request.app).session_plan(request.match_info["session"])
     report = await import_register(
         request.app[DATABASE],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +13,12 @@ from aiohttp import web
 from lrs import json_codec
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.auth import require
-from lrs.http.context import CLOCK, DATABASE, RESPONSE_HEADERS, SETTINGS, XAPI_VERSION, Caller
+from lrs.http.context import CLOCK, DATABASE, HASH_KEY, RESPONSE_HEADERS, SETTINGS, XAPI_VERSION, Caller
+from lrs.http.cursors import cursor_key, open_cursor, sign_cursor
+from lrs.http.document_params import agent_param
 from lrs.scopes import Access, reads_only_own_statements
 from lrs.storage.statement_query import StatementFilter, find_statement, load_attachments, query_statements
 from lrs.storage.statements import utc_from_us
-from lrs.xapi.agents import agent_ifi, validate_agent
 from lrs.xapi.formats import FORMATS, format_statement, parse_accept_language
 from lrs.xapi.multipart import AttachmentPart, build_multipart_mixed
 from lrs.xapi.timestamps import format_timestamp, parse_timestamp
@@ -53,7 +52,7 @@ async def get_statements(request: web.Request) -> web.StreamResponse:
     params = dict(request.query)
     allowed = QUERY_PARAMS
     if "more" in params:
-        params = _decode_more(params)
+        params = _decode_more(params, cursor_key(request.app[HASH_KEY]))
         allowed = QUERY_PARAMS | {"_after"}
     unknown = sorted(set(params) - allowed)
     if unknown:
@@ -124,7 +123,7 @@ async def _page(
     async with request.app[DATABASE].read_session() as session:
         page = await query_statements(session, criteria, limit=limit, after=after)
         statements = [rendering.formatted(statement) for statement in page.statements]
-        more = _more_link(params, page.last_key) if page.last_key else ""
+        more = _more_link(params, page.last_key, cursor_key(request.app[HASH_KEY])) if page.last_key else ""
         return await _render(
             request, session, {"statements": statements, "more": more}, statements, rendering.with_attachments
         )
@@ -132,15 +131,7 @@ async def _page(
 
 def _criteria(params: dict[str, str], request: web.Request, caller: Caller) -> StatementFilter:
     version = request[XAPI_VERSION]
-    agent = None
-    if "agent" in params:
-        try:
-            parsed = json.loads(params["agent"])
-        except ValueError:
-            raise InvalidRequest("agent", "is not valid JSON") from None
-        agent = agent_ifi(validate_agent(parsed, version=version, field="agent"))
-        if agent is None:
-            raise InvalidRequest("agent", "must be identified (one of mbox, mbox_sha1sum, openid, account)")
+    agent = agent_param(params["agent"], version=version)[1] if "agent" in params else None
     return StatementFilter(
         agent_ifi=agent,
         related_agents=_boolean(params, "related_agents"),
@@ -202,27 +193,21 @@ def _after(params: dict[str, str]) -> tuple[int, int] | None:
     if raw is None:
         return None
     stored_us, _, pk = raw.partition(".")
+    if not (stored_us.isdigit() and pk.isdigit() and len(stored_us) < 19 and len(pk) < 19):
+        raise InvalidRequest("more", "is not a token this LRS issued")
     return int(stored_us), int(pk)
 
 
-def _more_link(params: dict[str, str], last_key: tuple[int, int]) -> str:
-    state = {key: value for key, value in params.items() if key != "_after"}
+def _more_link(params: dict[str, str], last_key: tuple[int, int], key: bytes) -> str:
+    state = {name: value for name, value in params.items() if name != "_after"}
     state["_after"] = f"{last_key[0]}.{last_key[1]}"
-    token = base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
-    return f"/xapi/statements?more={token}"
+    return f"/xapi/statements?more={sign_cursor(state, key)}"
 
 
-def _decode_more(params: dict[str, str]) -> dict[str, str]:
+def _decode_more(params: dict[str, str], key: bytes) -> dict[str, str]:
     if len(params) != 1:
         raise InvalidRequest("more", "cannot be combined with other parameters")
-    token = params["more"]
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except ValueError:
-        raise InvalidRequest("more", "is not a token this LRS issued") from None
-    if not isinstance(state, dict) or not all(isinstance(v, str) for v in state.values()):
-        raise InvalidRequest("more", "is not a token this LRS issued")
-    return {**state}
+    return open_cursor(params["more"], key)
 
 
 async def _render(

@@ -8,8 +8,9 @@ from aiohttp import web
 
 from lrs.errors import InvalidRequest, PayloadTooLarge
 from lrs.http.auth import require
-from lrs.http.bodies import media_type, parse_json, read_body
+from lrs.http.bodies import media_type, parse_json, read_body, refuse_nul_strings
 from lrs.http.context import CLOCK, DATABASE, SETTINGS, XAPI_VERSION, Caller
+from lrs.http.metrics import count_ingested
 from lrs.http.statement_reads import get_statements
 from lrs.scopes import Access, permits
 from lrs.statement_service import attachment_contents, credential_authority, record_statements
@@ -65,6 +66,7 @@ async def _read_statement_body(request: web.Request, *, field: str) -> tuple[Any
         json_bytes = raw
     else:
         raise InvalidRequest("Content-Type", f"must be application/json or multipart/mixed, not {kind}")
+    refuse_nul_strings(json_bytes, field=field)
     data = parse_json(
         json_bytes, field=field, max_depth=settings.max_json_depth, max_items=settings.max_json_items
     )
@@ -81,7 +83,7 @@ async def _record(
         authority=credential_authority(settings.base_url, caller.key, caller.name),
         may_define=permits(caller.scopes, Access.DEFINE),
     )
-    return await record_statements(
+    ids = await record_statements(
         request.app[DATABASE],
         statements,
         writer=writer,
@@ -89,6 +91,8 @@ async def _record(
         version=request[XAPI_VERSION],
         attachments=attachment_contents(by_sha2),
     )
+    count_ingested(request, len(statements))
+    return ids
 
 
 def _has_attachments(statements: list[dict[str, Any]]) -> bool:

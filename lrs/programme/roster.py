@@ -12,6 +12,7 @@ import csv
 import enum
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,13 +114,16 @@ class RosterReport:
 def parse_roster_csv(text: str) -> list[RosterRow]:
     """Rows of a roster file. A bad header refuses the whole file (InvalidRequest naming the column)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as err:
+        raise InvalidRequest("roster", f"line 1: {err}") from None
     if header is None:
         raise InvalidRequest("roster", "the file is empty (expected a header row)")
     columns = _columns(header)
+    rows: list[RosterRow] = []
     present = frozenset(columns)
-    rows = []
-    for cells in reader:
+    for cells in _records(reader):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(columns):
@@ -134,6 +138,19 @@ def parse_roster_csv(text: str) -> list[RosterRow]:
         values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False)}
         rows.append(RosterRow(reader.line_num, **values, columns=present))
     return rows
+
+
+def _records(reader: Any) -> Iterator[list[str]]:
+    """The reader's records; a CSV error (a field over the csv module's limit) names the line the
+    record starts on."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise InvalidRequest("roster", f"line {start}: {err}") from None
 
 
 def _columns(header: list[str]) -> list[str]:

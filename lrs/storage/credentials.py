@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.scopes import Scope, parse_scopes
-from lrs.storage.models import Credential, LrsMeta
-
-_HASH_KEY_NAME = "credential_hash_key"
+from lrs.storage.hash_key import load_hash_key as load_hash_key  # its callers import it from here
+from lrs.storage.models import Credential
 
 
 @dataclass(frozen=True)
@@ -36,18 +35,6 @@ class IssuedCredential:
 
 def hash_secret(hash_key: bytes, secret: str) -> str:
     return hmac.new(hash_key, secret.encode(), hashlib.sha256).hexdigest()
-
-
-async def load_hash_key(session: AsyncSession, configured: str) -> bytes:
-    """The configured key, else the install's generated key (created on first use)."""
-    if configured:
-        return configured.encode()
-    existing = await session.get(LrsMeta, _HASH_KEY_NAME)
-    if existing is None:
-        existing = LrsMeta(key=_HASH_KEY_NAME, value=secrets.token_hex(32))
-        session.add(existing)
-        await session.flush()
-    return existing.value.encode()
 
 
 def _info(row: Credential) -> CredentialInfo:

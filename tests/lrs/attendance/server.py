@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from lrs.attendance.checkin import FacilitatorLink, checkin_path, link_key, sign_link
 from lrs.attendance.statements import Person
@@ -15,11 +16,13 @@ from tests.lrs_server import RunningLrs, running_lrs
 
 
 @asynccontextmanager
-async def attendance_lrs(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[RunningLrs]:
+async def attendance_lrs(
+    database_url: str, tmp_path: Path, clock: Clock, **overrides: Any
+) -> AsyncIterator[RunningLrs]:
     programmes = tmp_path / "programmes"
     programmes.mkdir()
     (programmes / "attendance-test.toml").write_text(PROGRAMME_TOML)
-    async with running_lrs(database_url, clock=clock, programmes_dir=str(programmes)) as server:
+    async with running_lrs(database_url, clock=clock, programmes_dir=str(programmes), **overrides) as server:
         response = await server.request(
             "POST",
             f"/admin/cohorts/{COHORT_ID}/roster",

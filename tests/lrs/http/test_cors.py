@@ -41,7 +41,7 @@ async def test_preflight_is_answered_without_credentials(lrs: RunningLrs, path: 
     status, headers = await preflight(lrs, path, COUNCIL)
     assert status == 204
     assert headers["Access-Control-Allow-Origin"] == COUNCIL
-    assert headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Access-Control-Allow-Credentials" not in headers
     methods = {item.strip() for item in headers["Access-Control-Allow-Methods"].split(",")}
     assert {"GET", "PUT", "POST", "DELETE"} <= methods
     allowed = {item.strip().lower() for item in headers["Access-Control-Allow-Headers"].split(",")}
@@ -61,7 +61,7 @@ async def test_success_echoes_origin_and_exposes_xapi_headers(lrs: RunningLrs) -
     response = await lrs.request("GET", "/xapi/statements", headers={"Origin": COUNCIL})
     assert response.status == 200
     assert response.headers["Access-Control-Allow-Origin"] == COUNCIL
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Access-Control-Allow-Credentials" not in response.headers
     assert "Origin" in response.headers["Vary"]
     exposed = {item.strip() for item in response.headers["Access-Control-Expose-Headers"].split(",")}
     assert {
@@ -125,3 +125,19 @@ def test_origin_matching_ignores_case_and_trailing_slash() -> None:
     assert origin_allowed(ELSEWHERE, ["*"])
     assert not origin_allowed("null", ["*"])
     assert not origin_allowed(ELSEWHERE, [])
+
+
+async def test_cross_origin_401_does_not_ask_the_browser_for_a_login(lrs: RunningLrs) -> None:
+    """A Basic challenge would make the browser prompt and then cache the login for every site."""
+    url = lrs.server.make_url("/xapi/statements")
+    version = {"X-Experience-API-Version": "1.0.3"}
+    for origin in (COUNCIL, "https://attacker.example"):
+        async with lrs.session.get(url, headers={"Origin": origin, **version}) as response:
+            assert response.status == 401
+            assert "WWW-Authenticate" not in response.headers
+            assert "Access-Control-Allow-Credentials" not in response.headers
+    async with lrs.session.get(url, headers=version) as response:
+        assert response.status == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
+    own = str(lrs.server.make_url("/")).rstrip("/")
+    async with lrs.session.get(url, headers={"Origin": own, **version}) as response:
+        assert response.status == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
