@@ -7,7 +7,7 @@ index entries whatever the table holds. Processed rows are indexed by `processed
 and the drain rate; dead letters by id for `lrs events dead`.
 
 Revision ID: 0010_outbox
-Revises: 0009_drop_voiding_index
+Revises: 0017_learner_erasure
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_outbox"
-down_revision: str | None = "0009_drop_voiding_index"
+down_revision: str | None = "0017_learner_erasure"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
