@@ -49,6 +49,8 @@ class Settings:
     worker_in_process: bool = True
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: float = 60.0  # how long claimed events stay a worker's before others may take them
+    # Processed outbox rows are deleted this long after processing (by the worker, in small batches).
+    outbox_keep_processed_hours: float = 168.0
     programmes_dir: str = "config/programmes"
     demo: bool = False
     log_level: str = "INFO"

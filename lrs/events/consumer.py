@@ -1,9 +1,10 @@
 """Consuming the outbox: at least once, exactly once in effect.
 
-1. `claim` leases a batch of due rows in one short transaction: on PostgreSQL the rows are picked with
-   `FOR UPDATE SKIP LOCKED` (ordered by id), so concurrent workers get disjoint batches; SQLite has
-   a single writer. Leasing moves `available_at` forward by `lease`; if the worker dies the lease runs
-   out and another worker takes the rows again.
+1. `claim` leases a batch of due rows in one short transaction, read in due order from the partial
+   index of open rows (`due_rows`), so its cost is O(batch) whatever the backlog; on PostgreSQL with
+   `FOR UPDATE SKIP LOCKED`, so concurrent workers get disjoint batches; SQLite has a single writer.
+   Leasing moves `available_at` forward by `lease`; if the worker dies the lease runs out and
+   another worker takes the rows again.
 2. The claimed rows are handled in groups, one transaction per group (until the batch ends or the
    group has run `group_seconds`: on SQLite the group holds the single writer). The group re-locks
    its rows in one query and skips those some other worker finished after our lease ran out; each
@@ -15,8 +16,9 @@
    addressed to the failed listener alone (`_listener` in the payload) is queued with backoff. A row
    that cannot be handled at all (undecodable, or its addressed listener failed again) has
    `attempts`, `available_at` and `last_error` updated; after `max_attempts` it is dead-lettered
-   (left unprocessed, never claimed again). If a group's transaction itself fails (a lost
-   connection, a listener ending the transaction), its rows are handled again one transaction each.
+   (`dead_at` set, left unprocessed, never claimed again until replayed: lrs.events.dead). If a
+   group's transaction itself fails (a lost connection, a listener ending the transaction), its rows
+   are handled again one transaction each.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import Clock
@@ -66,6 +68,19 @@ class ClaimedEvent:
     attempts: int
 
 
+def due_rows(now: datetime, limit: int) -> Select[int]:
+    """The ids of the first `limit` open rows due at `now`, in due order: a range read of
+    `ix_outbox_open` (its predicate repeated here so both planners pick it), no sort, whatever the
+    table holds. Dead letters and processed rows are not in that index; leased rows are due later."""
+    return (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.processed_at.is_(None), OutboxEvent.dead_at.is_(None))
+        .where(OutboxEvent.available_at <= now)
+        .order_by(OutboxEvent.available_at, OutboxEvent.id)
+        .limit(limit)
+    )
+
+
 class OutboxConsumer:
     def __init__(
         self, database: Database, bus: EventBus, *, clock: Clock, options: ConsumerOptions | None = None
@@ -86,17 +101,7 @@ class OutboxConsumer:
     async def claim(self) -> list[ClaimedEvent]:
         now = self.clock()
         async with self.database.write_session() as session, session.begin():
-            due = (
-                select(OutboxEvent.id)
-                .where(
-                    OutboxEvent.processed_at.is_(None),
-                    OutboxEvent.available_at <= now,
-                    OutboxEvent.attempts < self.options.max_attempts,
-                )
-                .order_by(OutboxEvent.id)
-                .limit(self.options.batch_size)
-                .with_for_update(skip_locked=True)
-            )
+            due = due_rows(now, self.options.batch_size).with_for_update(skip_locked=True)
             ids = [row_id for (row_id,) in await session.execute(due)]
             if not ids:
                 return []
@@ -204,6 +209,7 @@ class OutboxConsumer:
     async def _record_failure_in(self, session: AsyncSession, claimed: ClaimedEvent, error: str) -> None:
         attempts = claimed.attempts + 1
         now = self.clock()
+        dead = attempts >= self.options.max_attempts
         await session.execute(
             update(OutboxEvent)
             .where(OutboxEvent.id == claimed.id, OutboxEvent.processed_at.is_(None))
@@ -211,9 +217,10 @@ class OutboxConsumer:
                 attempts=attempts,
                 available_at=now + self.options.backoff(attempts),
                 last_error=error[:4000],
+                dead_at=now if dead else None,
             )
         )
-        if attempts >= self.options.max_attempts:
+        if dead:
             log.error(
                 "outbox event %s (%s) dead-lettered after %s attempts", claimed.id, claimed.topic, attempts
             )

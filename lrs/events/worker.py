@@ -2,8 +2,10 @@
 
 On PostgreSQL the worker LISTENs on `lrs_outbox` (the writing transaction sends NOTIFY at commit) so
 it wakes at once; polling every `poll_seconds` is the fallback and the only mechanism on SQLite, where
-the in-process worker shares the server's single writer. Several `lrs worker` processes may run
-against one PostgreSQL database: claims use SKIP LOCKED and never overlap.
+the in-process worker shares the server's single writer. Every `PurgeSchedule.every` a step also
+deletes a bounded number of rows processed longer ago than `outbox_keep_processed_hours`.
+Several `lrs worker` processes may run against one PostgreSQL database: claims use SKIP LOCKED and
+never overlap.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -22,7 +26,7 @@ from lrs.events.bus import EventBus
 from lrs.events.consumer import ConsumerOptions, OutboxConsumer
 from lrs.events.timers import fire_due_timers
 from lrs.storage.engine import Database
-from lrs.storage.outbox import NOTIFY_CHANNEL
+from lrs.storage.outbox import NOTIFY_CHANNEL, purge_processed
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,17 @@ class Wakeup:
         return True
 
 
+@dataclass(frozen=True)
+class PurgeSchedule:
+    """Processed outbox rows are kept `keep`, then deleted, `limit` at a time every `every`.
+    `keep=None` (a bare OutboxWorker's default) never deletes; `lrs.progress.install.event_worker`
+    passes the setting `outbox_keep_processed_hours`."""
+
+    keep: timedelta | None = None
+    every: timedelta = timedelta(seconds=30)
+    limit: int = 5000
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -55,17 +70,33 @@ class OutboxWorker:
         clock: Clock,
         poll_seconds: float = 1.0,
         options: ConsumerOptions | None = None,
+        purge: PurgeSchedule | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.consumer = OutboxConsumer(database, bus, clock=clock, options=options)
         self.wakeup = Wakeup()
+        self.purge = purge or PurgeSchedule()
+        self._next_purge: datetime | None = None
 
     async def step(self) -> int:
         """Fire due timers and process one batch; return the number of rows handled."""
         fired = await fire_due_timers(self.database, self.clock)
-        return fired + await self.consumer.run_once()
+        handled = fired + await self.consumer.run_once()
+        await self.purge_if_due()
+        return handled
+
+    async def purge_if_due(self) -> int:
+        """At most once per `purge.every`, delete up to `purge.limit` rows processed more than
+        `purge.keep` ago, in a transaction of its own; return how many went."""
+        now = self.clock()
+        keep = self.purge.keep
+        if keep is None or (self._next_purge is not None and now < self._next_purge):
+            return 0
+        self._next_purge = now + self.purge.every
+        async with self.database.write_session() as session, session.begin():
+            return await purge_processed(session, now - keep, limit=self.purge.limit)
 
     async def run_until_idle(self) -> int:
         """Work until nothing is due (tests, `lrs worker --once`); return the rows handled."""

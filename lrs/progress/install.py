@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
 from lrs.events.consumer import ConsumerOptions
-from lrs.events.worker import OutboxWorker
+from lrs.events.worker import OutboxWorker, PurgeSchedule
 from lrs.privacy.retention import install_retention
 from lrs.programme.store import stored_programme
 from lrs.progress.satisfied import ensure_shared_activities
@@ -60,7 +60,10 @@ def event_worker(
         install(bus)
     if settings.worker_lease_seconds <= 0:
         raise ValueError("worker_lease_seconds must be positive")
+    if settings.outbox_keep_processed_hours < 0:
+        raise ValueError("outbox_keep_processed_hours must not be negative")
     options = ConsumerOptions(lease=timedelta(seconds=settings.worker_lease_seconds))
+    purge = PurgeSchedule(keep=timedelta(hours=settings.outbox_keep_processed_hours))
     return OutboxWorker(
-        database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds, options=options
+        database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds, options=options, purge=purge
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -142,6 +143,11 @@ class Attachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+OUTBOX_OPEN = text("processed_at IS NULL AND dead_at IS NULL")
+OUTBOX_PROCESSED = text("processed_at IS NOT NULL")
+OUTBOX_DEAD = text("dead_at IS NOT NULL AND processed_at IS NULL")
+
+
 class OutboxEvent(Base):
     """Events written in the same transaction as the data they describe; workers consume them."""
 
@@ -154,5 +160,18 @@ class OutboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # dead-lettered
 
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "available_at", "id"),)
+    # Partial indexes, so each query reads only its own rows whatever else the table holds (and the
+    # plan holds without statistics): open rows by due time (the claim), processed rows by when
+    # (the purge, the drain rate), dead letters.
+    __table_args__ = (
+        Index("ix_outbox_open", "available_at", "id", sqlite_where=OUTBOX_OPEN, postgresql_where=OUTBOX_OPEN),
+        Index(
+            "ix_outbox_processed",
+            "processed_at",
+            sqlite_where=OUTBOX_PROCESSED,
+            postgresql_where=OUTBOX_PROCESSED,
+        ),
+        Index("ix_outbox_dead", "id", sqlite_where=OUTBOX_DEAD, postgresql_where=OUTBOX_DEAD),
+    )
