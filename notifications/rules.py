@@ -1,0 +1,158 @@
+"""The rules the engine knows, their categories and their settings.
+
+Defaults live in config/notifications.toml (commented); a programme's `[notifications]` table
+overrides them rule by rule. Offsets are ISO 8601 durations ("P7D", "PT2H"). `parse_rules` names the
+key path of anything it cannot use (`notifications.session_reminder.before[1]`).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+
+class Category(enum.StrEnum):
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    NUDGE = "nudge"
+    CONGRATULATION = "congratulation"
+    UPDATE = "update"
+    DIGEST = "digest"
+
+
+RULE_CATEGORIES: Mapping[str, Category] = {
+    "welcome": Category.INVITATION,
+    "session_invite": Category.INVITATION,
+    "session_reminder": Category.REMINDER,
+    "missed_session": Category.NUDGE,
+    "module_due": Category.NUDGE,
+    "module_overdue": Category.NUDGE,
+    "inactivity": Category.NUDGE,
+    "review_day_invite": Category.INVITATION,
+    "congratulations": Category.CONGRATULATION,
+    "cohort_update": Category.UPDATE,
+    "team_digest": Category.DIGEST,
+    "catch_up_digest": Category.NUDGE,
+}
+
+# The offsets each rule takes, and their defaults (config/notifications.toml says the same).
+OFFSET_DEFAULTS: Mapping[str, Mapping[str, tuple[timedelta, ...]]] = {
+    "session_reminder": {"before": (timedelta(days=7), timedelta(days=1))},
+    "module_due": {"before": (timedelta(days=7),)},
+    "module_overdue": {"after": (timedelta(days=1),)},
+    "missed_session": {"after": (timedelta(hours=2),)},
+    "review_day_invite": {"after": (timedelta(days=1),)},
+}
+
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+class RulesError(ValueError):
+    """A `[notifications]` table holds something the engine cannot use; `path` names the key."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+def parse_duration(text: object, path: str) -> timedelta:
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (no years or months)."""
+    found = _DURATION.match(text) if isinstance(text, str) else None
+    if found is None or text in {"P", "PT"} or str(text).endswith("T"):
+        raise RulesError(path, f"{text!r} is not an ISO 8601 duration like P7D, P1W or PT2H")
+    weeks, days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    days, rest = value.days, int(value.seconds)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    return "P" + (f"{days}D" if days or not time else "") + (f"T{time}" if time else "")
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    enabled: bool = True
+    offsets: Mapping[str, tuple[timedelta, ...]] = field(default_factory=dict)
+
+    def offset_list(self, name: str) -> tuple[timedelta, ...]:
+        return self.offsets.get(name, ())
+
+
+@dataclass(frozen=True)
+class NotificationRules:
+    rules: Mapping[str, RuleSettings]
+    nudge_cap: int = 2  # nudges per learner per rolling window
+    cap_window: timedelta = timedelta(days=7)
+
+    def enabled(self, rule: str) -> bool:
+        return self.rules[rule].enabled
+
+    def offsets(self, rule: str, name: str) -> tuple[timedelta, ...]:
+        return self.rules[rule].offset_list(name)
+
+
+def default_rules() -> NotificationRules:
+    return NotificationRules(
+        {name: RuleSettings(offsets=dict(OFFSET_DEFAULTS.get(name, {}))) for name in RULE_CATEGORIES}
+    )
+
+
+_ENGINE_KEYS = {"nudge_cap", "cap_window", "inactive_after_days", "templates", "language"}
+
+
+def parse_rules(
+    table: Mapping[str, Any], *, path: str = "notifications", base: NotificationRules | None = None
+) -> NotificationRules:
+    """`base` (the defaults) overridden by `table`; RulesError names the first bad key."""
+    rules = dict((base or default_rules()).rules)
+    settings = base or default_rules()
+    for name, value in table.items():
+        where = f"{path}.{name}"
+        if name in _ENGINE_KEYS:
+            settings = _engine_setting(settings, name, value, where)
+        elif name in RULE_CATEGORIES:
+            rules[name] = _rule(name, value, rules[name], where)
+        else:
+            raise RulesError(where, f"unknown rule (known: {', '.join(RULE_CATEGORIES)})")
+    return replace(settings, rules=rules)
+
+
+def _engine_setting(settings: NotificationRules, name: str, value: Any, where: str) -> NotificationRules:
+    if name == "nudge_cap":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise RulesError(where, f"expected a whole number of nudges, 0 or more, got {value!r}")
+        return replace(settings, nudge_cap=value)
+    if name == "cap_window":
+        return replace(settings, cap_window=parse_duration(value, where))
+    return settings  # read by other parts (progress, templates)
+
+
+def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSettings:
+    if isinstance(value, bool):
+        return replace(current, enabled=value)
+    if not isinstance(value, Mapping):
+        raise RulesError(where, f"expected true, false or a table, got {type(value).__name__}")
+    enabled, offsets = current.enabled, dict(current.offsets)
+    for key, item in value.items():
+        if key == "enabled":
+            if not isinstance(item, bool):
+                raise RulesError(f"{where}.enabled", f"expected true or false, got {item!r}")
+            enabled = item
+        elif key in OFFSET_DEFAULTS.get(name, {}):
+            offsets[key] = _offsets(item, f"{where}.{key}")
+        else:
+            known = ", ".join(["enabled", *OFFSET_DEFAULTS.get(name, {})])
+            raise RulesError(f"{where}.{key}", f"unknown setting (known: {known})")
+    return RuleSettings(enabled, offsets)
+
+
+def _offsets(value: Any, where: str) -> tuple[timedelta, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(parse_duration(item, f"{where}[{index}]") for index, item in enumerate(items))
