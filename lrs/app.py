@@ -26,6 +26,7 @@ from lrs.settings import Settings
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import open_database
 from lrs.storage.schema import migrate
+from notifications.install import notification_engine
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,16 @@ async def prepare_store(settings: Settings) -> None:
 async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """The embedded outbox worker (settings.worker_in_process), stopped with the app."""
     await arm_all_session_timers(app[DATABASE], app[SETTINGS].base_url)
-    task = asyncio.create_task(event_worker(app[SETTINGS], app[DATABASE], clock=app[CLOCK]).run())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with notification_engine(app[SETTINGS], app[DATABASE], clock=app[CLOCK]) as engine:
+        worker = event_worker(
+            app[SETTINGS],
+            app[DATABASE],
+            clock=app[CLOCK],
+            listeners=engine.listeners,
+            extra_steps=engine.steps,
+        )
+        task = asyncio.create_task(worker.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
+from lrs.cli_notifications import COMMAND as NOTIFICATIONS_COMMAND
+from lrs.cli_notifications import add_notification_commands, run_notification_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_programme_commands(commands)
     add_attendance_commands(commands)
     add_worker_commands(commands)
+    add_notification_commands(commands)
     _add_connector_commands(commands)
     return parser
 
@@ -91,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_programme_command(settings, args))
     if args.command in WORKER_COMMANDS:
         return asyncio.run(run_worker_command(settings, args))
+    if args.command == NOTIFICATIONS_COMMAND:
+        return asyncio.run(run_notification_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
     if args.command == "connectors":

@@ -75,6 +75,8 @@ class NotificationSender:
 
     async def step(self) -> int:
         """Send what is due now, and the delivery log's due retries; return how many were handled."""
+        if not self.connectors:  # nothing to send with: keep the schedule as it is
+            return 0
         now = self.clock()
         claimed = await claim_due(self.database, now, lease=self.options.lease, limit=self.options.batch_size)
         for row_id in claimed:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -55,17 +55,22 @@ class OutboxWorker:
         clock: Clock,
         poll_seconds: float = 1.0,
         options: ConsumerOptions | None = None,
+        extra_steps: Sequence[Callable[[], Awaitable[int]]] = (),
     ) -> None:
         self.database = database
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.consumer = OutboxConsumer(database, bus, clock=clock, options=options)
         self.wakeup = Wakeup()
+        self.extra_steps = tuple(extra_steps)  # e.g. the notifications sender, after each batch
 
     async def step(self) -> int:
         """Fire due timers and process one batch; return the number of rows handled."""
         fired = await fire_due_timers(self.database, self.clock)
-        return fired + await self.consumer.run_once()
+        handled = fired + await self.consumer.run_once()
+        for extra_step in self.extra_steps:
+            handled += await extra_step()
+        return handled
 
     async def run_until_idle(self) -> int:
         """Work until nothing is due (tests, `lrs worker --once`); return the rows handled."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -49,6 +49,7 @@ def event_worker(
     *,
     clock: Clock,
     listeners: Sequence[Callable[[EventBus], Unsubscribe]] = (),
+    extra_steps: Sequence[Callable[[], Awaitable[int]]] = (),
 ) -> OutboxWorker:
     """A worker whose bus carries the progress projection plus `listeners` (e.g. notifications)."""
     bus = EventBus()
@@ -59,5 +60,10 @@ def event_worker(
         raise ValueError("worker_lease_seconds must be positive")
     options = ConsumerOptions(lease=timedelta(seconds=settings.worker_lease_seconds))
     return OutboxWorker(
-        database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds, options=options
+        database,
+        bus,
+        clock=clock,
+        poll_seconds=settings.worker_poll_seconds,
+        options=options,
+        extra_steps=extra_steps,
     )
