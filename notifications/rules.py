@@ -1,17 +1,20 @@
 """The rules the engine knows, their categories and their settings.
 
-Defaults live in config/notifications.toml (commented); a programme's `[notifications]` table
-overrides them rule by rule. Offsets are ISO 8601 durations ("P7D", "PT2H"). `parse_rules` names the
-key path of anything it cannot use (`notifications.session_reminder.before[1]`).
+Defaults live in config/notifications.toml (commented); the `[notifications]` table of the settings
+and of a programme override them rule by rule. Offsets are ISO 8601 durations ("P7D", "PT2H").
+`parse_rules` names the key path of anything it cannot use (`notifications.session_reminder.before[1]`).
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 
@@ -39,14 +42,15 @@ RULE_CATEGORIES: Mapping[str, Category] = {
     "catch_up_digest": Category.NUDGE,
 }
 
-# The offsets each rule takes, and their defaults (config/notifications.toml says the same).
-OFFSET_DEFAULTS: Mapping[str, Mapping[str, tuple[timedelta, ...]]] = {
-    "session_reminder": {"before": (timedelta(days=7), timedelta(days=1))},
-    "module_due": {"before": (timedelta(days=7),)},
-    "module_overdue": {"after": (timedelta(days=1),)},
-    "missed_session": {"after": (timedelta(hours=2),)},
-    "review_day_invite": {"after": (timedelta(days=1),)},
+# The offsets each rule takes (their defaults are in config/notifications.toml).
+OFFSET_NAMES: Mapping[str, tuple[str, ...]] = {
+    "session_reminder": ("before",),
+    "module_due": ("before",),
+    "module_overdue": ("after",),
+    "missed_session": ("after",),
+    "review_day_invite": ("after",),
 }
+DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "notifications.toml"
 
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 
@@ -98,10 +102,13 @@ class NotificationRules:
         return self.rules[rule].offset_list(name)
 
 
+@cache
 def default_rules() -> NotificationRules:
-    return NotificationRules(
-        {name: RuleSettings(offsets=dict(OFFSET_DEFAULTS.get(name, {}))) for name in RULE_CATEGORIES}
-    )
+    """The shipped defaults, read from config/notifications.toml."""
+    with DEFAULTS_FILE.open("rb") as file:
+        table = tomllib.load(file)
+    bare = NotificationRules({name: RuleSettings() for name in RULE_CATEGORIES})
+    return parse_rules(table, path=DEFAULTS_FILE.name, base=bare)
 
 
 _ENGINE_KEYS = {"nudge_cap", "cap_window", "inactive_after_days", "templates", "language"}
@@ -145,10 +152,10 @@ def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSetti
             if not isinstance(item, bool):
                 raise RulesError(f"{where}.enabled", f"expected true or false, got {item!r}")
             enabled = item
-        elif key in OFFSET_DEFAULTS.get(name, {}):
+        elif key in OFFSET_NAMES.get(name, ()):
             offsets[key] = _offsets(item, f"{where}.{key}")
         else:
-            known = ", ".join(["enabled", *OFFSET_DEFAULTS.get(name, {})])
+            known = ", ".join(["enabled", *OFFSET_NAMES.get(name, ())])
             raise RulesError(f"{where}.{key}", f"unknown setting (known: {known})")
     return RuleSettings(enabled, offsets)
 
