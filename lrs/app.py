@@ -13,6 +13,7 @@ from aiohttp import web
 from lrs.clock import Clock, utc_now
 from lrs.demo import demo_credentials_ctx
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
+from lrs.http.admin_notifications import add_notification_admin_routes
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.auth import auth_middleware, install_auth
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         app.cleanup_ctx.append(_worker_ctx)
     add_xapi_routes(app)
     add_admin_routes(app)
+    add_notification_admin_routes(app)
     add_demo_routes(app)
     return app
 
