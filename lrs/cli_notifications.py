@@ -15,15 +15,18 @@ from lrs.programme.model import DEFAULT_TIMEZONE
 from lrs.settings import Settings
 from lrs.storage.engine import Database, open_database
 from lrs.storage.schema import migrate
+from notifications.content import default_renderer
+from notifications.preview import PreviewProblem, preview
 from notifications.records import PlanRecord, ScheduleFilter, attempts_by_key, plan_records
 from notifications.replay import replay_dead
 from notifications.schedule import PlanState
 
 COMMAND = "notifications"
+PREVIEW_CHANNELS = ("teams", "email", "teams_channel", "local")
 
 
 def add_notification_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("notifications", help="planned messages: calendar, log, replay")
+    parser = commands.add_parser("notifications", help="planned messages: calendar, preview, log, replay")
     actions = parser.add_subparsers(dest="action", required=True)
     plan = actions.add_parser("plan", help="every planned message of a cohort, with its due time")
     plan.add_argument("--cohort", required=True)
@@ -35,9 +38,23 @@ def add_notification_commands(commands: argparse._SubParsersAction[argparse.Argu
     log.add_argument("--cohort")
     log.add_argument("--state", choices=[state.value for state in PlanState])
     log.add_argument("--json", action="store_true")
+    shown = actions.add_parser("preview", help="render what a rule would send a learner, without sending")
+    shown.add_argument("rule")
+    shown.add_argument("--learner", required=True, help="the learner's email")
+    shown.add_argument("--cohort", required=True)
+    shown.add_argument("--channel", choices=PREVIEW_CHANNELS, help="one channel (default: teams and email)")
+    shown.add_argument("--at", type=_moment, help="as at this time (ISO 8601; default now)")
     replay = actions.add_parser("replay", help="send dead messages again")
     replay.add_argument("--dead", action="store_true", required=True, help="replay dead messages")
     replay.add_argument("--key", help="only this planned message")
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date-time like 2026-01-31T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
 
 
 def _day(text: str) -> date:
@@ -66,6 +83,8 @@ async def run_notification_command(settings: Settings, args: argparse.Namespace)
             replayed = await replay_dead(database, key=args.key, now=utc_now())
             print(f"{replayed} dead message(s) planned again; the worker sends them")
             return 0
+        if args.action == "preview":
+            return await _preview(database, settings, args)
         return await _listing(database, args)
     finally:
         await database.dispose()
@@ -87,6 +106,36 @@ async def _listing(database: Database, args: argparse.Namespace) -> int:
         print()
         return 0
     _print_table(records, attempts)
+    return 0
+
+
+async def _preview(database: Database, settings: Settings, args: argparse.Namespace) -> int:
+    channels = [args.channel] if args.channel else ["teams", "email"]
+    try:
+        async with database.read_session() as session:
+            shown = await preview(
+                session,
+                default_renderer(),
+                rule=args.rule,
+                email=args.learner,
+                cohort_id=args.cohort,
+                channels=channels,
+                at=args.at or utc_now(),
+                base_url=settings.base_url,
+            )
+    except PreviewProblem as err:
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
+    for item in shown:
+        content = item.content
+        print(f"== {item.channel} ({item.key})\nSubject: {content.subject}\n\n{content.text}")
+        if content.activity_text:
+            print(f"\n-- activity feed text\n{content.activity_text}")
+        if content.html:
+            print(f"\n-- html\n{content.html}")
+        if content.card:
+            print(f"\n-- adaptive card\n{json.dumps(content.card, indent=2)}")
+        print()
     return 0
 
 

@@ -88,3 +88,33 @@ def test_a_bad_date_is_a_usage_error_naming_the_option(capsys: pytest.CaptureFix
         main(["notifications", "plan", "--cohort", "lead-1", "--from", "31/01/2026"])
     assert stopped.value.code == 2
     assert "--from: '31/01/2026' is not a date like 2026-01-31" in capsys.readouterr().err
+
+
+def test_preview_renders_the_learners_own_planned_message_without_sending(
+    planned_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = "2026-01-20T00:00"
+    assert (
+        main(["notifications", "preview", "module_due", "--learner", ADA, "--cohort", "lead-1", "--at", at])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "== teams (module_due:lead-1:learner-" in out and ":intro:P7D)" in out
+    assert "== email (" in out
+    assert "Subject: Intro is due on Monday 2 February 2026" in out
+    assert "Hello Learner0," in out
+    args = ["notifications", "preview", "session_reminder", "--learner", ADA, "--cohort", "lead-1"]
+    assert main([*args, "--channel", "email", "--at", "2026-02-12T00:00"]) == 0
+    out = capsys.readouterr().out
+    assert "Reminder: S2 on Tuesday 17 February 2026 at 10:00" in out and "== teams" not in out
+    assert "Venue: Town Hall" in out
+
+
+def test_preview_names_what_is_wrong(planned_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["notifications", "preview", "nudge", "--learner", ADA, "--cohort", "lead-1"]) == 2
+    assert "RULE: unknown rule 'nudge' (known: welcome," in capsys.readouterr().err
+    assert (
+        main(["notifications", "preview", "welcome", "--learner", "zed@north.gov.uk", "--cohort", "lead-1"])
+        == 2
+    )
+    assert "--learner: zed@north.gov.uk is not enrolled in cohort 'lead-1'" in capsys.readouterr().err
