@@ -15,7 +15,7 @@ from lrs.events.bus import EventBus, Unsubscribe
 from lrs.settings import Settings
 from lrs.storage.engine import Database
 from notifications.planner import NotificationPlanner
-from notifications.rules import NotificationRules, parse_rules
+from notifications.rules import NotificationRules, ProgrammeRules, parse_rules
 from notifications.sender import NotificationSender, SenderOptions
 from notifications.suppression import StoredSuppressionList
 
@@ -44,7 +44,7 @@ def build_connectors(
 
 def planner_installer(rules: NotificationRules, *, clock: Clock) -> Callable[[EventBus], Unsubscribe]:
     def install(bus: EventBus) -> Unsubscribe:
-        return NotificationPlanner(lambda _programme: rules, clock=clock).subscribe(bus)
+        return NotificationPlanner(ProgrammeRules(rules), clock=clock).subscribe(bus)
 
     return install
 
@@ -61,7 +61,7 @@ def sender_for(
         database,
         connectors,
         clock=clock,
-        rules_for=lambda _programme: rules,
+        rules_for=ProgrammeRules(rules),
         options=SenderOptions(base_url=base_url),
     )
 

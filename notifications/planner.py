@@ -23,6 +23,7 @@ from lrs.events.types import (
     ProgrammeSaved,
     SessionMissed,
 )
+from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow
 from notifications import schedule
@@ -30,7 +31,7 @@ from notifications.rules import NotificationRules, format_duration
 from notifications.schedule import PlanItem
 from notifications.timeline import CALENDAR_RULES, learner_calendar, welcome
 
-RulesFor = Callable[[str], NotificationRules]  # programme id -> its rules
+RulesFor = Callable[[Programme], NotificationRules]
 
 
 class NotificationPlanner:
@@ -56,8 +57,9 @@ class NotificationPlanner:
         return unsubscribe
 
     async def on_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:
-        now, rules = self.clock(), self.rules_for(event.programme_id)
+        now = self.clock()
         programme = await stored_programme(session, event.programme_id)
+        rules = self.rules_for(programme)
         learner = await session.get(LearnerRow, event.learner_id)
         if learner is None:
             return
@@ -75,8 +77,11 @@ class NotificationPlanner:
             now=self.clock(),
         )
 
+    async def _rules(self, session: AsyncSession, programme_id: str) -> NotificationRules:
+        return self.rules_for(await stored_programme(session, programme_id))
+
     async def on_module_satisfied(self, event: ModuleSatisfied, session: AsyncSession) -> None:
-        now, rules = self.clock(), self.rules_for(event.programme_id)
+        now, rules = self.clock(), await self._rules(session, event.programme_id)
         await schedule.cancel(
             session,
             cohort_id=event.cohort_id,
@@ -101,7 +106,7 @@ class NotificationPlanner:
 
     async def on_completed(self, event: ProgrammeCompleted, session: AsyncSession) -> None:
         now = self.clock()
-        if self.rules_for(event.programme_id).enabled("congratulations"):
+        if (await self._rules(session, event.programme_id)).enabled("congratulations"):
             item = PlanItem(
                 "congratulations",
                 event.programme_id,
@@ -114,7 +119,7 @@ class NotificationPlanner:
             await schedule.plan(session, [item], now)
 
     async def on_missed(self, event: SessionMissed, session: AsyncSession) -> None:
-        now, rules = self.clock(), self.rules_for(event.programme_id)
+        now, rules = self.clock(), await self._rules(session, event.programme_id)
         if not rules.enabled("missed_session"):
             return
         delay = next(iter(rules.offsets("missed_session", "after")), timedelta(0))
@@ -131,7 +136,7 @@ class NotificationPlanner:
 
     async def on_inactive(self, event: LearnerInactive, session: AsyncSession) -> None:
         now = self.clock()
-        if not self.rules_for(event.programme_id).enabled("inactivity"):
+        if not (await self._rules(session, event.programme_id)).enabled("inactivity"):
             return
         since = event.last_activity_at.isoformat()
         item = PlanItem(
@@ -147,8 +152,9 @@ class NotificationPlanner:
 
     async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
         """Re-plan every enrolled learner's calendar: moved sessions move, removed ones are cancelled."""
-        now, rules = self.clock(), self.rules_for(event.programme_id)
+        now = self.clock()
         programme = await stored_programme(session, event.programme_id)
+        rules = self.rules_for(programme)
         for cohort in programme.cohorts:
             learners = await session.execute(
                 select(LearnerRow.id, LearnerRow.email)

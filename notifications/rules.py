@@ -8,6 +8,7 @@ and of a programme override them rule by rule. Offsets are ISO 8601 durations ("
 from __future__ import annotations
 
 import enum
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 class Category(enum.StrEnum):
@@ -61,6 +62,7 @@ class RulesError(ValueError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+        self.message = message
 
 
 def parse_duration(text: object, path: str) -> timedelta:
@@ -129,6 +131,28 @@ def parse_rules(
         else:
             raise RulesError(where, f"unknown rule (known: {', '.join(RULE_CATEGORIES)})")
     return replace(settings, rules=rules)
+
+
+class ProgrammeRules:
+    """The rules of each programme: `site` (defaults plus the settings' table) overridden by the
+    programme's own `[notifications]` table, parsed once per distinct table."""
+
+    def __init__(self, site: NotificationRules) -> None:
+        self.site = site
+        self._parsed: dict[str, NotificationRules] = {}
+
+    def __call__(self, programme: HasNotifications) -> NotificationRules:
+        if not programme.notifications:
+            return self.site
+        text = json.dumps(programme.notifications, sort_keys=True)
+        if text not in self._parsed:
+            self._parsed[text] = parse_rules(programme.notifications, base=self.site)
+        return self._parsed[text]
+
+
+class HasNotifications(Protocol):
+    @property
+    def notifications(self) -> Mapping[str, Any]: ...
 
 
 def _engine_setting(settings: NotificationRules, name: str, value: Any, where: str) -> NotificationRules:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from connectors.base import Connector, DeliveryStatus, Recipient, RenderedMessage
 from lrs.clock import Clock
+from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
@@ -52,6 +53,7 @@ class Prepared:
     message_for: Callable[[str], RenderedMessage]
     reason_gone: str | None
     over_cap: str | None
+    rules: NotificationRules
 
 
 class NotificationSender:
@@ -61,7 +63,7 @@ class NotificationSender:
         connectors: Mapping[str, Connector],
         *,
         clock: Clock,
-        rules_for: Callable[[str], NotificationRules],
+        rules_for: Callable[[Programme], NotificationRules],
         options: SenderOptions | None = None,
         render: Render | None = None,
     ) -> None:
@@ -91,7 +93,7 @@ class NotificationSender:
         now = self.clock()
         await settle(self.database, row_id, outcome, now)
         if outcome.state is PlanState.THROTTLED:
-            await plan_catch_up(self.database, prepared.row, self.rules_for(prepared.row.programme_id), now)
+            await plan_catch_up(self.database, prepared.row, prepared.rules, now)
         elif prepared.row.rule == DIGEST_RULE and outcome.state in {PlanState.SENT, PlanState.DELIVERED}:
             await mark_folded(self.database, prepared.row, now)
         log.info("notification %s: %s %s", prepared.row.key, outcome.state.value, outcome.reason or "")
@@ -138,7 +140,7 @@ class NotificationSender:
             programme = await stored_programme(session, row.programme_id)
             learner = await session.get(LearnerRow, row.learner_id) if row.learner_id is not None else None
             gone = await reason_gone(session, row, programme)
-            rules = self.rules_for(row.programme_id)
+            rules = self.rules_for(programme)
             over_cap = None if gone else await cap_decision(session, row, rules, self.clock())
             items = await fold_throttled(session, row) if row.rule == "catch_up_digest" else []
         facts = LearnerFacts(learner.id, learner.name, learner.email) if learner else LearnerFacts(0, "", "")
@@ -158,7 +160,7 @@ class NotificationSender:
                 metadata={"rule": row.rule, "category": row.category},
             )
 
-        return Prepared(row, message_for, gone, over_cap)
+        return Prepared(row, message_for, gone, over_cap, rules)
 
     async def resend_retries(self) -> int:
         """Send again the delivery log's due keys that belong to planned messages."""

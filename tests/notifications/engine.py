@@ -26,7 +26,7 @@ from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
 from lrs.storage.programme_models import LearnerRow
 from notifications.planner import NotificationPlanner
-from notifications.rules import NotificationRules, default_rules
+from notifications.rules import NotificationRules, ProgrammeRules, default_rules
 from notifications.sender import NotificationSender, SenderOptions
 from tests.lrs.progress.cohort import lead_definition
 from tests.notifications.support import ManualClock
@@ -82,12 +82,12 @@ def engine(
     settings = replace(Settings(), public_url="https://lrs.test")
     bus = EventBus()
     ProgressProjector(progress_options(settings), clock=clock).subscribe(bus)
-    NotificationPlanner(lambda _programme: chosen, clock=clock).subscribe(bus)
+    NotificationPlanner(ProgrammeRules(chosen), clock=clock).subscribe(bus)
     sender = NotificationSender(
         database,
         connectors,
         clock=clock,
-        rules_for=lambda _programme: chosen,
+        rules_for=ProgrammeRules(chosen),
         options=SenderOptions(base_url="https://lrs.test"),
     )
     return Engine(database, clock, OutboxWorker(database, bus, clock=clock), sender)
