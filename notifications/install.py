@@ -62,7 +62,7 @@ def sender_for(
         connectors,
         clock=clock,
         rules_for=ProgrammeRules(rules),
-        options=SenderOptions(base_url=base_url),
+        options=SenderOptions(base_url=base_url, lease=rules.send_lease),
     )
 
 

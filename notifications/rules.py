@@ -96,6 +96,9 @@ class NotificationRules:
     rules: Mapping[str, RuleSettings]
     nudge_cap: int = 2  # nudges per learner per rolling window
     cap_window: timedelta = timedelta(days=7)
+    # How long a sender owns a claimed message: a killed sender's messages come back after this. It
+    # must exceed the slowest healthy send (Graph channels retry inside a send for minutes).
+    send_lease: timedelta = timedelta(minutes=15)
 
     def enabled(self, rule: str) -> bool:
         return self.rules[rule].enabled
@@ -113,7 +116,7 @@ def default_rules() -> NotificationRules:
     return parse_rules(table, path=DEFAULTS_FILE.name, base=bare)
 
 
-_ENGINE_KEYS = {"nudge_cap", "cap_window", "inactive_after_days", "templates", "language"}
+_ENGINE_KEYS = {"nudge_cap", "cap_window", "send_lease", "inactive_after_days", "templates", "language"}
 
 
 def parse_rules(
@@ -162,6 +165,8 @@ def _engine_setting(settings: NotificationRules, name: str, value: Any, where: s
         return replace(settings, nudge_cap=value)
     if name == "cap_window":
         return replace(settings, cap_window=parse_duration(value, where))
+    if name == "send_lease":
+        return replace(settings, send_lease=parse_duration(value, where))
     return settings  # read by other parts (progress, templates)
 
 

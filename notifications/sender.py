@@ -110,7 +110,11 @@ class NotificationSender:
         hops: list[str] = []
         for channel in self.channels_for(prepared.row):
             result = await deliver(
-                prepared.message_for(channel), self.connectors[channel], self.delivery_log, self.clock
+                prepared.message_for(channel),
+                self.connectors[channel],
+                self.delivery_log,
+                self.clock,
+                lease=self.options.lease,
             )
             if result.status is DeliveryStatus.DELIVERED:
                 return Settlement(PlanState.DELIVERED, "; ".join(hops) or None, channel)
@@ -173,7 +177,11 @@ class NotificationSender:
             if prepared is None:
                 continue
             await deliver(
-                prepared.message_for(channel), self.connectors[channel], self.delivery_log, self.clock
+                prepared.message_for(channel),
+                self.connectors[channel],
+                self.delivery_log,
+                self.clock,
+                lease=self.options.lease,
             )
             settled = await self.delivery_log.get(record.key)
             state = _plan_state(settled.status if settled else DeliveryState.RETRY)
