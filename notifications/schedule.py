@@ -12,9 +12,9 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.planned_message_models import PlannedMessage
@@ -52,23 +52,58 @@ class PlanItem:
 
 
 async def plan(session: AsyncSession, items: Collection[PlanItem], now: datetime) -> int:
-    """Create or move the messages; return how many rows changed."""
-    if not items:
-        return 0
+    """Create or move the messages; return how many rows changed. Two statements per 500 items at
+    most: one look-up of what exists, then a bulk insert and a bulk update of what differs."""
     by_key = {item.key: item for item in items}
-    found = await session.scalars(select(PlannedMessage).where(PlannedMessage.key.in_(list(by_key))))
-    existing = {row.key: row for row in found}
+    keys = list(by_key)
     changed = 0
-    for key, item in by_key.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(_new_row(item, now))
-            changed += 1
-        elif PlanState(row.state) in OPEN_STATES and _differs(row, item):
-            row.due_at, row.context = item.due_at, _context(item)
-            row.state, row.reason, row.updated_at = PlanState.PLANNED.value, None, now
-            changed += 1
+    for offset in range(0, len(keys), _CHUNK):
+        changed += await _plan_chunk(session, [by_key[key] for key in keys[offset : offset + _CHUNK]], now)
     return changed
+
+
+_CHUNK = 500
+
+
+async def _plan_chunk(session: AsyncSession, items: list[PlanItem], now: datetime) -> int:
+    found = await session.execute(
+        select(
+            PlannedMessage.id,
+            PlannedMessage.key,
+            PlannedMessage.state,
+            PlannedMessage.due_at,
+            PlannedMessage.context,
+        ).where(PlannedMessage.key.in_([item.key for item in items]))
+    )
+    existing = {row.key: row for row in found}
+    new_rows = [_new_values(item, now) for item in items if item.key not in existing]
+    moved = [
+        {"row_id": row.id, "due_at": item.due_at, "context": _context(item), "updated_at": now}
+        for item in items
+        if (row := existing.get(item.key)) is not None
+        and PlanState(row.state) in OPEN_STATES
+        and (
+            row.state != PlanState.PLANNED.value or row.due_at != item.due_at or row.context != _context(item)
+        )
+    ]
+    if new_rows:
+        await session.execute(insert(PlannedMessage), new_rows)
+    if moved:
+        table = cast(Table, PlannedMessage.__table__)
+        connection = await session.connection()  # core executemany: one statement for every moved row
+        await connection.execute(
+            table.update()
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                due_at=bindparam("due_at"),
+                context=bindparam("context"),
+                updated_at=bindparam("updated_at"),
+                state=PlanState.PLANNED.value,
+                reason=None,
+            ),
+            moved,
+        )
+    return len(new_rows) + len(moved)
 
 
 async def cancel(
@@ -103,26 +138,22 @@ async def cancel(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _new_row(item: PlanItem, now: datetime) -> PlannedMessage:
-    return PlannedMessage(
-        key=item.key,
-        rule=item.rule,
-        category=RULE_CATEGORIES[item.rule].value,
-        programme_id=item.programme_id,
-        cohort_id=item.cohort_id,
-        learner_id=item.learner_id,
-        occurrence=item.occurrence,
-        due_at=item.due_at,
-        state=PlanState.PLANNED.value,
-        context=_context(item),
-        created_at=now,
-        updated_at=now,
-    )
+def _new_values(item: PlanItem, now: datetime) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "rule": item.rule,
+        "category": RULE_CATEGORIES[item.rule].value,
+        "programme_id": item.programme_id,
+        "cohort_id": item.cohort_id,
+        "learner_id": item.learner_id,
+        "occurrence": item.occurrence,
+        "due_at": item.due_at,
+        "state": PlanState.PLANNED.value,
+        "context": _context(item),
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _context(item: PlanItem) -> str:
     return json.dumps(dict(item.context), sort_keys=True)
-
-
-def _differs(row: PlannedMessage, item: PlanItem) -> bool:
-    return row.state != PlanState.PLANNED.value or row.due_at != item.due_at or row.context != _context(item)
