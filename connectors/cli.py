@@ -104,14 +104,22 @@ async def send_test(
     if transport is None:
         print(f"FAIL [connectors.{channel}] is not configured", file=out)
         return 1
-    message = sample_invitation(to, now) if channel == "calendar" else sample_nudge(to, now)
+    table = connectors_config[transport]
+    if channel == "calendar":
+        message = sample_invitation(to, now)
+    else:
+        # A Teams nudge opens the configured deep link, or fails saying default_web_url is missing.
+        link = _configured_link(table)
+        message = sample_nudge(to, now, link if transport == "teams" else link or SAMPLE_LINK)
     try:
-        connector = registry.create(transport, connectors_config[transport], suppression)
+        connector = registry.create(transport, table, suppression)
     except (ValueError, ImportError) as err:
         print(f"FAIL {transport}: configuration: {err}", file=out)
         return 1
     try:
         result = await connector.send(message)
+    except Exception as err:  # a connector bug must still end in one line, not a traceback
+        result = DeliveryResult.failed(f"unexpected {type(err).__name__}: {err}")
     finally:
         await connector.close()
     print(_describe(transport, result), file=out)
@@ -138,25 +146,36 @@ def _describe(transport: str, result: DeliveryResult) -> str:
     return " ".join(parts)
 
 
-def sample_nudge(to: str, now: datetime) -> RenderedMessage:
-    link = "https://example.invalid/cohort-lrs/send-test"
+SAMPLE_LINK = "https://example.invalid/cohort-lrs/send-test"
+
+
+def _configured_link(table: Mapping[str, Any]) -> str | None:
+    """The channel's own `default_web_url` (a Teams deep link), so the test nudge opens what learners'
+    nudges open; channels without one get the sample link."""
+    configured = table.get("default_web_url") if isinstance(table, Mapping) else None
+    return str(configured) if configured else None
+
+
+def sample_nudge(to: str, now: datetime, link: str | None = SAMPLE_LINK) -> RenderedMessage:
+    opening = f" Open: {link}" if link else ""
     text = (
         "This is a test message from cohort-lrs. If you can read it, this channel works.\n\n"
-        f"Sent at {now.isoformat(timespec='seconds')}. Open: {link}"
+        f"Sent at {now.isoformat(timespec='seconds')}.{opening}"
     )
     return RenderedMessage(
         idempotency_key=f"send-test:{uuid.uuid4()}",  # fresh, so every run really sends
         recipient=Recipient(to),
         subject="cohort-lrs test message",
         text=text,
-        html=f'<p>This is a test message from <b>cohort-lrs</b>.</p><p><a href="{link}">Open</a></p>',
+        html="<p>This is a test message from <b>cohort-lrs</b>.</p>"
+        + (f'<p><a href="{link}">Open</a></p>' if link else ""),
         deep_link=link,
         card=_sample_card(text, link),
     )
 
 
-def _sample_card(text: str, link: str) -> Mapping[str, Any]:
-    return {
+def _sample_card(text: str, link: str | None) -> Mapping[str, Any]:
+    card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": "1.4",
@@ -164,8 +183,10 @@ def _sample_card(text: str, link: str) -> Mapping[str, Any]:
             {"type": "TextBlock", "text": "cohort-lrs test message", "weight": "Bolder", "size": "Medium"},
             {"type": "TextBlock", "text": text, "wrap": True},
         ],
-        "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": link}],
     }
+    if link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open", "url": link}]
+    return card
 
 
 def sample_invitation(to: str, now: datetime) -> RenderedMessage:

@@ -38,6 +38,14 @@ def invite_responses(event_id: str, event: dict[str, Any]) -> list[InviteRespons
     return responses
 
 
+def stored_uid(event: dict[str, Any]) -> str | None:
+    """The invite uid an event carries in our extended property (None: not one of ours)."""
+    for prop in event.get("singleValueExtendedProperties") or []:
+        if isinstance(prop, dict) and prop.get("id") == UID_PROPERTY_ID:
+            return str(prop.get("value"))
+    return None
+
+
 class CalendarClient:
     def __init__(self, graph: GraphClient, organizer: str) -> None:
         self.graph = graph
@@ -48,11 +56,17 @@ class CalendarClient:
         return reply.body if isinstance(reply.body, dict) else {}
 
     async def find_by_uid(self, uid: str) -> str | None:
+        """The event whose stored uid property is `uid`: every hit is checked, not taken on trust."""
         match = f"ep/id eq {_literal(UID_PROPERTY_ID)} and ep/value eq {_literal(uid)}"
-        query = f"singleValueExtendedProperties/Any(ep: {match})"
-        page = await self.graph.get_json(self.events_path, {"$filter": query, "$select": "id"})
-        hits = page.get("value", [])
-        return str(hits[0]["id"]) if hits else None
+        params = {
+            "$filter": f"singleValueExtendedProperties/Any(ep: {match})",
+            "$select": "id",
+            "$expand": f"singleValueExtendedProperties($filter=id eq {_literal(UID_PROPERTY_ID)})",
+        }
+        async for event in self.graph.iterate_pages(self.events_path, params):
+            if stored_uid(event) == uid:
+                return str(event["id"])
+        return None
 
     async def update(self, event_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         reply = await self.graph.request(

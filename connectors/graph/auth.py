@@ -16,12 +16,11 @@ from typing import Any
 import msal
 import requests
 
-from connectors.graph.errors import AuthenticationError, TransientError
+from connectors.graph.errors import AuthenticationError, ConfigurationError, TransientError
+from connectors.graph.identity_http import IdentitySession, token_error_detail
 from connectors.graph.settings import ClientCredential
 
-_PERMANENT_AUTH_ERRORS = frozenset(
-    {"invalid_client", "unauthorized_client", "invalid_request", "invalid_scope", "invalid_grant"}
-)
+_TRANSIENT_AUTH_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
 
 
 def msal_client_credential(credential: ClientCredential) -> str | dict[str, str]:
@@ -56,8 +55,7 @@ class TokenProvider:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
-        self._http = requests.Session()  # ours, so close() can release its pooled sockets
-        self._http.verify = request.ca_bundle or True
+        self._http = IdentitySession(request.ca_bundle)  # ours: the configured CA wins, close() frees sockets
 
     async def close(self) -> None:
         self._http.close()
@@ -73,26 +71,43 @@ class TokenProvider:
             return self._token
 
     def _acquire(self, force_refresh: bool) -> dict[str, Any]:
-        """Runs in a worker thread: builds the msal app once (OIDC discovery is network I/O)."""
+        """Runs in a worker thread: builds the msal app once (OIDC discovery is network I/O).
+
+        Every msal and requests error becomes a ConnectorError here, where it enters."""
         try:
-            if self._app is None:
-                self._app = self._build_app()
-            if force_refresh:
-                for entry in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                    self._cache.remove_at(entry)
-            result: dict[str, Any] = self._app.acquire_token_for_client(scopes=[self._request.scope])
+            result = self._acquire_with_msal(force_refresh)
+        except requests.exceptions.SSLError:
+            raise ConfigurationError(
+                f"configuration error: TLS certificate verification failed for the identity endpoint "
+                f"{self._request.authority}; check ca_bundle (or the proxy's CA)"
+            ) from None
         except requests.RequestException as err:
-            raise TransientError(f"token endpoint unavailable: {type(err).__name__}") from None
-        except ValueError as err:  # msal: unknown tenant (OIDC discovery 4xx) or an unreadable key
+            raise TransientError(
+                f"token endpoint unavailable: {type(err).__name__}", self._http.retry_after()
+            ) from None
+        except msal.exceptions.MsalServiceError:  # msal raises this for an HTTP 5xx / 429 from Entra
+            status = self._http.last_status
+            raise TransientError(
+                f"token endpoint unavailable: HTTP {status or 'error'}", self._http.retry_after()
+            ) from None
+        except (ValueError, msal.exceptions.MsalError) as err:  # unknown tenant, unreadable key
             raise AuthenticationError(f"cannot authenticate {self._request.client_id}: {err}") from None
         if "access_token" in result:
             return result
         code = str(result.get("error", "unknown_error"))
-        description = str(result.get("error_description", ""))[:300]
-        detail = f"token request for {self._request.client_id} failed: {code} {description}".rstrip()
-        if code in _PERMANENT_AUTH_ERRORS:
-            raise AuthenticationError(detail, code=code)
-        raise TransientError(detail)
+        detail = f"token request for {self._request.client_id} failed: {token_error_detail(result)}"
+        if code in _TRANSIENT_AUTH_ERRORS or (self._http.last_status or 0) >= 500:
+            raise TransientError(detail, self._http.retry_after())
+        raise AuthenticationError(detail, code=code)
+
+    def _acquire_with_msal(self, force_refresh: bool) -> dict[str, Any]:
+        if self._app is None:
+            self._app = self._build_app()
+        if force_refresh:
+            for entry in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                self._cache.remove_at(entry)
+        result: dict[str, Any] = self._app.acquire_token_for_client(scopes=[self._request.scope])
+        return result
 
     def _build_app(self) -> msal.ConfidentialClientApplication:
         return msal.ConfidentialClientApplication(

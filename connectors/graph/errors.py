@@ -39,6 +39,10 @@ class AuthenticationError(PermanentError):
     """msal could not get a token (bad secret, certificate or tenant)."""
 
 
+class ConfigurationError(PermanentError):
+    """A set-up mistake (an untrusted TLS certificate, ...): retrying cannot help until it is fixed."""
+
+
 def delivery_result_for(error: ConnectorError) -> DeliveryResult:
     if isinstance(error, TransientError):
         return DeliveryResult.retry(error.retry_after, str(error))

@@ -51,6 +51,15 @@ class ClientCredential:
         return cls(secret, Path(cert) if cert else None, thumbprint)
 
 
+def _graph_scope(data: Mapping[str, Any], section: str) -> str | None:
+    scope = optional_str(data, "graph_scope", section)
+    if scope is not None and not scope.endswith(GRAPH_SCOPE_SUFFIX):
+        raise config_error(
+            section, "graph_scope", f"app-only tokens need a {GRAPH_SCOPE_SUFFIX} scope, got {scope!r}"
+        )
+    return scope
+
+
 @dataclass(frozen=True)
 class GraphSettings:
     tenant_id: str
@@ -64,6 +73,7 @@ class GraphSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout_seconds: float = 30.0
     token_refresh_margin_seconds: float = 300.0
+    graph_scope: str | None = None  # None: derived from graph_base_url (<base>/.default)
 
     @property
     def authority(self) -> str:
@@ -71,7 +81,8 @@ class GraphSettings:
 
     @property
     def scope(self) -> str:
-        return self.graph_base_url.rstrip("/") + GRAPH_SCOPE_SUFFIX
+        """The token scope: `graph_scope` when set (a proxy or national cloud with its own resource)."""
+        return self.graph_scope or self.graph_base_url.rstrip("/") + GRAPH_SCOPE_SUFFIX
 
     @classmethod
     def from_mapping(
@@ -90,4 +101,5 @@ class GraphSettings:
             retry=RetryPolicy.from_mapping(data, section),
             timeout_seconds=optional_float(data, "timeout_seconds", section, 30.0, minimum=0.1),
             token_refresh_margin_seconds=optional_float(data, "token_refresh_margin_seconds", section, 300.0),
+            graph_scope=_graph_scope(data, section),
         )

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDict
 
-from connectors.graph.errors import PermanentError, TransientError
+from connectors.graph.errors import ConfigurationError, PermanentError, TransientError
 from connectors.graph.ratelimit import TokenBucket
 from connectors.graph.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
 
@@ -88,6 +88,11 @@ class HttpTransport:
             attempt += 1
             try:
                 reply = await self._attempt(method, url, json, headers, params, force_refresh)
+            except aiohttp.ClientConnectorCertificateError:
+                raise ConfigurationError(
+                    f"configuration error: TLS certificate verification failed for {where}; "
+                    "check ca_bundle (or the proxy's CA)"
+                ) from None
             except (aiohttp.ClientError, TimeoutError) as err:
                 # The exception text may contain the URL: keep only its type.
                 failure = TransientError(f"{where}: {type(err).__name__}", None)

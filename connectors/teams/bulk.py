@@ -29,9 +29,12 @@ class BulkSender:
         groups: dict[ActivityNotification, list[Prepared]] = defaultdict(list)
         for item in prepared:
             groups[item[2]].append(item)
-        singles = [items[0] for items in groups.values() if len(items) == 1]
+        # Bulk only when the app is known to be installed for everyone in the call: Graph answers
+        # 202 and drops the rest, so without teams_app_id each learner gets their own reply.
+        bulk = self.connector.installed_apps is not None
+        singles = [item for items in groups.values() if len(items) == 1 or not bulk for item in items]
         for notification, items in groups.items():
-            for start in range(0, len(items) if len(items) > 1 else 0, BULK_LIMIT):
+            for start in range(0, len(items) if len(items) > 1 and bulk else 0, BULK_LIMIT):
                 await self._send_bulk(messages, notification, items[start : start + BULK_LIMIT])
         if singles:
             await self._send_singles(messages, singles)
@@ -65,7 +68,13 @@ class BulkSender:
                 prepared.append((index, user_id, self.connector.notification_for(messages[index])))
             except ConnectorError as err:
                 self.results[index] = delivery_result_for(err)
-        return prepared
+        problems = await self.connector.app_problems(
+            {user_id: messages[index].recipient.email for index, user_id, _ in prepared}
+        )
+        for index, user_id, _ in prepared:
+            if user_id in problems:
+                self.results[index] = delivery_result_for(problems[user_id])
+        return [item for item in prepared if item[1] not in problems]
 
     async def _send_bulk(
         self, messages: Sequence[RenderedMessage], notification: ActivityNotification, items: list[Prepared]

@@ -14,6 +14,7 @@ from connectors.teams.bot import BotClient
 from connectors.teams.bulk import BulkSender
 from connectors.teams.cards import adaptive_card_for
 from connectors.teams.client import ActivityFeedClient, ActivityNotification, template_parameters
+from connectors.teams.installed import NOT_INSTALLED, InstalledApps
 from connectors.teams.settings import TeamsSettings
 
 
@@ -34,6 +35,11 @@ class TeamsConnector:
         self.bot = BotClient(settings.bot, settings.graph) if settings.bot is not None else None
         self.suppression = suppression
         self.delivered = DeliveredKeys()
+        self.installed_apps = (
+            InstalledApps(self.graph, settings.teams_app_id, settings.installed_apps_cache_seconds)
+            if settings.teams_app_id and self.bot is None
+            else None
+        )
 
     async def send(self, message: RenderedMessage) -> DeliveryResult:
         known = self.delivered.get(message.idempotency_key)
@@ -58,7 +64,22 @@ class TeamsConnector:
         if self.bot is not None:
             return await self.bot.send_card(user_id, adaptive_card_for(message), message.subject)
         notification = self.notification_for(message)
+        for problem in (await self.app_problems({user_id: message.recipient.email})).values():
+            raise problem
         return await self.feed.notify_user(user_id, notification, request_id_for(message.idempotency_key))
+
+    async def app_problems(self, emails_by_user: Mapping[str, str]) -> dict[str, ConnectorError]:
+        """Users who lack the Teams app (Graph would silently drop their notification), or whose
+        installation could not be checked; empty when `teams_app_id` is not set."""
+        if self.installed_apps is None:
+            return {}
+        errors: dict[str, ConnectorError] = {}
+        for user_id, outcome in (await self.installed_apps.installed(emails_by_user)).items():
+            if isinstance(outcome, ConnectorError):
+                errors[user_id] = outcome
+            elif not outcome:
+                errors[user_id] = PermanentError(f"{NOT_INSTALLED} for {emails_by_user[user_id]}")
+        return errors
 
     async def refuse_if_suppressed(self, message: RenderedMessage) -> None:
         email = message.recipient.email
@@ -88,6 +109,8 @@ class TeamsConnector:
         except ConnectorError as err:
             return CheckResult(self.channel, False, str(err))
         mode = "bot" if self.bot is not None else "activity feed"
+        if self.bot is None and not self.settings.teams_app_id:
+            mode += "; teams_app_id not set, so learners without the Teams app cannot be detected"
         return CheckResult(self.channel, True, f"Graph reachable and authorised ({mode})")
 
     async def close(self) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.graph.config_values import config_error, optional_str, require_str
+from connectors.graph.config_values import config_error, optional_float, optional_str, require_str
 from connectors.graph.settings import ClientCredential, GraphSettings
 
 SECTION = "connectors.teams"
@@ -49,6 +49,7 @@ class TeamsSettings:
     teams_app_id: str | None = None  # the Teams app (manifest id) installed for learners
     default_web_url: str | None = None  # topic webUrl when a message has no deep link
     bot: BotSettings | None = None
+    installed_apps_cache_seconds: float = 3600.0  # how long "has the Teams app" is remembered
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> TeamsSettings:
@@ -69,4 +70,7 @@ class TeamsSettings:
             teams_app_id=optional_str(data, "teams_app_id", SECTION),
             default_web_url=default_web_url,
             bot=bot,
+            installed_apps_cache_seconds=optional_float(
+                data, "installed_apps_cache_seconds", SECTION, 3600.0, minimum=0.0
+            ),
         )

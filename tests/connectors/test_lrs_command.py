@@ -29,6 +29,7 @@ LEARNER = "x@example.gov.uk"
 ORGANIZER = "academy@council.gov.uk"
 SENDER = "programmes@council.gov.uk"
 SAMPLE_LINK = "https://example.invalid/cohort-lrs/send-test"
+TEAMS_LINK = "https://teams.microsoft.com/l/entity/cohort-teams-app/home"
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "LRS_CONFIG")
 
 
@@ -52,7 +53,9 @@ def write_site_file(
             fake_microsoft.add_user(mail)
     tables = {
         "email": smtp.settings_table(),
-        "teams": fake_microsoft.graph_config(teams_app_id="cohort-teams-app", **teams_overrides),
+        "teams": fake_microsoft.graph_config(
+            teams_app_id="cohort-teams-app", **({"default_web_url": TEAMS_LINK} | teams_overrides)
+        ),
         "calendar": fake_microsoft.graph_config(organizer=ORGANIZER),
         "graph_mail": fake_microsoft.graph_config(sender=SENDER),
     }
@@ -156,7 +159,7 @@ async def test_send_test_teams_posts_an_activity_notification(
     assert request.body["topic"] == {
         "source": "text",
         "value": "cohort-lrs test message",
-        "webUrl": SAMPLE_LINK,
+        "webUrl": TEAMS_LINK,  # the configured default_web_url, not a sample link
     }
     assert request.body["activityType"] == "cohortNudge" and request.body["teamsAppId"] == "cohort-teams-app"
     assert request.body["previewText"]["content"].startswith("This is a test message from cohort-lrs.")
@@ -208,3 +211,42 @@ async def test_send_test_honours_the_durable_suppression_list(site_file: Path, s
     assert code == 1
     assert "status=permanent_failure" in lines[0] and LEARNER in lines[0]
     assert smtp.mail_transactions == 0 and smtp.captured() == []
+
+
+async def test_send_test_teams_without_default_web_url_says_what_is_missing(
+    tmp_path: Path, smtp: FakeSmtpServer, fake_microsoft: FakeMicrosoft
+) -> None:
+    site_file = write_site_file(tmp_path / "site.toml", smtp, fake_microsoft)
+    text = site_file.read_text().replace(f'default_web_url = "{TEAMS_LINK}"\n', "")
+    site_file.write_text(text)
+    code, lines = await lrs(site_file, "connectors", "send-test", "--channel", "teams", "--to", LEARNER)
+    assert code == 1
+    assert lines[0].startswith("channel=teams status=permanent_failure")
+    assert "default_web_url" in lines[0] and "example.invalid" not in lines[0]
+    assert not fake_microsoft.ok(r"/teamwork/sendActivityNotification$")
+
+
+async def test_send_test_when_the_identity_service_answers_503_is_one_line_no_traceback(
+    site_file: Path, fake_microsoft: FakeMicrosoft
+) -> None:
+    fake_microsoft.faults.add(r"/oauth2/v2\.0/token$", 503, retry_after=9, code="temporarily_unavailable")
+    environment = {name: value for name, value in os.environ.items() if name not in CA_VARIABLES}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "lrs",
+        "--config",
+        str(site_file),
+        *("connectors", "send-test", "--channel", "teams", "--to", LEARNER),
+        cwd=site_file.parent,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
+    assert process.returncode == 1
+    assert "Traceback" not in stderr.decode()
+    assert stdout.decode().splitlines() == [
+        "channel=teams status=retry provider_id=None retry_after=9s "
+        "detail=token endpoint unavailable: HTTP 503"
+    ]

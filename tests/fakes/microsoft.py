@@ -102,6 +102,7 @@ class FakeMicrosoft:
             ("GET", r"/v1\.0/users", self.directory.list_users, graph),
             ("GET", user, self.directory.get_user, graph),
             ("POST", user + r"/teamwork/sendActivityNotification", self.teamwork.send_to_user, graph),
+            ("GET", user + r"/teamwork/installedApps", self.teamwork.installed_apps, graph),
             (
                 "POST",
                 r"/v1\.0/teamwork/sendActivityNotificationToRecipients",

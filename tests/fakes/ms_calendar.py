@@ -40,6 +40,18 @@ def event_problem(body: Any, *, partial: bool) -> str:
     return ""
 
 
+def _listed(event: dict[str, Any], expand: str) -> dict[str, Any]:
+    listed = {k: v for k, v in event.items() if k != "singleValueExtendedProperties"}
+    if expand.startswith("singleValueExtendedProperties"):
+        wanted = re.search(r"\$filter=id eq '((?:[^']|'')*)'", expand)
+        listed["singleValueExtendedProperties"] = [
+            p
+            for p in event.get("singleValueExtendedProperties", [])
+            if wanted is None or p.get("id") == wanted.group(1).replace("''", "'")
+        ]
+    return listed
+
+
 @dataclass
 class Meeting:
     id: str
@@ -68,6 +80,7 @@ class Calendar:
         self.transactions: dict[tuple[str, str], str] = {}
         self.meetings: dict[str, Meeting] = {}
         self.page_size = 2
+        self.filter_ignored = False  # test hook: list events as a server that dropped the $filter would
 
     def _organizer(self, request: FakeRequest) -> str | None:
         user = self.directory.find(request.params["user"])
@@ -111,21 +124,24 @@ class Calendar:
         return FakeReply(200, event) if event else graph_error(404, "ErrorItemNotFound", "event not found")
 
     def list_events(self, request: FakeRequest) -> FakeReply:
+        """Like Graph: extended properties are only returned when `$expand`ed."""
         organizer = self._organizer(request)
         wanted = _EXT_FILTER.search(request.query.get("$filter", ""))
         if organizer is None or wanted is None:
             return bad_request("only the singleValueExtendedProperties filter is supported")
         prop_id, value = (group.replace("''", "'") for group in wanted.groups())
+        mine = [e for e in self.events.values() if e["organizerId"] == organizer]
         hits = [
             e
-            for e in self.events.values()
-            if e["organizerId"] == organizer
-            and any(
+            for e in mine
+            if self.filter_ignored
+            or any(
                 p.get("id") == prop_id and p.get("value") == value
                 for p in e.get("singleValueExtendedProperties", [])
             )
         ]
-        return FakeReply(200, {"value": hits})
+        expand = request.query.get("$expand", "")
+        return FakeReply(200, {"value": [_listed(e, expand) for e in hits]})
 
     def update_event(self, request: FakeRequest) -> FakeReply:
         event = self._event(request)

@@ -93,9 +93,30 @@ def notification_problem(body: Any) -> str:
     return ""
 
 
+_APP_FILTER = re.compile(r"^teamsApp/(id|externalId) eq '((?:[^']|'')*)'$")
+
+
 class Teamwork:
+    """Every user has every Teams app unless listed in `without_app`; like Graph, the bulk endpoint
+    answers 202 and silently drops recipients without the app (kept in `dropped` for tests)."""
+
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self.without_app: set[str] = set()  # user ids
+        self.dropped: list[str] = []
+
+    def installed_apps(self, request: FakeRequest) -> FakeReply:
+        user = self.directory.find(request.params["user"])
+        if user is None:
+            return graph_error(404, "Request_ResourceNotFound", "user not found")
+        wanted = _APP_FILTER.match(request.query.get("$filter", ""))
+        if wanted is None or request.query.get("$expand") != "teamsApp":
+            return bad_request("filter on teamsApp/id or teamsApp/externalId, with $expand=teamsApp")
+        app_id = wanted.group(2).replace("''", "'")
+        if user.id in self.without_app:
+            return FakeReply(200, {"value": []})
+        app = {"id": f"catalog-{app_id}", "externalId": app_id, "displayName": "Cohort"}
+        return FakeReply(200, {"value": [{"id": f"install-{user.id}", "teamsApp": app}]})
 
     def send_to_user(self, request: FakeRequest) -> FakeReply:
         if self.directory.find(request.params["user"]) is None:
@@ -115,6 +136,7 @@ class Teamwork:
                 return bad_request("recipients must be aadUserNotificationRecipient")
             if self.directory.find(str(recipient.get("userId", ""))) is None:
                 return bad_request(f"unknown userId {recipient.get('userId')}")
+        self.dropped += [r["userId"] for r in recipients if r["userId"] in self.without_app]
         return FakeReply(202)
 
 

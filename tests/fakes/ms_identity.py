@@ -41,8 +41,12 @@ class IssuedToken:
     expires_at: float
 
 
-def _oauth_error(status: int, code: str, description: str) -> FakeReply:
-    return FakeReply(status, {"error": code, "error_description": description})
+def _oauth_error(status: int, code: str, description: str, aadsts: int | None = None) -> FakeReply:
+    body: dict[str, Any] = {"error": code, "error_description": description}
+    if aadsts is not None:  # Entra's shape: the code leads the description and is listed in error_codes
+        body["error_description"] = f"AADSTS{aadsts}: {description}"
+        body["error_codes"] = [aadsts]
+    return FakeReply(status, body)
 
 
 class Identity:
@@ -52,6 +56,8 @@ class Identity:
         self.tokens: dict[str, IssuedToken] = {}
         self.token_lifetime = 3600
         self.issued = 0
+        # Resources (token audiences) this tenant knows; any other /.default scope is AADSTS500011.
+        self.resources = {base_url, "https://graph.microsoft.com", "https://api.botframework.com"}
 
     def register(self, app: AppRegistration) -> None:
         self.apps[(app.tenant, app.client_id)] = app
@@ -90,6 +96,13 @@ class Identity:
         resource = next((s[: -len("/.default")] for s in scope.split() if s.endswith("/.default")), "")
         if not resource:
             return _oauth_error(400, "invalid_scope", "a /.default scope is required")
+        if resource not in self.resources:
+            return _oauth_error(
+                400,
+                "invalid_resource",
+                f"The resource principal named {resource} was not found in the tenant named {tenant}.",
+                aadsts=500011,
+            )
         token = secrets.token_urlsafe(24)
         self.tokens[token] = IssuedToken(tenant, app.client_id, resource, time.time() + self.token_lifetime)
         self.issued += 1

@@ -149,3 +149,28 @@ def _record(email: str) -> dict[str, object]:
             },
         ],
     }
+
+
+async def test_lookup_by_uid_checks_the_uid_of_what_comes_back(fake_microsoft: FakeMicrosoft) -> None:
+    """A listing that returns other events (here: the server ignored the $filter) must not make an
+    update land on someone else's event; a uid with no matching event gets a new one."""
+    fake_microsoft.add_user(ORGANISER)
+    config = fake_microsoft.graph_config(organizer=ORGANISER)
+    first = create_connector(config)
+    try:
+        review_1 = await first.send(_message("review-1", "k-1"))
+    finally:
+        await first.close()
+    fake_microsoft.calendar.filter_ignored = True
+    after_restart = create_connector(config)  # nothing remembered in memory: found by uid only
+    try:
+        review_2 = await after_restart.send(_message("review-2", "k-2", title="Academy session"))
+        moved = await after_restart.send(_message("review-2", "k-3", title="Academy session (moved)"))
+    finally:
+        await after_restart.close()
+    events = fake_microsoft.calendar.events
+    assert review_2.status is DeliveryStatus.DELIVERED and review_2.provider_id != review_1.provider_id
+    assert events[str(review_1.provider_id)]["subject"] == "Review day"  # untouched
+    assert moved.provider_id == review_2.provider_id
+    assert events[str(review_2.provider_id)]["subject"] == "Academy session (moved)"
+    assert len(events) == 2
