@@ -40,7 +40,9 @@ async def channels(
     email = EmailConnector(
         EmailSettings.from_mapping(smtp.settings_table()), suppression=suppression, clock=clock
     )
-    config = fake_microsoft.graph_config(default_web_url="https://teams.microsoft.com/l/entity/app/home")
+    config = fake_microsoft.graph_config(
+        default_web_url="https://teams.microsoft.com/l/entity/app/home", teams_app_id="app-123"
+    )
     teams = create_teams_connector(config, suppression=suppression)
     yield {"teams": teams, "email": email}
     await teams.close()
@@ -72,3 +74,21 @@ async def test_teams_first_and_email_when_teams_cannot_reach_the_learner(
     assert [parseaddr(str(m.parsed()["To"]))[1] for m in smtp.captured()] == [BEN]
     assert not await StoredSuppressionList(database).is_suppressed(BEN)
     assert len(fake_microsoft.ok(r"/teamwork/sendActivityNotification")) == 1  # Ada's, once
+
+
+async def test_a_learner_without_the_teams_app_gets_email(
+    database: Database,
+    clock: ManualClock,
+    channels: dict[str, Connector],
+    smtp: FakeSmtpServer,
+    fake_microsoft: FakeMicrosoft,
+) -> None:
+    fake_microsoft.add_user(ADA, display_name="Ada")
+    fake_microsoft.teamwork.without_app.add(fake_microsoft.add_user(BEN, display_name="Ben"))
+    _programme, learners = await install(database, [ADA, BEN], clock.now)
+    await engine(database, clock, channels).run()
+    rows = await planned(database)
+    ben = rows[f"welcome:lead-1:learner-{learners[BEN]}:enrolment"]
+    assert (ben.state, ben.channel) == ("delivered", "email")
+    assert ben.reason is not None and ben.reason.startswith("teams: ") and "not installed" in ben.reason
+    assert [parseaddr(str(m.parsed()["To"]))[1] for m in smtp.captured()] == [BEN]
