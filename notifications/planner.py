@@ -172,7 +172,7 @@ class NotificationPlanner:
                 cohort_id=cohort.id,
                 rules=CALENDAR_RULES,
                 except_keys=[item.key for item in items],
-                reason="no longer in the programme (changed)",
+                reason=schedule.REMOVED_REASON,
                 due_after=now,
                 now=now,
             )

@@ -33,6 +33,7 @@ class PlanState(enum.StrEnum):
     DEAD = "dead"
 
 
+REMOVED_REASON = "no longer in the programme (changed)"  # planning it again brings it back
 OPEN_STATES = frozenset({PlanState.PLANNED, PlanState.CANCELLED, PlanState.THROTTLED})
 
 
@@ -52,8 +53,9 @@ class PlanItem:
 
 
 async def plan(session: AsyncSession, items: Collection[PlanItem], now: datetime) -> int:
-    """Create or move the messages; return how many rows changed. Two statements per 500 items at
-    most: one look-up of what exists, then a bulk insert and a bulk update of what differs."""
+    """Create or move the messages; return how many rows changed. A cancelled or throttled message
+    comes back only when its time or content changed (or the programme had dropped it). Two
+    statements per 500 items at most: one look-up of what exists, a bulk insert and a bulk update."""
     by_key = {item.key: item for item in items}
     keys = list(by_key)
     changed = 0
@@ -73,19 +75,20 @@ async def _plan_chunk(session: AsyncSession, items: list[PlanItem], now: datetim
             PlannedMessage.state,
             PlannedMessage.due_at,
             PlannedMessage.context,
+            PlannedMessage.reason,
         ).where(PlannedMessage.key.in_([item.key for item in items]))
     )
     existing = {row.key: row for row in found}
     new_rows = [_new_values(item, now) for item in items if item.key not in existing]
-    moved = [
-        {"row_id": row.id, "due_at": item.due_at, "context": _context(item), "updated_at": now}
-        for item in items
-        if (row := existing.get(item.key)) is not None
-        and PlanState(row.state) in OPEN_STATES
-        and (
-            row.state != PlanState.PLANNED.value or row.due_at != item.due_at or row.context != _context(item)
-        )
-    ]
+    moved = []
+    for item in items:
+        row = existing.get(item.key)
+        if row is None or PlanState(row.state) not in OPEN_STATES:
+            continue
+        context = _context(item)
+        changed = row.due_at != item.due_at or row.context != context
+        if changed or row.reason == REMOVED_REASON:
+            moved.append({"row_id": row.id, "due_at": item.due_at, "context": context, "updated_at": now})
     if new_rows:
         await session.execute(insert(PlannedMessage), new_rows)
     if moved:
