@@ -86,13 +86,18 @@ def render_context(
         due = module.due_date(cohort)
         context["module_title"] = module.title
         context["due_date_local"] = _local_date(due) if due else ""
-    if "session_id" in stored:
-        found = next(item for item in programme.sessions if item.id == stored["session_id"])
+    found = next((item for item in programme.sessions if item.id == stored.get("session_id")), None)
+    if found is not None:
         context["session_title"] = found.title
         context["starts_at_local"] = _local_time(found.start, learner.time_zone)
         context["join_url"] = found.online.join_url if found.online else ""
         context["venue"] = found.location or ""
         context["rsvp_state"] = learner.rsvp_state or ""
+    elif "title" in stored:  # an invitation's CANCEL for a session the programme no longer holds
+        context["session_title"] = stored["title"]
+        context["starts_at_local"] = _local_time(
+            datetime.fromisoformat(stored["starts_at"]), learner.time_zone
+        )
     return context
 
 
@@ -107,7 +112,7 @@ def _local_time(moment: datetime, zone: str) -> str:
 
 _SUBJECTS: Mapping[str, str] = {
     "welcome": "Welcome to {programme_title}",
-    "session_invite": "Invitation: {session_title}",
+    "session_invite": "Invitation: {session_title} on {starts_at_local}",
     "session_reminder": "Reminder: {session_title} on {starts_at_local}",
     "missed_session": "Sorry we missed you at {session_title}",
     "module_due": "{module_title} is due on {due_date_local}",

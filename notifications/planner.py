@@ -25,8 +25,9 @@ from lrs.events.types import (
 )
 from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
-from lrs.storage.programme_models import EnrolmentRow, LearnerRow
+from lrs.storage.programme_models import EnrolmentRow, LearnerRow, ProgrammeRow
 from notifications import schedule
+from notifications.invites import cancellation, sent_invitations
 from notifications.rules import NotificationRules, format_duration
 from notifications.schedule import PlanItem
 from notifications.timeline import CALENDAR_RULES, learner_calendar, welcome
@@ -63,18 +64,31 @@ class NotificationPlanner:
         learner = await session.get(LearnerRow, event.learner_id)
         if learner is None:
             return
-        items = learner_calendar(programme, event.cohort_id, event.learner_id, learner.email, rules, now)
+        version = await session.scalar(select(ProgrammeRow.version).where(ProgrammeRow.id == programme.id))
+        items = learner_calendar(
+            programme, event.cohort_id, event.learner_id, learner.email, rules, now, sequence=version or 0
+        )
         if rules.enabled("welcome"):
             items.append(welcome(programme, event.cohort_id, event.learner_id, now))
         await schedule.plan(session, items, now)
 
     async def on_withdrawn(self, event: LearnerWithdrawn, session: AsyncSession) -> None:
+        now = self.clock()
         await schedule.cancel(
             session,
             cohort_id=event.cohort_id,
             learner_id=event.learner_id,
             reason="the learner withdrew",
-            now=self.clock(),
+            now=now,
+        )
+        sent = await sent_invitations(session, event.cohort_id, now, learner_id=event.learner_id)
+        await schedule.plan(
+            session,
+            [
+                cancellation(context, event.programme_id, event.cohort_id, event.learner_id, now)
+                for _l, context in sent
+            ],
+            now,
         )
 
     async def _rules(self, session: AsyncSession, programme_id: str) -> NotificationRules:
@@ -164,9 +178,18 @@ class NotificationPlanner:
             items = [
                 item
                 for learner_id, email in learners
-                for item in learner_calendar(programme, cohort.id, learner_id, email, rules, now)
+                for item in learner_calendar(
+                    programme, cohort.id, learner_id, email, rules, now, sequence=event.version
+                )
             ]
             await schedule.plan(session, items, now)
+            present = {item.id for item in programme.sessions_of(cohort.id)}
+            gone = [
+                cancellation(context, programme.id, cohort.id, learner_id, now)
+                for learner_id, context in await sent_invitations(session, cohort.id, now)
+                if context["session_id"] not in present
+            ]
+            await schedule.plan(session, gone, now)
             await schedule.cancel(
                 session,
                 cohort_id=cohort.id,

@@ -25,8 +25,8 @@ MODULE_RULES = {"module_due", "module_overdue"}
 
 async def reason_gone(session: AsyncSession, row: PlannedMessage, programme: Programme) -> str | None:
     context: dict[str, Any] = json.loads(row.context)
-    if row.learner_id is None:
-        return None
+    if row.learner_id is None or context.get("cancelled"):
+        return None  # a channel post, or the CANCEL of an invitation: it goes whatever changed
     status = await session.scalar(
         select(EnrolmentRow.status).where(
             EnrolmentRow.learner_id == row.learner_id, EnrolmentRow.cohort_id == row.cohort_id

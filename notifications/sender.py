@@ -7,6 +7,7 @@ write session too. Due retries from `DeliveryLog.due()` are re-rendered and rese
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from notifications.claims import Settlement, claim_due, settle
 from notifications.content import LearnerFacts, Render, default_renderer, render_context
 from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.dispatch import deliver
+from notifications.invites import INVITE_CHANNELS, INVITE_RULES, calendar_invite
 from notifications.keys import delivery_key
 from notifications.recheck import reason_gone
 from notifications.rules import NotificationRules
@@ -129,6 +131,8 @@ class NotificationSender:
     def channels_for(self, row: PlannedMessage) -> list[str]:
         if row.rule in CHANNEL_POSTS:
             wanted: Sequence[str] = (CHANNEL_POSTS[row.rule],)
+        elif row.rule in INVITE_RULES:
+            wanted = INVITE_CHANNELS
         else:
             wanted = self.options.channel_order
         chosen = [channel for channel in wanted if channel in self.connectors]
@@ -149,6 +153,7 @@ class NotificationSender:
             items = await fold_throttled(session, row) if row.rule == "catch_up_digest" else []
         facts = LearnerFacts(learner.id, learner.name, learner.email) if learner else LearnerFacts(0, "", "")
         context = {**render_context(row, programme, facts, self.options.base_url), "items": items}
+        stored = json.loads(row.context)
 
         def message_for(channel: str) -> RenderedMessage:
             content = self.render(row.rule, channel, context)
@@ -161,6 +166,7 @@ class NotificationSender:
                 html=content.html,
                 deep_link=str(context.get("deep_link") or "") or None,
                 card=content.card,
+                invite=calendar_invite(stored, Recipient(facts.email, facts.name), content.text),
                 metadata={"rule": row.rule, "category": row.category},
             )
 

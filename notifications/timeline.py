@@ -10,12 +10,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from lrs.programme.model import DEFAULT_TIMEZONE, Programme, Session, SessionKind
+from notifications.invites import invitations
 from notifications.rules import NotificationRules, format_duration
 from notifications.schedule import PlanItem
 
 SEND_HOUR = time(9, 0)
 # Rules the calendar owns: re-planning cancels their messages that the programme no longer holds.
-CALENDAR_RULES = ("session_reminder", "module_due", "module_overdue", "review_day_invite")
+CALENDAR_RULES = ("session_reminder", "module_due", "module_overdue", "review_day_invite", "session_invite")
 
 
 def expects(session: Session, email: str) -> bool:
@@ -29,12 +30,24 @@ def at_send_hour(day: date, zone: str = DEFAULT_TIMEZONE) -> datetime:
 
 
 def learner_calendar(
-    programme: Programme, cohort_id: str, learner_id: int, email: str, rules: NotificationRules, now: datetime
+    programme: Programme,
+    cohort_id: str,
+    learner_id: int,
+    email: str,
+    rules: NotificationRules,
+    now: datetime,
+    *,
+    sequence: int = 0,
 ) -> list[PlanItem]:
-    """Every future reminder, module date and review-day invitation of one learner."""
+    """Every future reminder, module date and review-day invitation of one learner, and a calendar
+    invitation (due now) for each session still to come; `sequence` is the invitations' SEQUENCE."""
     items = _session_items(programme, cohort_id, learner_id, email, rules)
     items += _module_items(programme, cohort_id, learner_id, rules)
-    return [item for item in items if item.due_at > now]
+    planned = [item for item in items if item.due_at > now]
+    if rules.enabled("session_invite"):
+        sessions = [item for item in programme.sessions_of(cohort_id) if expects(item, email)]
+        planned += invitations(programme, sessions, cohort_id, learner_id, sequence, now)
+    return planned
 
 
 def welcome(programme: Programme, cohort_id: str, learner_id: int, now: datetime) -> PlanItem:

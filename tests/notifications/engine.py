@@ -26,7 +26,7 @@ from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
 from lrs.storage.programme_models import LearnerRow
 from notifications.planner import NotificationPlanner
-from notifications.rules import NotificationRules, ProgrammeRules, default_rules
+from notifications.rules import NotificationRules, ProgrammeRules, parse_rules
 from notifications.sender import NotificationSender, SenderOptions
 from tests.lrs.progress.cohort import lead_definition
 from tests.notifications.support import ManualClock
@@ -72,13 +72,17 @@ async def next_due(database: Database) -> datetime | None:
     return min((moment for moment in (message, timer) if moment is not None), default=None)
 
 
+# Most tests follow reminders and nudges; calendar invitations have their own (test_invites.py).
+WITHOUT_INVITES = parse_rules({"session_invite": False})
+
+
 def engine(
     database: Database,
     clock: ManualClock,
     connectors: Mapping[str, Connector],
     rules: NotificationRules | None = None,
 ) -> Engine:
-    chosen = rules or default_rules()
+    chosen = rules or WITHOUT_INVITES
     settings = replace(Settings(), public_url="https://lrs.test")
     bus = EventBus()
     ProgressProjector(progress_options(settings), clock=clock).subscribe(bus)

@@ -132,7 +132,12 @@ async def test_nudges_over_the_cap_are_throttled_then_folded_into_a_catch_up_dig
     database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
 ) -> None:
     _programme, learners = await install(database, [ADA], clock.now)
-    run = engine(database, clock, {"email": email}, parse_rules({"nudge_cap": 1, "inactivity": False}))
+    run = engine(
+        database,
+        clock,
+        {"email": email},
+        parse_rules({"nudge_cap": 1, "inactivity": False, "session_invite": False}),
+    )
     await run.at(datetime(2026, 3, 1, tzinfo=UTC))
     nudges = [item for item in await timeline(database, learners[ADA]) if item[0] != "session_reminder"]
     assert nudges == [
