@@ -18,7 +18,7 @@ from lrs.programme.model import Programme, Session
 from lrs.storage.planned_message_models import PlannedMessage
 from notifications.schedule import PlanItem
 
-INVITE_RULES = frozenset({"session_invite", "review_day_invite"})
+INVITE_RULES = frozenset({"session_invite"})  # the review-day message rides on its session invitation
 INVITE_CHANNELS = ("calendar", "email")
 
 
