@@ -80,6 +80,10 @@ def render_context(
         "programme_title": programme.title,
         "cohort_title": cohort.title,
         "deep_link": f"{base_url.rstrip('/')}/programmes/{programme.id}",
+        "programme_description": programme.description,
+        "cohort_start_local": _local_date(cohort.start),
+        "cohort_end_local": _local_date(cohort.end),
+        "first_module_title": programme.modules[0].title if programme.modules else "",
     }
     if "module_id" in stored:
         module = next(item for item in programme.modules if item.id == stored["module_id"])
@@ -136,12 +140,23 @@ def plain_render(
 ) -> PlainContent:
     subject = _SUBJECTS[rule].format_map(_Blank(context))
     lines = [f"Hello {context.get('first_name', '')},", "", subject + ".", ""]
+    if rule == "welcome":
+        lines += _welcome_lines(context)
     lines += [f"Join: {context['join_url']}" for _ in [1] if context.get("join_url")]
     lines += [f"Venue: {context['venue']}" for _ in [1] if context.get("venue")]
     lines += [str(item) for item in context.get("items", [])]
     lines.append(f"Open the programme: {context.get('deep_link', '')}")
     text = "\n".join(lines)
     return PlainContent(subject, text, activity_text=subject if channel == "teams" else None)
+
+
+def _welcome_lines(context: Mapping[str, Any]) -> list[str]:
+    lines = [str(context["programme_description"]), ""] if context.get("programme_description") else []
+    dates = f"from {context['cohort_start_local']} to {context['cohort_end_local']}"
+    lines.append(f"{context['cohort_title']} runs {dates}.")
+    if context.get("first_module_title"):
+        lines.append(f"Your first step: start {context['first_module_title']}.")
+    return [*lines, ""]
 
 
 class _Blank(dict[str, Any]):

@@ -70,6 +70,9 @@ async def test_enrolment_plans_the_calendar_and_the_welcome_goes_at_once(
     assert rows[f"welcome:lead-1:learner-{ada}:enrolment"].channel == "email"
     assert {row.state for key, row in rows.items() if not key.startswith("welcome")} == {"planned"}
     assert sent(smtp) == [(ADA, "Welcome to Lead")]
+    text = smtp.captured()[0].parsed().get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Lead 1 runs from Monday 5 January 2026 to Tuesday 30 June 2026." in text
+    assert "Your first step: start Intro." in text
     await run.run()  # nothing new is due: nothing is sent twice
     assert len(smtp.captured()) == 1
 
