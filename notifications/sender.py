@@ -88,7 +88,13 @@ class NotificationSender:
         return len(claimed) + await self.resend_retries()
 
     async def send_one(self, row_id: int) -> Settlement:
-        prepared = await self._prepare(row_id)
+        try:
+            prepared = await self._prepare(row_id)
+        except Exception as err:  # one message's bad data (a template, a programme gone) stops only it
+            log.exception("notification %s could not be prepared", row_id)
+            outcome = Settlement(PlanState.FAILED, f"could not be prepared: {type(err).__name__}: {err}")
+            await settle(self.database, row_id, outcome, self.clock())
+            return outcome
         if prepared is None:
             return Settlement(PlanState.CANCELLED, "gone")
         outcome = await self._decide(prepared)
@@ -111,8 +117,13 @@ class NotificationSender:
     async def _deliver_by_order(self, prepared: Prepared) -> Settlement:
         hops: list[str] = []
         for channel in self.channels_for(prepared.row):
+            try:
+                message = prepared.message_for(channel)
+            except Exception as err:  # a template that does not render fails this message, not the loop
+                log.exception("notification %s did not render for %s", prepared.row.key, channel)
+                return Settlement(PlanState.FAILED, f"{channel}: did not render: {err}")
             result = await deliver(
-                prepared.message_for(channel),
+                message,
                 self.connectors[channel],
                 self.delivery_log,
                 self.clock,

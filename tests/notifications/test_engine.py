@@ -3,9 +3,10 @@ real SMTP server, a satisfied module and a withdrawal cancel what no longer has 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from lrs.programme.roster import RosterRow
 from lrs.programme.roster_import import import_roster
 from lrs.progress import verbs
 from lrs.storage.engine import Database
+from notifications.content import PlainContent, plain_render
 from notifications.rules import parse_rules
 from notifications.suppression import StoredSuppressionList
 from tests.fakes.smtp import FakeSmtpServer
@@ -158,3 +160,25 @@ async def test_nudges_over_the_cap_are_throttled_then_folded_into_a_catch_up_dig
     digests = [m.parsed() for m in smtp.captured() if str(m.parsed()["Subject"]).startswith("Catching up")]
     assert len(digests) == 3
     assert "module due quiz" in digests[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_a_template_that_does_not_render_fails_its_message_only(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    def render(rule: str, channel: str, context: Mapping[str, Any], **options: Any) -> PlainContent:
+        if rule == "module_due":
+            raise ValueError("module_due/en/email.txt: 'module_titel' is undefined")
+        return plain_render(rule, channel, context)
+
+    _programme, learners = await install(database, [ADA], clock.now)
+    run = engine(database, clock, {"email": email})
+    run.sender.render = render
+    await run.at(datetime(2026, 2, 4, tzinfo=UTC))
+    ada = learners[ADA]
+    found = await states(database)
+    assert found[f"module_due:lead-1:learner-{ada}:intro:P7D"] == (
+        "failed",
+        "email: did not render: module_due/en/email.txt: 'module_titel' is undefined",
+    )
+    assert found[f"module_overdue:lead-1:learner-{ada}:intro:P1D"] == ("delivered", None)
+    assert found[f"session_reminder:lead-1:learner-{ada}:s1:P7D"] == ("delivered", None)
