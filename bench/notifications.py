@@ -7,7 +7,8 @@ three dated modules each) and `--learners` enrolled learners spread over them. F
 - re-plan: the same listener after a change (every cohort's third session moves by a day);
 - day: the sender evaluating one day's due messages (claim, re-check, cap, render, deliver) into a
   sink connector that accepts everything;
-- smtp: sending `--smtp` messages through the real SMTP connector to a local aiosmtpd sink.
+- smtp: sending `--smtp` messages through the real SMTP connector and the delivery log to a local
+  aiosmtpd sink (`--learners 0` skips the rest).
 
     .venv/bin/python -m bench.notifications --database sqlite --learners 20000 --cohorts 40 [--smtp 500]
 """
@@ -169,14 +170,79 @@ async def day_of_sending(database: Database, now: datetime) -> None:
     )
 
 
+class _Sink:
+    """An SMTP server that accepts every message (aiosmtpd, plain SMTP on loopback)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.count += 1
+        return "250 2.0.0 Message accepted"
+
+
+async def smtp_throughput(url: str, count: int) -> None:
+    """`count` messages through the SMTP connector and the delivery log (`deliver()`), one at a time
+    and then 8 at once, to a local sink."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from connectors.base import Recipient
+    from connectors.email.connector import EmailConnector
+    from connectors.email.settings import EmailSettings
+    from lrs.clock import utc_now
+    from notifications.delivery_log import DeliveryLog
+    from notifications.dispatch import deliver
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    database = open_database(url)
+    try:
+        await migrate(database)
+        table = {"host": "127.0.0.1", "port": port, "tls": "none", "from_address": "noreply@bench.gov.uk"}
+        connector = EmailConnector(EmailSettings.from_mapping(table), clock=utc_now)
+        log = DeliveryLog(database)
+        for parallel in (1, 8):
+            started = time.perf_counter()
+
+            async def send(index: int, parallel: int = parallel) -> None:
+                message = RenderedMessage(
+                    f"bench-{parallel}-{index}", Recipient(f"l{index}@bench.gov.uk"), "Hi", "Text"
+                )
+                await deliver(message, connector, log, utc_now)
+
+            for offset in range(0, count, parallel):
+                await asyncio.gather(*(send(index) for index in range(offset, min(offset + parallel, count))))
+            elapsed = time.perf_counter() - started
+            print(f"smtp: {count} messages, {parallel} at a time: {count / elapsed:.0f} messages/s")
+        await connector.close()
+    finally:
+        controller.stop()
+        await database.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--learners", type=int, default=20000)
     parser.add_argument("--cohorts", type=int, default=40)
+    parser.add_argument("--smtp", type=int, default=0, help="also send this many messages to an SMTP sink")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
-        asyncio.run(_in_fresh_database(args.database, Path(directory), args.learners, args.cohorts))
+        if args.learners:
+            asyncio.run(_in_fresh_database(args.database, Path(directory), args.learners, args.cohorts))
+        if args.smtp:
+            asyncio.run(_smtp_in_fresh_database(args.database, Path(directory), args.smtp))
+
+
+async def _smtp_in_fresh_database(kind: str, workdir: Path, count: int) -> None:
+    async with fresh_database(kind, workdir) as url:
+        await smtp_throughput(url, count)
 
 
 async def _in_fresh_database(kind: str, workdir: Path, learners: int, cohorts: int) -> None:
