@@ -28,8 +28,8 @@ def add_worker_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         help="consume the outbox: progress projection, then plan and send notifications",
         description=(
             "Fire due timers, consume the outbox (progress projection, the notification planner) and send "
-            "the planned messages that are due through the configured connectors (the local channel under "
-            "var/outbox/ when none is configured). Run one per process; several may share PostgreSQL."
+            "the planned messages that are due through the configured connectors (with none configured, "
+            "messages stay planned). Run one per process; several may share PostgreSQL."
         ),
     )
     worker.add_argument("--once", action="store_true", help="process and send what is due, then exit")

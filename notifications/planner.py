@@ -81,6 +81,9 @@ class NotificationPlanner:
             reason="the learner withdrew",
             now=now,
         )
+        learner = await session.get(LearnerRow, event.learner_id)
+        if learner is None or learner.erased_at is not None:
+            return  # erased (lrs person erase): nothing more goes to them, not even a CANCEL
         sent = await sent_invitations(session, event.cohort_id, now, learner_id=event.learner_id)
         await schedule.plan(
             session,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.programme.model import Programme, Session
 from lrs.storage.planned_message_models import PlannedMessage
-from lrs.storage.programme_models import EnrolmentRow
+from lrs.storage.programme_models import EnrolmentRow, LearnerRow
 from lrs.storage.progress_models import ProgressLearner, ProgressRecord
 from notifications.rsvp_state import rsvp_state
 
@@ -27,6 +27,9 @@ async def reason_gone(session: AsyncSession, row: PlannedMessage, programme: Pro
     context: dict[str, Any] = json.loads(row.context)
     if row.learner_id is None or context.get("cancelled"):
         return None  # a channel post, or the CANCEL of an invitation: it goes whatever changed
+    erased = await session.scalar(select(LearnerRow.erased_at).where(LearnerRow.id == row.learner_id))
+    if erased is not None:
+        return "the learner's data was erased"
     status = await session.scalar(
         select(EnrolmentRow.status).where(
             EnrolmentRow.learner_id == row.learner_id, EnrolmentRow.cohort_id == row.cohort_id

@@ -5,13 +5,14 @@ when the learner withdraws. The mail is parsed back from a real SMTP server."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
 
 from connectors.email.connector import EmailConnector
 from connectors.email.settings import EmailSettings
+from lrs.privacy.erase import erase_person
 from lrs.programme.loader import parse_programme
 from lrs.programme.roster import RosterRow
 from lrs.programme.roster_import import import_roster
@@ -21,7 +22,7 @@ from notifications.rules import parse_rules
 from notifications.suppression import StoredSuppressionList
 from tests.fakes.smtp import FakeSmtpServer
 from tests.lrs.progress.cohort import COHORT_START
-from tests.notifications.engine import due_definition, engine, install
+from tests.notifications.engine import due_definition, engine, install, planned
 from tests.notifications.support import ManualClock
 
 ADA = "ada@north.gov.uk"
@@ -104,3 +105,21 @@ async def test_request_then_update_then_cancel_under_one_uid(
         ("CANCEL", uid, "3"),
         ("CANCEL", uid.replace(":s1:", ":s2:"), "2"),
     ]
+
+
+async def test_an_erased_learner_gets_nothing_more_not_even_a_cancel(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    _programme, learners = await install(database, [ADA], clock.now)
+    run = engine(database, clock, {"email": email}, WITH_INVITES)
+    await run.run()
+    assert len(calendars(smtp)) == 2
+    await erase_person(database, email=ADA, base_url="https://lrs.test", now=clock.now)
+    await run.at(datetime(2026, 3, 1, tzinfo=UTC))
+    assert len(smtp.captured()) == 3  # the welcome and the two invitations, from before
+    rows = await planned(database)
+    assert not any(row.occurrence.endswith("@cancelled") for row in rows.values())
+    assert {row.state for row in rows.values() if row.rule != "welcome" and row.rule != "session_invite"} == {
+        "cancelled"
+    }
+    assert learners[ADA] in {row.learner_id for row in rows.values()}
