@@ -14,6 +14,7 @@ from lrs.clock import Clock, utc_now
 from lrs.demo import demo_credentials_ctx
 from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
+from lrs.http.admin_notifications import add_notification_admin_routes
 from lrs.http.alternate import alternate_syntax_middleware
 from lrs.http.audit import add_audit_routes
 from lrs.http.auth import auth_middleware, install_auth
@@ -36,6 +37,7 @@ from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import open_database
 from lrs.storage.public_url import record_served_url
 from lrs.storage.schema import migrate
+from notifications.install import notification_engine
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         app.cleanup_ctx.append(_worker_ctx)
     add_xapi_routes(app)
     add_admin_routes(app)
+    add_notification_admin_routes(app)
     add_people_routes(app)
     add_demo_routes(app)
     add_health_routes(app)
@@ -109,8 +112,16 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """The embedded outbox worker (settings.worker_in_process), stopped with the app."""
     await arm_all_session_timers(app[DATABASE], app[SETTINGS].base_url)
     await arm_retention(app[DATABASE], app[SETTINGS], app[CLOCK])
-    task = asyncio.create_task(event_worker(app[SETTINGS], app[DATABASE], clock=app[CLOCK]).run())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with notification_engine(app[SETTINGS], app[DATABASE], clock=app[CLOCK]) as engine:
+        worker = event_worker(
+            app[SETTINGS],
+            app[DATABASE],
+            clock=app[CLOCK],
+            listeners=engine.listeners,
+            extra_steps=engine.steps,
+        )
+        task = asyncio.create_task(worker.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -17,6 +17,8 @@ from lrs.cli_backup import COMMANDS as BACKUP_COMMANDS
 from lrs.cli_backup import add_backup_commands, run_backup_command
 from lrs.cli_check_config import COMMAND as CHECK_CONFIG_COMMAND
 from lrs.cli_check_config import add_check_config_command, run_check_config
+from lrs.cli_notifications import COMMAND as NOTIFICATIONS_COMMAND
+from lrs.cli_notifications import add_notification_commands, run_notification_command
 from lrs.cli_person import COMMAND as PERSON_COMMAND
 from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_command(commands)
     add_backup_commands(commands)
     add_check_config_command(commands)
+    add_notification_commands(commands)
     add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -110,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_person_command(settings, args))
     if args.command in WORKER_COMMANDS:
         return asyncio.run(run_worker_command(settings, args))
+    if args.command == NOTIFICATIONS_COMMAND:
+        return asyncio.run(run_notification_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
     if args.command == CHECK_CONFIG_COMMAND:

@@ -17,13 +17,22 @@ from lrs.settings import Settings
 from lrs.storage.engine import open_database
 from lrs.storage.public_url import with_served_url
 from lrs.storage.schema import migrate
+from notifications.install import notification_engine
 
 COMMANDS = ("worker", "progress")
 
 
 def add_worker_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    worker = commands.add_parser("worker", help="consume the outbox: progress projection, notifications")
-    worker.add_argument("--once", action="store_true", help="process what is due, then exit")
+    worker = commands.add_parser(
+        "worker",
+        help="consume the outbox: progress projection, then plan and send notifications",
+        description=(
+            "Fire due timers, consume the outbox (progress projection, the notification planner) and send "
+            "the planned messages that are due through the configured connectors (with none configured, "
+            "messages stay planned). Run one per process; several may share PostgreSQL."
+        ),
+    )
+    worker.add_argument("--once", action="store_true", help="process and send what is due, then exit")
     progress = commands.add_parser("progress", help="progress projections")
     actions = progress.add_subparsers(dest="action", required=True)
     actions.add_parser("rebuild", help="recompute every projection from stored statements")
@@ -49,12 +58,15 @@ async def run_worker_command(settings: Settings, args: argparse.Namespace) -> in
             return 0
         await arm_all_session_timers(database, settings.base_url)
         await arm_retention(database, settings, utc_now)
-        worker = event_worker(settings, database, clock=utc_now)
-        if args.once:
-            print(f"processed {await worker.run_until_idle()} outbox row(s) and timer(s)")
-            return 0
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker.run()
+        async with notification_engine(settings, database, clock=utc_now) as engine:
+            worker = event_worker(
+                settings, database, clock=utc_now, listeners=engine.listeners, extra_steps=engine.steps
+            )
+            if args.once:
+                print(f"processed {await worker.run_until_idle()} outbox row(s), timer(s) and message(s)")
+                return 0
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker.run()
         return 0
     finally:
         await database.dispose()

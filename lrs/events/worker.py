@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +71,7 @@ class OutboxWorker:
         poll_seconds: float = 1.0,
         options: ConsumerOptions | None = None,
         purge: PurgeSchedule | None = None,
+        extra_steps: Sequence[Callable[[], Awaitable[int]]] = (),
     ) -> None:
         self.database = database
         self.clock = clock
@@ -79,11 +80,14 @@ class OutboxWorker:
         self.wakeup = Wakeup()
         self.purge = purge or PurgeSchedule()
         self._next_purge: datetime | None = None
+        self.extra_steps = tuple(extra_steps)  # e.g. the notifications sender, after each batch
 
     async def step(self) -> int:
         """Fire due timers and process one batch; return the number of rows handled."""
         fired = await fire_due_timers(self.database, self.clock)
         handled = fired + await self.consumer.run_once()
+        for extra_step in self.extra_steps:
+            handled += await extra_step()
         await self.purge_if_due()
         return handled
 

@@ -35,6 +35,8 @@ def programme_definition(programme: Programme) -> dict[str, Any]:
     }
     if programme.confidence is not None:
         definition["confidence"] = _confidence(programme)
+    if programme.notifications:
+        definition["notifications"] = dict(programme.notifications)
     if programme.off_the_job is not None:
         hours = programme.off_the_job
         definition["off_the_job"] = {

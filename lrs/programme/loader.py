@@ -39,7 +39,17 @@ from lrs.programme.references import resolve_programme
 
 _T = TypeVar("_T")
 _Choice = TypeVar("_Choice", MoveOn, Sector, SessionKind)
-_TOP = ("organisations", "lists", "modules", "sessions", "blocks", "completion", "confidence", "off_the_job")
+_TOP = (
+    "organisations",
+    "lists",
+    "modules",
+    "sessions",
+    "blocks",
+    "completion",
+    "confidence",
+    "off_the_job",
+    "notifications",
+)
 
 
 def load_programme_file(path: Path) -> Programme:
@@ -95,8 +105,24 @@ def parse_programme(raw: object) -> Programme:
         completion=parse_completion(top.get("completion", {}), "completion"),
         confidence=parse_confidence(top["confidence"], "confidence") if "confidence" in top else None,
         off_the_job=parse_off_the_job(top["off_the_job"], "off_the_job") if "off_the_job" in top else None,
+        notifications=_notification_rules(top.get("notifications", {})),
     )
     return resolve_programme(programme, parse_raw_blocks(top.get("blocks", []), "blocks"))
+
+
+def _notification_rules(raw: object) -> dict[str, Any]:
+    """The `[notifications]` table, checked by the engine's own parser so that an unknown rule or a bad
+    duration is refused at load with its key path."""
+    from notifications.rules import RulesError, parse_rules  # the engine owns what its table may say
+
+    if not isinstance(raw, Mapping):
+        raise DefinitionError("notifications", "must be a table")
+    table = dict(raw)
+    try:
+        parse_rules(table, path="notifications")
+    except RulesError as err:
+        raise DefinitionError(err.path, err.message) from None
+    return dict(table)
 
 
 def _items(top: Mapping[str, Any], key: str, parse: Callable[[object, str], _T]) -> list[_T]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Europe/London"
@@ -249,6 +249,8 @@ class Programme:
     completion: CompletionRule = field(default_factory=CompletionRule)
     confidence: ConfidenceAssessment | None = None
     off_the_job: OffTheJobTraining | None = None
+    # The `[notifications]` table as written (validated at load by notifications.rules.parse_rules).
+    notifications: Mapping[str, Any] = field(default_factory=dict)
 
     def cohort(self, cohort_id: str) -> Cohort:
         return _by_id(self.cohorts, cohort_id, "cohort")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -50,6 +50,7 @@ def event_worker(
     *,
     clock: Clock,
     listeners: Sequence[Callable[[EventBus], Unsubscribe]] = (),
+    extra_steps: Sequence[Callable[[], Awaitable[int]]] = (),
 ) -> OutboxWorker:
     """A worker whose bus carries the progress projection plus `listeners` (e.g. notifications)."""
     bus = EventBus()
@@ -65,5 +66,11 @@ def event_worker(
     options = ConsumerOptions(lease=timedelta(seconds=settings.worker_lease_seconds))
     purge = PurgeSchedule(keep=timedelta(hours=settings.outbox_keep_processed_hours))
     return OutboxWorker(
-        database, bus, clock=clock, poll_seconds=settings.worker_poll_seconds, options=options, purge=purge
+        database,
+        bus,
+        clock=clock,
+        poll_seconds=settings.worker_poll_seconds,
+        options=options,
+        extra_steps=extra_steps,
+        purge=purge,
     )

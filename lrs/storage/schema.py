@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "lrs.storage.progress_models",
     "lrs.storage.notification_models",
     "lrs.storage.trust_models",
+    "lrs.storage.planned_message_models",
 )
 # Any fixed 64-bit number: serialises concurrent migrators on PostgreSQL.
 _MIGRATION_LOCK_ID = 7_163_402_190_517

@@ -99,6 +99,8 @@ class _CapturingHandler:
         if self._pending.pop(id(session), None) == "451-at-data":
             self._server.transient_failures += 1
             return "451 4.3.0 Local error in processing, try again later"
+        if self._server.data_delay_seconds:
+            await asyncio.sleep(self._server.data_delay_seconds)  # a slow relay: senders die mid-DATA
         auth = session.auth_data
         captured = CapturedMessage(
             mail_from=str(envelope.mail_from),
@@ -134,6 +136,7 @@ class FakeSmtpServer:
         self.failures = failures or FailurePlan()
         self.messages: list[CapturedMessage] = []
         self.transient_failures = 0
+        self.data_delay_seconds = 0.0  # how long DATA takes before the server accepts the message
         self.mail_transactions = 0  # MAIL FROM commands seen, accepted or not
         self.lock = threading.Lock()
         self.ca_file = ca_file

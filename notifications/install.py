@@ -1,0 +1,90 @@
+"""Wiring the engine into a worker: rules from settings, connectors from `[connectors]`, the planner on
+the bus and the sender as a worker step."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import Connector
+from connectors.registry import CHANNELS, configured_channels, create
+from lrs.clock import Clock
+from lrs.events.bus import EventBus, Unsubscribe
+from lrs.settings import Settings
+from lrs.storage.engine import Database
+from notifications.planner import NotificationPlanner
+from notifications.rules import NotificationRules, ProgrammeRules, parse_rules
+from notifications.sender import NotificationSender, SenderOptions
+from notifications.suppression import StoredSuppressionList
+
+# Channels that carry a message to one learner or a cohort channel (calendar invites ride on these).
+MESSAGE_CHANNELS = ("teams", "email", "notify", "graph_mail", "teams_channel")
+EMBEDDED_CHANNEL = "local"
+
+
+def rules_from_settings(table: Mapping[str, Any]) -> NotificationRules:
+    return parse_rules(table, path="notifications")
+
+
+def build_connectors(
+    connectors_table: Mapping[str, Any], database: Database, *, clock: Clock
+) -> dict[str, Connector]:
+    """Every configured message channel; the embedded `local` channel when none is configured."""
+    suppression = StoredSuppressionList(database, clock=clock)
+    chosen = [name for name in configured_channels(connectors_table) if name in MESSAGE_CHANNELS]
+    built = {name: create(name, connectors_table[name], suppression) for name in chosen}
+    if not built and EMBEDDED_CHANNEL in CHANNELS:
+        built[EMBEDDED_CHANNEL] = create(
+            EMBEDDED_CHANNEL, connectors_table.get(EMBEDDED_CHANNEL, {}), suppression
+        )
+    return built
+
+
+def planner_installer(rules: NotificationRules, *, clock: Clock) -> Callable[[EventBus], Unsubscribe]:
+    def install(bus: EventBus) -> Unsubscribe:
+        return NotificationPlanner(ProgrammeRules(rules), clock=clock).subscribe(bus)
+
+    return install
+
+
+def sender_for(
+    database: Database,
+    connectors: Mapping[str, Connector],
+    rules: NotificationRules,
+    *,
+    clock: Clock,
+    base_url: str,
+) -> NotificationSender:
+    return NotificationSender(
+        database,
+        connectors,
+        clock=clock,
+        rules_for=ProgrammeRules(rules),
+        options=SenderOptions(base_url=base_url, lease=rules.send_lease),
+    )
+
+
+WorkerStep = Callable[[], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class NotificationEngine:
+    listeners: Sequence[Callable[[EventBus], Unsubscribe]]
+    steps: Sequence[WorkerStep]
+
+
+@contextlib.asynccontextmanager
+async def notification_engine(
+    settings: Settings, database: Database, *, clock: Clock
+) -> AsyncIterator[NotificationEngine]:
+    """The planner and the sender for a worker; the connectors are closed when the worker stops."""
+    rules = rules_from_settings(settings.notifications)
+    connectors = build_connectors(settings.connectors, database, clock=clock)
+    sender = sender_for(database, connectors, rules, clock=clock, base_url=settings.base_url)
+    try:
+        yield NotificationEngine([planner_installer(rules, clock=clock)], [sender.step])
+    finally:
+        for connector in connectors.values():
+            await connector.close()

@@ -1,0 +1,125 @@
+"""Calendar invitations by email (no calendar channel configured): an iCalendar REQUEST per session at
+enrolment, a new REQUEST under the same UID with a higher SEQUENCE when a session moves, and a CANCEL
+when the learner withdraws. The mail is parsed back from a real SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+
+from connectors.email.connector import EmailConnector
+from connectors.email.settings import EmailSettings
+from lrs.privacy.erase import erase_person
+from lrs.programme.loader import parse_programme
+from lrs.programme.roster import RosterRow
+from lrs.programme.roster_import import import_roster
+from lrs.programme.store import save_programme
+from lrs.storage.engine import Database
+from notifications.rules import parse_rules
+from notifications.suppression import StoredSuppressionList
+from tests.fakes.smtp import FakeSmtpServer
+from tests.lrs.progress.cohort import COHORT_START
+from tests.notifications.engine import due_definition, engine, install, planned
+from tests.notifications.support import ManualClock
+
+ADA = "ada@north.gov.uk"
+WITH_INVITES = parse_rules({})
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(COHORT_START - timedelta(days=3))
+
+
+@pytest.fixture
+async def email(
+    smtp: FakeSmtpServer, database: Database, clock: ManualClock
+) -> AsyncIterator[EmailConnector]:
+    settings = EmailSettings.from_mapping(smtp.settings_table())
+    connector = EmailConnector(
+        settings, suppression=StoredSuppressionList(database, clock=clock), clock=clock
+    )
+    yield connector
+    await connector.close()
+
+
+def calendars(smtp: FakeSmtpServer) -> list[dict[str, str]]:
+    """METHOD, UID, SEQUENCE and DTSTART of every iCalendar part sent, in order."""
+    found = []
+    for captured in smtp.captured():
+        message: EmailMessage = captured.parsed()
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                lines = part.get_content().replace("\r\n ", "").splitlines()
+                fields = dict(
+                    line.split(":", 1) for line in lines if ":" in line and ";" not in line.split(":")[0]
+                )
+                event = lines[lines.index("BEGIN:VEVENT") :]
+                start = next(line for line in event if line.startswith("DTSTART"))
+                found.append(
+                    {
+                        "METHOD": fields["METHOD"],
+                        "UID": fields["UID"],
+                        "SEQUENCE": fields["SEQUENCE"],
+                        "DTSTART": start,
+                    }
+                )
+    return found
+
+
+async def test_request_then_update_then_cancel_under_one_uid(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    _programme, learners = await install(database, [ADA], clock.now)
+    run = engine(database, clock, {"email": email}, WITH_INVITES)
+    await run.run()
+    sent = calendars(smtp)
+    uid = f"cohort-lrs:lead-1:s1:learner-{learners[ADA]}"
+    assert [(item["METHOD"], item["UID"], item["SEQUENCE"]) for item in sent] == [
+        ("REQUEST", uid, "1"),
+        ("REQUEST", uid.replace(":s1:", ":s2:"), "1"),
+    ]
+    assert sent[0]["DTSTART"] == "DTSTART;TZID=Europe/London:20260210T100000"
+
+    moved = due_definition()
+    moved["sessions"][0]["start"], moved["sessions"][0]["end"] = "2026-02-12T10:00:00", "2026-02-12T12:00:00"
+    async with database.write_session() as session, session.begin():
+        await save_programme(session, parse_programme(moved), source="test", now=clock.now)
+    await run.run()
+    update = calendars(smtp)[2:]
+    assert [(item["METHOD"], item["UID"], item["SEQUENCE"], item["DTSTART"]) for item in update] == [
+        ("REQUEST", uid, "2", "DTSTART;TZID=Europe/London:20260212T100000")
+    ]
+
+    withdrawn = RosterRow(
+        2, "Learner0 Surname", ADA, "", "north-council", "Head", "lead-1", status="withdrawn"
+    )
+    async with database.write_session() as session, session.begin():
+        await import_roster(session, [withdrawn], now=clock.now)
+    await run.run()
+    cancels = calendars(smtp)[3:]
+    assert sorted((item["METHOD"], item["UID"], item["SEQUENCE"]) for item in cancels) == [
+        ("CANCEL", uid, "3"),
+        ("CANCEL", uid.replace(":s1:", ":s2:"), "2"),
+    ]
+
+
+async def test_an_erased_learner_gets_nothing_more_not_even_a_cancel(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    _programme, learners = await install(database, [ADA], clock.now)
+    run = engine(database, clock, {"email": email}, WITH_INVITES)
+    await run.run()
+    assert len(calendars(smtp)) == 2
+    await erase_person(database, email=ADA, base_url="https://lrs.test", now=clock.now)
+    await run.at(datetime(2026, 3, 1, tzinfo=UTC))
+    assert len(smtp.captured()) == 3  # the welcome and the two invitations, from before
+    rows = await planned(database)
+    assert not any(row.occurrence.endswith("@cancelled") for row in rows.values())
+    assert {row.state for row in rows.values() if row.rule != "welcome" and row.rule != "session_invite"} == {
+        "cancelled"
+    }
+    assert learners[ADA] in {row.learner_id for row in rows.values()}
