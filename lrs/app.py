@@ -19,6 +19,7 @@ from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
+from lrs.http.reports import add_report_routes
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
 from lrs.progress.install import arm_all_session_timers, event_worker
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_xapi_routes(app)
     add_admin_routes(app)
     add_demo_routes(app)
+    add_report_routes(app)
     return app
 
 

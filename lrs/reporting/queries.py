@@ -1,0 +1,196 @@
+"""The completions query: one page of records after a cursor, and the pass's upper bound.
+
+A pass reads changes with `change_seq` below its upper bound, in (change_seq, record id) order. The
+bound is fixed when the pass starts (it travels in the cursor), so a record updated during the pass
+moves above it and is seen once, in the next pass (`since` = the pass's high_watermark).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.reporting.filters import CompletionFilters, Cursor
+from lrs.reporting.records import FINISHED, CompletionRecord, completion_pct
+from lrs.storage.programme_models import (
+    BlockRow,
+    EnrolmentRow,
+    LearnerRow,
+    ModuleRow,
+    OrganisationRow,
+    ProgrammeRow,
+    SessionRow,
+)
+from lrs.storage.progress_models import ProgressRecord
+from lrs.storage.report_models import ProgressChange
+
+# The oldest transaction of this database still in flight (its 32-bit xid matched against the
+# snapshot's 64-bit ones), else the snapshot's xmax. Transactions of other databases on the cluster
+# are not waited for, so a long one elsewhere does not hold the feed back.
+_PG_UPPER = text(
+    """
+    WITH snap AS (SELECT pg_current_snapshot() AS s),
+    ours AS (
+        SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_xid IS NOT NULL
+    )
+    SELECT coalesce(
+        (SELECT min(x::text::bigint) FROM snap, pg_snapshot_xip(snap.s) AS x
+         WHERE x::text::bigint % 4294967296 IN (SELECT xid FROM ours)),
+        (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)
+    )
+    """
+)
+
+
+async def pass_upper_bound(session: AsyncSession) -> int:
+    """Every change below this is committed and visible, and every later change sorts above it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int((await session.execute(_PG_UPPER)).scalar_one())
+    highest = await session.scalar(select(func.max(ProgressChange.change_seq)))
+    return (highest or 0) + 1
+
+
+async def completion_records(
+    session: AsyncSession, filters: CompletionFilters, after: Cursor, limit: int
+) -> list[CompletionRecord]:
+    """Up to `limit` records after `after` (which carries the pass's upper bound)."""
+    change = ProgressChange
+    query = _records_query().where(
+        change.change_seq < after.upper,
+        tuple_(change.change_seq, change.id) > tuple_(literal(after.seq), literal(after.record_id)),
+    )
+    query = _filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
+    rows = (await session.execute(query)).all()
+    return [_record(row) for row in rows]
+
+
+def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
+    change = ProgressChange
+    if filters.organisations:
+        query = query.where(LearnerRow.organisation_id.in_(sorted(filters.organisations)))
+    if filters.programme:
+        query = query.where(change.programme_id == filters.programme)
+    if filters.cohort:
+        query = query.where(change.cohort_id == filters.cohort)
+    if filters.item_type:
+        query = query.where(change.item_kind == filters.item_type)
+    if filters.status:
+        query = query.where(ProgressRecord.status == filters.status)
+    if filters.since_seq is not None:
+        query = query.where(change.change_seq > filters.since_seq)
+    if filters.since_time is not None:
+        query = query.where(change.updated_at > filters.since_time)
+    return query
+
+
+def _records_query() -> Select[Any]:
+    change, progress = ProgressChange, ProgressRecord
+    key = (change.learner_id, change.programme_id, change.cohort_id)
+    done = _programme_items()
+    title = func.coalesce(ModuleRow.title, SessionRow.title, BlockRow.title, ProgrammeRow.title)
+    return (
+        select(
+            change,
+            progress,
+            LearnerRow,
+            OrganisationRow.name,
+            EnrolmentRow.enrolled_at,
+            title,
+            done.c.done,
+            done.c.total,
+        )
+        .join(LearnerRow, LearnerRow.id == change.learner_id)
+        .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
+        .outerjoin(
+            progress,
+            and_(
+                tuple_(progress.learner_id, progress.programme_id, progress.cohort_id) == tuple_(*key),
+                progress.item_kind == change.item_kind,
+                progress.item_id == change.item_id,
+            ),
+        )
+        .outerjoin(
+            EnrolmentRow,
+            and_(EnrolmentRow.learner_id == change.learner_id, EnrolmentRow.cohort_id == change.cohort_id),
+        )
+        .outerjoin(
+            ProgrammeRow, and_(change.item_kind == "programme", ProgrammeRow.id == change.programme_id)
+        )
+        .outerjoin(ModuleRow, _item(ModuleRow.programme_id, ModuleRow.module_id, "module"))
+        .outerjoin(SessionRow, _item(SessionRow.programme_id, SessionRow.session_id, "session"))
+        .outerjoin(BlockRow, _item(BlockRow.programme_id, BlockRow.block_id, "block"))
+        .outerjoin(
+            done,
+            and_(
+                change.item_kind == "programme",
+                tuple_(done.c.learner_id, done.c.programme_id, done.c.cohort_id) == tuple_(*key),
+            ),
+        )
+    )
+
+
+def _item(programme_column: Any, id_column: Any, kind: str) -> ColumnElement[bool]:
+    change = ProgressChange
+    same_item = and_(programme_column == change.programme_id, id_column == change.item_id)
+    return and_(change.item_kind == kind, same_item)
+
+
+def _programme_items() -> Subquery:
+    """Per enrolment: how many of its modules and sessions are finished, of how many."""
+    progress = ProgressRecord
+    finished = func.sum(case((progress.status.in_(sorted(FINISHED)), 1), else_=0))
+    return (
+        select(
+            progress.learner_id,
+            progress.programme_id,
+            progress.cohort_id,
+            finished.label("done"),
+            func.count().label("total"),
+        )
+        .where(or_(progress.item_kind == "module", progress.item_kind == "session"))
+        .group_by(progress.learner_id, progress.programme_id, progress.cohort_id)
+        .subquery()
+    )
+
+
+def _record(row: Sequence[object]) -> CompletionRecord:
+    change, progress, learner, organisation_name, enrolled_at, title, done, total = row
+    assert isinstance(change, ProgressChange) and isinstance(learner, LearnerRow)
+    live = progress if isinstance(progress, ProgressRecord) and not change.deleted else None
+    status = live.status if live else None
+    return CompletionRecord(
+        record_id=change.id,
+        learner_id=learner.id,
+        employee_number=learner.employee_number,
+        work_email=learner.email,
+        name=learner.name,
+        organisation_id=learner.organisation_id,
+        organisation_name=str(organisation_name),
+        role=learner.role,
+        programme=change.programme_id,
+        cohort=change.cohort_id,
+        item_type=change.item_kind,
+        item_id=change.item_id,
+        item_title=str(title) if title is not None else None,
+        status=status,
+        enrolled_at=enrolled_at if isinstance(enrolled_at, datetime) else None,
+        started_at=live.first_activity_at if live else None,
+        completed_at=live.completed_at if live else None,
+        satisfied_at=live.satisfied_at if live else None,
+        score_scaled=live.score_scaled if live else None,
+        time_spent_minutes=round(live.time_spent_ms / 60_000, 1) if live else None,
+        completion_pct=completion_pct(status, _int(done), _int(total)),
+        off_the_job_hours=None,
+        updated_at=change.updated_at,
+        deleted=change.deleted,
+        change_seq=change.change_seq,
+    )
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int) else None
