@@ -13,6 +13,7 @@ from dataclasses import replace
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
+from lrs.cli_report import REPORT_COMMAND, add_report_commands, run_report_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
 from lrs.cli_worker import add_worker_commands, run_worker_command
 from lrs.clock import utc_now
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_programme_commands(commands)
     add_attendance_commands(commands)
     add_worker_commands(commands)
+    add_report_commands(commands)
     _add_connector_commands(commands)
     return parser
 
@@ -91,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_programme_command(settings, args))
     if args.command in WORKER_COMMANDS:
         return asyncio.run(run_worker_command(settings, args))
+    if args.command == REPORT_COMMAND:
+        return asyncio.run(run_report_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
     if args.command == "connectors":
