@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from lrs.reporting.filters import CompletionFilters, Cursor
 from lrs.reporting.records import FINISHED, CompletionRecord, completion_pct
@@ -90,8 +91,6 @@ def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
 
 def _records_query() -> Select[Any]:
     change, progress = ProgressChange, ProgressRecord
-    key = (change.learner_id, change.programme_id, change.cohort_id)
-    done = _programme_items()
     title = func.coalesce(ModuleRow.title, SessionRow.title, BlockRow.title, ProgrammeRow.title)
     return (
         select(
@@ -101,15 +100,17 @@ def _records_query() -> Select[Any]:
             OrganisationRow.name,
             EnrolmentRow.enrolled_at,
             title,
-            done.c.done,
-            done.c.total,
+            _programme_share(True),
+            _programme_share(False),
         )
         .join(LearnerRow, LearnerRow.id == change.learner_id)
         .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
         .outerjoin(
             progress,
             and_(
-                tuple_(progress.learner_id, progress.programme_id, progress.cohort_id) == tuple_(*key),
+                progress.learner_id == change.learner_id,
+                progress.programme_id == change.programme_id,
+                progress.cohort_id == change.cohort_id,
                 progress.item_kind == change.item_kind,
                 progress.item_id == change.item_id,
             ),
@@ -124,13 +125,6 @@ def _records_query() -> Select[Any]:
         .outerjoin(ModuleRow, _item(ModuleRow.programme_id, ModuleRow.module_id, "module"))
         .outerjoin(SessionRow, _item(SessionRow.programme_id, SessionRow.session_id, "session"))
         .outerjoin(BlockRow, _item(BlockRow.programme_id, BlockRow.block_id, "block"))
-        .outerjoin(
-            done,
-            and_(
-                change.item_kind == "programme",
-                tuple_(done.c.learner_id, done.c.programme_id, done.c.cohort_id) == tuple_(*key),
-            ),
-        )
     )
 
 
@@ -140,22 +134,25 @@ def _item(programme_column: Any, id_column: Any, kind: str) -> ColumnElement[boo
     return and_(change.item_kind == kind, same_item)
 
 
-def _programme_items() -> Subquery:
-    """Per enrolment: how many of its modules and sessions are finished, of how many."""
-    progress = ProgressRecord
-    finished = func.sum(case((progress.status.in_(sorted(FINISHED)), 1), else_=0))
-    return (
-        select(
-            progress.learner_id,
-            progress.programme_id,
-            progress.cohort_id,
-            finished.label("done"),
-            func.count().label("total"),
-        )
-        .where(or_(progress.item_kind == "module", progress.item_kind == "session"))
-        .group_by(progress.learner_id, progress.programme_id, progress.cohort_id)
-        .subquery()
+def _programme_share(finished_only: bool) -> Any:
+    """For a programme row: how many of the enrolment's modules and sessions (are finished); a
+    correlated look-up on the progress key, evaluated for programme rows only."""
+    other = aliased(ProgressRecord)
+    counted = (
+        func.sum(case((other.status.in_(sorted(FINISHED)), 1), else_=0)) if finished_only else func.count()
     )
+    change = ProgressChange
+    share = (
+        select(counted)
+        .where(
+            other.learner_id == change.learner_id,
+            other.programme_id == change.programme_id,
+            other.cohort_id == change.cohort_id,
+            or_(other.item_kind == "module", other.item_kind == "session"),
+        )
+        .scalar_subquery()
+    )
+    return case((change.item_kind == "programme", share), else_=None)
 
 
 def _record(row: Sequence[object]) -> CompletionRecord:
