@@ -19,13 +19,16 @@ from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
+from lrs.http.people import add_people_routes
 from lrs.http.reports import add_report_routes
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
+from lrs.privacy.retention import arm_retention
 from lrs.progress.install import arm_all_session_timers, event_worker
 from lrs.settings import Settings
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import open_database
+from lrs.storage.public_url import record_served_url
 from lrs.storage.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
         app.cleanup_ctx.append(_worker_ctx)
     add_xapi_routes(app)
     add_admin_routes(app)
+    add_people_routes(app)
     add_demo_routes(app)
     add_report_routes(app)
     return app
@@ -67,6 +71,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         await migrate(database)
         async with database.write_session() as session, session.begin():
             app[HASH_KEY] = await load_hash_key(session, settings.secret_key)
+        await record_served_url(database, settings)
         app[DATABASE] = database
         yield
     finally:
@@ -88,6 +93,7 @@ async def prepare_store(settings: Settings) -> None:
 async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """The embedded outbox worker (settings.worker_in_process), stopped with the app."""
     await arm_all_session_timers(app[DATABASE], app[SETTINGS].base_url)
+    await arm_retention(app[DATABASE], app[SETTINGS], app[CLOCK])
     task = asyncio.create_task(event_worker(app[SETTINGS], app[DATABASE], clock=app[CLOCK]).run())
     yield
     task.cancel()

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
+from lrs.cli_person import COMMAND as PERSON_COMMAND
+from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.cli_report import REPORT_COMMAND, add_report_commands, run_report_command
@@ -38,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP server (migrates the schema first)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (default: the host setting, LRS_HOST)")
+    serve.add_argument("--port", type=int, help="port (default: the port setting, 8080; LRS_PORT)")
     serve.add_argument(
         "--demo", action="store_true", help="load the demo programme and print demo credentials"
     )
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_attendance_commands(commands)
     add_worker_commands(commands)
     add_report_commands(commands)
+    add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
 
@@ -91,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings, args)
     if args.command in PROGRAMME_COMMANDS:
         return asyncio.run(run_programme_command(settings, args))
+    if args.command == PERSON_COMMAND:
+        return asyncio.run(run_person_command(settings, args))
     if args.command in WORKER_COMMANDS:
         return asyncio.run(run_worker_command(settings, args))
     if args.command == REPORT_COMMAND:

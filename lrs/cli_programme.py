@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from lrs.cli_progress import progress_printer
 from lrs.clock import utc_now
 from lrs.errors import LrsError
 from lrs.programme.fields import DefinitionError
@@ -119,6 +120,7 @@ async def _import_roster(database: Database, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             account_home_page=args.account_home_page,
             now=utc_now(),
+            progress=progress_printer("roster import"),
         )
     if args.json:
         print(json.dumps(report.as_json()))

@@ -1,4 +1,5 @@
-"""`lrs serve --demo`: a demo credential printed on start, so a newcomer can try the LRS at once.
+"""`lrs serve --demo`: a demo credential printed on start, so a newcomer can try the LRS at once,
+and a demo programme with a generated cohort (lrs.demo_cohort) that the demo learner belongs to.
 
 The credential is narrow (what the demo module needs: statements/write, statements/read/mine and
 state), because its secret travels in a browser URL. It stays the same for one database across
@@ -19,6 +20,7 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlalchemy import select
 
+from lrs.demo_cohort import DEMO_COHORT_ID, DEMO_LEARNER_EMAIL, DEMO_PROGRAMME_ID, ensure_demo_cohort
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.storage.credentials import create_credential, hash_secret
 from lrs.storage.models import Credential
@@ -34,6 +36,7 @@ async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     key, secret = await _demo_credential(app)
     base = settings.base_url
+    generated = await ensure_demo_cohort(app[DATABASE], base_url=base, clock=app[CLOCK])
     actor = json.dumps(
         {"objectType": "Agent", "name": "Demo Learner", "mbox": "mailto:demo.learner@example.gov.uk"}
     )
@@ -49,6 +52,10 @@ async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:
                 f"  demo module:   {base}/demo/module.html?endpoint={quote(base + '/xapi/')}"
                 f"&auth={quote('Basic ' + _basic(key, secret))}&actor={quote(actor)}"
                 f"&registration={DEMO_REGISTRATION}&activity_id={quote(DEMO_ACTIVITY)}",
+                f"  demo cohort:   {DEMO_COHORT_ID} ({DEMO_PROGRAMME_ID})"
+                + (", generated now" if generated else ""),
+                f"  watch it:      .venv/bin/lrs progress show --cohort {DEMO_COHORT_ID}"
+                f" [--learner {DEMO_LEARNER_EMAIL}]",
             ]
         ),
         flush=True,

@@ -40,6 +40,9 @@ class Settings:
     programmes_dir: str = "config/programmes"
     demo: bool = False
     log_level: str = "INFO"
+    # Days after the end of a learner's last cohort before the worker erases their personal data
+    # (lrs.privacy.retention); 0 keeps it until someone runs `lrs person erase`.
+    personal_data_retention_days: int = 0
     connectors: Mapping[str, Any] = field(default_factory=dict)
     notifications: Mapping[str, Any] = field(default_factory=dict)
     attendance: Mapping[str, Any] = field(default_factory=dict)  # Teams thresholds, see docs/attendance.md

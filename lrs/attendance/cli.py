@@ -24,6 +24,7 @@ from lrs.settings import Settings
 from lrs.statement_service import system_writer
 from lrs.storage.credentials import load_hash_key
 from lrs.storage.engine import Database, open_database
+from lrs.storage.public_url import with_served_url
 from lrs.storage.schema import migrate
 
 ATTENDANCE_COMMAND = "attendance"
@@ -74,6 +75,7 @@ async def run_attendance_command(
     database = open_database(settings.database_url)
     try:
         await migrate(database)
+        settings = await with_served_url(database, settings)
         if args.action == "import-register":
             return await _import_register(database, settings, args, clock)
         if args.action == "pull-teams":

@@ -219,6 +219,14 @@ class InactivityDue(Event):
     since: datetime  # the last activity (or cohort start) the timer was set from
 
 
+@dataclass(frozen=True)
+class RetentionDue(Event):
+    """Once a day: erase the learners whose cohorts all ended longer ago than the retention period."""
+
+    topic: ClassVar[str] = "timer.retention_due"
+    due_at: datetime
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     StatementStored,
     StatementVoided,
@@ -235,6 +243,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     LearnerInactive,
     SessionEnded,
     InactivityDue,
+    RetentionDue,
 )
 
 

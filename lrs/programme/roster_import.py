@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -78,15 +78,20 @@ async def import_roster(
     dry_run: bool = False,
     account_home_page: str | None = None,
     now: datetime,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RosterReport:
     """Check every row; write only if none is rejected (or `accept_valid`), and never on a dry run.
 
     `cohort_id` is used for rows without a cohort and must match rows that name one. With
     `account_home_page`, employee numbers become `account:<home page>|<number>` identities.
+    `progress(done, total)` hears of each row checked and then each row written (total: twice the rows).
     """
+    tell = progress or (lambda _done, _total: None)
+    steps = 2 * len(rows)
     context = _Context(session, cohort_id, account_home_page, await _known_organisations(session))
     plans: list[_Plan | RowResult] = []
-    for row in rows:
+    for number, row in enumerate(rows):
+        tell(number, steps)
         try:
             plans.append(await _plan(context, row))
         except RowRejected as err:
@@ -95,7 +100,8 @@ async def import_roster(
     rejected = any(isinstance(item, RowResult) for item in plans)
     write = not dry_run and (accept_valid or not rejected)
     results = []
-    for item in plans:
+    for number, item in enumerate(plans, len(rows)):
+        tell(number, steps)
         if isinstance(item, RowResult):
             results.append(item)
             continue
@@ -115,6 +121,7 @@ async def import_roster(
                 tuple(item.cleared),
             )
         )
+    tell(steps, steps)
     return RosterReport(tuple(results), written=write, dry_run=dry_run)
 
 

@@ -11,6 +11,7 @@ from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
 from lrs.events.consumer import ConsumerOptions
 from lrs.events.worker import OutboxWorker
+from lrs.privacy.retention import install_retention
 from lrs.programme.store import stored_programme
 from lrs.progress.satisfied import ensure_shared_activities
 from lrs.progress.service import ProgressOptions, ProgressProjector, arm_session_timers
@@ -53,6 +54,8 @@ def event_worker(
     """A worker whose bus carries the progress projection plus `listeners` (e.g. notifications)."""
     bus = EventBus()
     install_progress(bus, settings, clock=clock)
+    if settings.personal_data_retention_days > 0:
+        install_retention(bus, settings)
     for install in listeners:
         install(bus)
     if settings.worker_lease_seconds <= 0:

@@ -8,6 +8,7 @@ Rows (progress and confidence answers) of learners no longer enrolled are remove
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -28,11 +29,16 @@ class RebuildReport:
     removed_owners: int  # (learner, cohort) projections dropped because the enrolment ended
 
 
-async def rebuild_progress(database: Database, projector: ProgressProjector) -> RebuildReport:
+async def rebuild_progress(
+    database: Database, projector: ProgressProjector, *, progress: Callable[[int, int], None] | None = None
+) -> RebuildReport:
+    """Recompute every enrolment's projection; `progress(done, total)` is told as it goes."""
     await arm_all_session_timers(database, projector.options.base_url)
     enrolled = await _enrolled(database)
     programmes: dict[str, Programme] = {}
-    for learner_id, programme_id, cohort_id in enrolled:
+    for done, (learner_id, programme_id, cohort_id) in enumerate(enrolled, 1):
+        if progress is not None:
+            progress(done - 1, len(enrolled))
         async with database.write_session() as session, session.begin():
             if programme_id not in programmes:
                 programmes[programme_id] = await stored_programme(session, programme_id)
@@ -42,6 +48,8 @@ async def rebuild_progress(database: Database, projector: ProgressProjector) -> 
             await projector.refresh(
                 session, learner_id, programme, cohort_id, publish=False, reconcile_all=True
             )
+    if progress is not None:
+        progress(len(enrolled), len(enrolled))
     return RebuildReport(len(enrolled), await _remove_unenrolled(database, enrolled))
 
 

@@ -106,6 +106,8 @@ class LearnerRow(Base):
     role: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the person was erased (lrs.privacy.erase): the row is then a tombstone with no identity.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class LearnerIdentityRow(Base):
