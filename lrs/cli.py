@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--scope", default="all", help="space or comma separated xAPI scopes (default: all)")
     create.add_argument("--json", action="store_true", help='print {"key": ..., "secret": ...} only')
+    create.add_argument(
+        "--organisation",
+        action="append",
+        default=[],
+        help="with --scope reports/read: this council (repeatable)",
+    )
     listing = actions.add_parser("list", help="list credentials")
     listing.add_argument("--json", action="store_true")
     revoke = actions.add_parser("revoke", help="revoke a credential by key")
@@ -142,7 +148,12 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
         hash_key = await load_hash_key(session, settings.secret_key)
         if args.action == "create":
             issued = await create_credential(
-                session, name=args.name, scopes=args.scope, hash_key=hash_key, now=utc_now()
+                session,
+                name=args.name,
+                scopes=args.scope,
+                hash_key=hash_key,
+                now=utc_now(),
+                organisations=args.organisation,
             )
             if args.json:
                 print(json.dumps({"key": issued.info.key, "secret": issued.secret}))

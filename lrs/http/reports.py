@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 
 from aiohttp import web
 
-from lrs.errors import InvalidRequest
+from lrs.errors import InvalidRequest, NotPermitted
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, DATABASE
 from lrs.reporting.export import CSV_EXCEL, CSV_PLAIN, CsvDialect, csv_header, csv_page, whole_pass
@@ -41,19 +42,29 @@ def add_report_routes(app: web.Application) -> None:
 
 async def get_completions(request: web.Request) -> web.StreamResponse:
     request[CALLER] = await caller_for(request)
-    require(request, Access.ADMIN)
+    caller = require(request, Access.REPORTS_READ)
     unknown = sorted(set(request.query) - _PARAMS)
     if unknown:
         raise InvalidRequest(
             unknown[0], f"unknown parameter {', '.join(unknown)}; allowed: {', '.join(sorted(_PARAMS))}"
         )
-    filters = parse_filters(request.query)
+    filters = limited_to(caller.organisations, parse_filters(request.query))
     chosen = response_format(request)
     if chosen == "json":
         return await _json_page(request, filters)
     if chosen == "xlsx":
         return await _xlsx(request, filters)
     return await _csv(request, filters, CSV_EXCEL if chosen == "excel" else CSV_PLAIN)
+
+
+def limited_to(allowed: frozenset[str], filters: CompletionFilters) -> CompletionFilters:
+    """The filters of an organisation-scoped credential: its councils, or the ones asked of them."""
+    if not allowed:
+        return filters
+    outside = sorted(filters.organisations - allowed)
+    if outside:
+        raise NotPermitted(f"this credential may not read organisation {', '.join(outside)}")
+    return replace(filters, organisations=filters.organisations or allowed)
 
 
 def response_format(request: web.Request) -> str:

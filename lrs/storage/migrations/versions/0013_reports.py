@@ -98,6 +98,8 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_progress_changes_seq", "progress_changes", ["change_seq", "id"])
+    with op.batch_alter_table("credentials") as batch:
+        batch.add_column(sa.Column("organisations", sa.String(length=2000), nullable=True))
     postgres = op.get_bind().dialect.name == "postgresql"
     seq = "pg_current_xact_id()::text::bigint" if postgres else "1"
     now = "clock_timestamp()" if postgres else _SQLITE_NOW
@@ -119,3 +121,5 @@ def downgrade() -> None:
         for name in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER progress_changes_{name}")
     op.drop_table("progress_changes")
+    with op.batch_alter_table("credentials") as batch:
+        batch.drop_column("organisations")
