@@ -19,6 +19,7 @@ from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.cors import cors_middleware
 from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
+from lrs.http.openapi import add_openapi_route
 from lrs.http.people import add_people_routes
 from lrs.http.reports import add_report_routes
 from lrs.http.routes import add_xapi_routes
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_people_routes(app)
     add_demo_routes(app)
     add_report_routes(app)
+    add_openapi_route(app)
     return app
 
 
