@@ -7,8 +7,6 @@ moves above it and is seen once, in the next pass (`since` = the pass's high_wat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, tuple_
@@ -89,19 +87,37 @@ def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
     return query
 
 
-def _records_query() -> Select[Any]:
+def _records_query() -> Any:  # a Select of the record columns
     change, progress = ProgressChange, ProgressRecord
     title = func.coalesce(ModuleRow.title, SessionRow.title, BlockRow.title, ProgrammeRow.title)
     return (
         select(
-            change,
-            progress,
-            LearnerRow,
-            OrganisationRow.name,
+            change.id,
+            change.learner_id,
+            change.programme_id,
+            change.cohort_id,
+            change.item_kind,
+            change.item_id,
+            change.change_seq,
+            change.updated_at,
+            change.deleted,
+            progress.id.label("progress_id"),
+            progress.status,
+            progress.first_activity_at,
+            progress.completed_at,
+            progress.satisfied_at,
+            progress.score_scaled,
+            progress.time_spent_ms,
+            LearnerRow.employee_number,
+            LearnerRow.email,
+            LearnerRow.name,
+            LearnerRow.organisation_id,
+            LearnerRow.role,
+            OrganisationRow.name.label("organisation_name"),
             EnrolmentRow.enrolled_at,
-            title,
-            _programme_share(True),
-            _programme_share(False),
+            title.label("title"),
+            _programme_share(True).label("done"),
+            _programme_share(False).label("total"),
         )
         .join(LearnerRow, LearnerRow.id == change.learner_id)
         .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
@@ -155,37 +171,35 @@ def _programme_share(finished_only: bool) -> Any:
     return case((change.item_kind == "programme", share), else_=None)
 
 
-def _record(row: Sequence[object]) -> CompletionRecord:
-    change, progress, learner, organisation_name, enrolled_at, title, done, total = row
-    assert isinstance(change, ProgressChange) and isinstance(learner, LearnerRow)
-    live = progress if isinstance(progress, ProgressRecord) and not change.deleted else None
-    status = live.status if live else None
+def _record(row: Any) -> CompletionRecord:
+    live = row.progress_id is not None and not row.deleted
+    status = row.status if live else None
     return CompletionRecord(
-        record_id=change.id,
-        learner_id=learner.id,
-        employee_number=learner.employee_number,
-        work_email=learner.email,
-        name=learner.name,
-        organisation_id=learner.organisation_id,
-        organisation_name=str(organisation_name),
-        role=learner.role,
-        programme=change.programme_id,
-        cohort=change.cohort_id,
-        item_type=change.item_kind,
-        item_id=change.item_id,
-        item_title=str(title) if title is not None else None,
+        record_id=row.id,
+        learner_id=row.learner_id,
+        employee_number=row.employee_number,
+        work_email=row.email,
+        name=row.name,
+        organisation_id=row.organisation_id,
+        organisation_name=row.organisation_name,
+        role=row.role,
+        programme=row.programme_id,
+        cohort=row.cohort_id,
+        item_type=row.item_kind,
+        item_id=row.item_id,
+        item_title=row.title,
         status=status,
-        enrolled_at=enrolled_at if isinstance(enrolled_at, datetime) else None,
-        started_at=live.first_activity_at if live else None,
-        completed_at=live.completed_at if live else None,
-        satisfied_at=live.satisfied_at if live else None,
-        score_scaled=live.score_scaled if live else None,
-        time_spent_minutes=round(live.time_spent_ms / 60_000, 1) if live else None,
-        completion_pct=completion_pct(status, _int(done), _int(total)),
+        enrolled_at=row.enrolled_at,
+        started_at=row.first_activity_at if live else None,
+        completed_at=row.completed_at if live else None,
+        satisfied_at=row.satisfied_at if live else None,
+        score_scaled=row.score_scaled if live else None,
+        time_spent_minutes=round(row.time_spent_ms / 60_000, 1) if live else None,
+        completion_pct=completion_pct(status, _int(row.done), _int(row.total)),
         off_the_job_hours=None,
-        updated_at=change.updated_at,
-        deleted=change.deleted,
-        change_seq=change.change_seq,
+        updated_at=row.updated_at,
+        deleted=row.deleted,
+        change_seq=row.change_seq,
     )
 
 
