@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lrs.privacy.erase import erase_person
 from lrs.progress import verbs
 from tests.lrs.progress.cohort import BASE, statement, voiding
 from tests.lrs.reporting.support import PATH, projecting, pull
@@ -109,3 +110,14 @@ async def test_since_takes_an_iso_time_on_updated_at(lrs: RunningLrs) -> None:
     latest = max(r["updated_at"] for r in records)
     assert (await pull(lrs, since=latest))["records"] == []
     assert len((await pull(lrs, since="2000-01-01T00:00:00Z"))["records"]) == 6
+
+
+async def test_an_erased_learner_leaves_tombstones_without_identity(lrs: RunningLrs) -> None:
+    cohort = await projecting(lrs.database, [ZOE, YUSUF])
+    await cohort.post([statement(ZOE, verbs.COMPLETED, f"{BASE}/intro", cohort.clock.now)])
+    first = await pull(lrs)
+    await erase_person(lrs.database, email=ZOE, base_url="https://lrs.test", now=cohort.clock.now)
+    await cohort.worker.run_until_idle()
+    changed = (await pull(lrs, since=first["high_watermark"]))["records"]
+    assert len(changed) == 6 and all(r["deleted"] for r in changed)
+    assert ZOE not in str(changed) and "Learner 0" not in str(changed)
