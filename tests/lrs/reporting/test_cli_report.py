@@ -73,8 +73,10 @@ def test_report_completions_in_each_format(sqlite_url: str, tmp_path: Path) -> N
         ).returncode
         == 0
     )
-    sheet = load_workbook(xlsx_out, read_only=True)["Completions"]
-    assert len(list(sheet.iter_rows(values_only=True))) == 13
+    workbook = load_workbook(xlsx_out, read_only=True)
+    rows = list(workbook["Completions"].iter_rows(values_only=True))
+    workbook.close()
+    assert len(rows) == 13
     other = tmp_path / "none.csv"
     assert (
         _lrs(

@@ -50,8 +50,9 @@ async def test_xlsx_holds_every_record(lrs: RunningLrs) -> None:
     await hostile_cohort(lrs)
     response = await lrs.request("GET", PATH, params={"format": "xlsx", "item_type": "module"})
     assert response.status == 200
-    sheet = load_workbook(io.BytesIO(await response.read()), read_only=True)["Completions"]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook = load_workbook(io.BytesIO(await response.read()), read_only=True)
+    rows = [list(row) for row in workbook["Completions"].iter_rows(values_only=True)]
+    workbook.close()
     assert rows[0] == [name for name, _ in HR_COLUMNS]
     status = rows[0].index("Completion Status")
     assert sorted(row[status] for row in rows[1:]) == ["completed", "not_started"]
