@@ -28,6 +28,8 @@ from lrs.http.metrics import install_metrics, latency_middleware
 from lrs.http.people import add_people_routes
 from lrs.http.query_guard import query_guard_middleware
 from lrs.http.rate_limits import install_rate_limits, rate_limit_middleware
+from lrs.http.openapi import add_openapi_route
+from lrs.http.reports import add_report_routes
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware
 from lrs.privacy.retention import arm_retention
@@ -79,6 +81,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_health_routes(app)
     add_audit_routes(app)
     install_metrics(app)
+    add_report_routes(app)
+    add_openapi_route(app)
     return app
 
 

@@ -23,6 +23,7 @@ from lrs.cli_person import COMMAND as PERSON_COMMAND
 from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
+from lrs.cli_report import REPORT_COMMAND, add_report_commands, run_report_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
 from lrs.cli_worker import add_worker_commands, run_worker_command
 from lrs.clock import utc_now
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--scope", default="all", help="space or comma separated xAPI scopes (default: all)")
     create.add_argument("--json", action="store_true", help='print {"key": ..., "secret": ...} only')
+    create.add_argument(
+        "--organisation",
+        action="append",
+        default=[],
+        help="with --scope reports/read: this council (repeatable)",
+    )
     listing = actions.add_parser("list", help="list credentials")
     listing.add_argument("--json", action="store_true")
     revoke = actions.add_parser("revoke", help="revoke a credential by key")
@@ -82,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_commands(commands)
     add_check_config_command(commands)
     add_notification_commands(commands)
+    add_report_commands(commands)
     add_person_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -115,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_worker_command(settings, args))
     if args.command == NOTIFICATIONS_COMMAND:
         return asyncio.run(run_notification_command(settings, args))
+    if args.command == REPORT_COMMAND:
+        return asyncio.run(run_report_command(settings, args))
     if args.command == ATTENDANCE_COMMAND:
         return asyncio.run(run_attendance_command(settings, args))
     if args.command == CHECK_CONFIG_COMMAND:
@@ -163,7 +173,12 @@ async def _credentials(database: Database, settings: Settings, args: argparse.Na
         hash_key = await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
         if args.action == "create":
             issued = await create_credential(
-                session, name=args.name, scopes=args.scope, hash_key=hash_key, now=utc_now()
+                session,
+                name=args.name,
+                scopes=args.scope,
+                hash_key=hash_key,
+                now=utc_now(),
+                organisations=args.organisation,
             )
             await record_audit(
                 session,

@@ -15,6 +15,7 @@ class Scope(enum.StrEnum):
     PROFILE = "profile"
     ALL_READ = "all/read"
     ALL = "all"
+    REPORTS_READ = "reports/read"  # HR completions (GET /api/v1/completions) only
 
 
 class Access(enum.StrEnum):
@@ -29,6 +30,7 @@ class Access(enum.StrEnum):
     DEFINE = "define"  # update activity definitions from statements
     READ = "read"  # about/activities/agents and other read-only resources
     ADMIN = "admin"  # programme administration and reporting
+    REPORTS_READ = "reports-read"  # HR completion records
 
 
 _GRANTS: dict[Scope, frozenset[Access]] = {
@@ -40,6 +42,7 @@ _GRANTS: dict[Scope, frozenset[Access]] = {
     Scope.PROFILE: frozenset({Access.PROFILE_READ, Access.PROFILE_WRITE, Access.READ}),
     Scope.ALL_READ: frozenset({Access.STATEMENTS_READ, Access.STATE_READ, Access.PROFILE_READ, Access.READ}),
     Scope.ALL: frozenset(Access),
+    Scope.REPORTS_READ: frozenset({Access.REPORTS_READ}),
 }
 
 

@@ -52,7 +52,7 @@ async def caller_for(request: web.Request) -> Caller:
     if info is None:
         cache.pop(cache_key, None)
         raise NotAuthenticated("unknown key or wrong secret")
-    caller = Caller(credential_id=info.id, key=info.key, name=info.name, scopes=info.scopes)
+    caller = Caller(info.id, info.key, info.name, info.scopes, organisations=info.organisations)
     if len(cache) > 10_000:
         cache.clear()
     cache[cache_key] = (now + CACHE_SECONDS, caller)

@@ -25,6 +25,7 @@ class Caller:
     key: str
     name: str
     scopes: frozenset[Scope]
+    organisations: frozenset[str] = frozenset()  # non-empty: limited to these councils' records
 
 
 CALLER = web.RequestKey("caller", Caller)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,7 @@ class CredentialInfo:
     scopes: frozenset[Scope]
     created_at: datetime
     revoked_at: datetime | None
+    organisations: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ def _info(row: Credential) -> CredentialInfo:
         scopes=parse_scopes(row.scopes),
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        organisations=frozenset((row.organisations or "").split()),
     )
 
 
@@ -57,11 +60,16 @@ async def create_credential(
     now: datetime,
     key: str | None = None,
     secret: str | None = None,
+    organisations: Sequence[str] = (),
 ) -> IssuedCredential:
     """A new credential; `key` and `secret` are random unless given (the demo derives its secret)."""
     parsed = parse_scopes(scopes)
     if not name.strip():
         raise ValueError("a credential needs a name")
+    if organisations and parsed != {Scope.REPORTS_READ}:
+        raise ValueError(
+            "--organisation limits a credential to reports: use it with --scope reports/read alone"
+        )
     # 256 bits; hex, so no command line takes it for an option ("-...")
     secret = secret if secret is not None else secrets.token_hex(32)
     row = Credential(
@@ -69,6 +77,7 @@ async def create_credential(
         secret_hash=hash_secret(hash_key, secret),
         name=name.strip(),
         scopes=" ".join(sorted(scope.value for scope in parsed)),
+        organisations=" ".join(sorted(set(organisations))) or None,
         created_at=now,
     )
     session.add(row)

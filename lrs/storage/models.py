@@ -40,6 +40,8 @@ class Credential(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[str] = mapped_column(String(500))  # space-separated xAPI scopes
+    # space-separated organisation ids a reports/read credential is limited to (NULL: no limit)
+    organisations: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

@@ -1,0 +1,1 @@
+"""HR completions reporting: one record per learner x item, read from the progress projection."""

@@ -1,0 +1,207 @@
+"""The completions query: one page of records after a cursor, and the pass's upper bound.
+
+A pass reads changes with `change_seq` below its upper bound, in (change_seq, record id) order. The
+bound is fixed when the pass starts (it travels in the cursor), so a record updated during the pass
+moves above it and is seen once, in the next pass (`since` = the pass's high_watermark).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from lrs.reporting.filters import CompletionFilters, Cursor
+from lrs.reporting.records import FINISHED, CompletionRecord, completion_pct
+from lrs.storage.programme_models import (
+    BlockRow,
+    EnrolmentRow,
+    LearnerRow,
+    ModuleRow,
+    OrganisationRow,
+    ProgrammeRow,
+    SessionRow,
+)
+from lrs.storage.progress_models import ProgressRecord
+from lrs.storage.report_models import ProgressChange
+
+# The oldest transaction of this database still in flight (its 32-bit xid matched against the
+# snapshot's 64-bit ones), else the snapshot's xmax. Transactions of other databases on the cluster
+# are not waited for, so a long one elsewhere does not hold the feed back.
+_PG_UPPER = text(
+    """
+    WITH snap AS (SELECT pg_current_snapshot() AS s),
+    ours AS (
+        SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_xid IS NOT NULL
+    )
+    SELECT coalesce(
+        (SELECT min(x::text::bigint) FROM snap, pg_snapshot_xip(snap.s) AS x
+         WHERE x::text::bigint % 4294967296 IN (SELECT xid FROM ours)),
+        (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)
+    )
+    """
+)
+
+
+async def pass_upper_bound(session: AsyncSession) -> int:
+    """Every change below this is committed and visible, and every later change sorts above it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int((await session.execute(_PG_UPPER)).scalar_one())
+    highest = await session.scalar(select(func.max(ProgressChange.change_seq)))
+    return (highest or 0) + 1
+
+
+async def completion_records(
+    session: AsyncSession, filters: CompletionFilters, after: Cursor, limit: int
+) -> list[CompletionRecord]:
+    """Up to `limit` records after `after` (which carries the pass's upper bound)."""
+    change = ProgressChange
+    query = _records_query().where(
+        change.change_seq < after.upper,
+        tuple_(change.change_seq, change.id) > tuple_(literal(after.seq), literal(after.record_id)),
+    )
+    query = _filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
+    rows = (await session.execute(query)).all()
+    return [_record(row) for row in rows]
+
+
+def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
+    change = ProgressChange
+    if filters.organisations:
+        query = query.where(LearnerRow.organisation_id.in_(sorted(filters.organisations)))
+    if filters.programme:
+        query = query.where(change.programme_id == filters.programme)
+    if filters.cohort:
+        query = query.where(change.cohort_id == filters.cohort)
+    if filters.item_type:
+        query = query.where(change.item_kind == filters.item_type)
+    if filters.status:
+        query = query.where(ProgressRecord.status == filters.status)
+    if filters.since_seq is not None:
+        query = query.where(change.change_seq > filters.since_seq)
+    if filters.since_time is not None:
+        query = query.where(change.updated_at > filters.since_time)
+    return query
+
+
+def _records_query() -> Any:  # a Select of the record columns
+    change, progress = ProgressChange, ProgressRecord
+    title = func.coalesce(ModuleRow.title, SessionRow.title, BlockRow.title, ProgrammeRow.title)
+    return (
+        select(
+            change.id,
+            change.learner_id,
+            change.programme_id,
+            change.cohort_id,
+            change.item_kind,
+            change.item_id,
+            change.change_seq,
+            change.updated_at,
+            change.deleted,
+            progress.id.label("progress_id"),
+            progress.status,
+            progress.first_activity_at,
+            progress.completed_at,
+            progress.satisfied_at,
+            progress.score_scaled,
+            progress.time_spent_ms,
+            LearnerRow.employee_number,
+            LearnerRow.email,
+            LearnerRow.name,
+            LearnerRow.organisation_id,
+            LearnerRow.role,
+            OrganisationRow.name.label("organisation_name"),
+            EnrolmentRow.enrolled_at,
+            title.label("title"),
+            _programme_share(True).label("done"),
+            _programme_share(False).label("total"),
+        )
+        .join(LearnerRow, LearnerRow.id == change.learner_id)
+        .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
+        .outerjoin(
+            progress,
+            and_(
+                progress.learner_id == change.learner_id,
+                progress.programme_id == change.programme_id,
+                progress.cohort_id == change.cohort_id,
+                progress.item_kind == change.item_kind,
+                progress.item_id == change.item_id,
+            ),
+        )
+        .outerjoin(
+            EnrolmentRow,
+            and_(EnrolmentRow.learner_id == change.learner_id, EnrolmentRow.cohort_id == change.cohort_id),
+        )
+        .outerjoin(
+            ProgrammeRow, and_(change.item_kind == "programme", ProgrammeRow.id == change.programme_id)
+        )
+        .outerjoin(ModuleRow, _item(ModuleRow.programme_id, ModuleRow.module_id, "module"))
+        .outerjoin(SessionRow, _item(SessionRow.programme_id, SessionRow.session_id, "session"))
+        .outerjoin(BlockRow, _item(BlockRow.programme_id, BlockRow.block_id, "block"))
+    )
+
+
+def _item(programme_column: Any, id_column: Any, kind: str) -> ColumnElement[bool]:
+    change = ProgressChange
+    same_item = and_(programme_column == change.programme_id, id_column == change.item_id)
+    return and_(change.item_kind == kind, same_item)
+
+
+def _programme_share(finished_only: bool) -> Any:
+    """For a programme row: how many of the enrolment's modules and sessions (are finished); a
+    correlated look-up on the progress key, evaluated for programme rows only."""
+    other = aliased(ProgressRecord)
+    counted = (
+        func.sum(case((other.status.in_(sorted(FINISHED)), 1), else_=0)) if finished_only else func.count()
+    )
+    change = ProgressChange
+    share = (
+        select(counted)
+        .where(
+            other.learner_id == change.learner_id,
+            other.programme_id == change.programme_id,
+            other.cohort_id == change.cohort_id,
+            or_(other.item_kind == "module", other.item_kind == "session"),
+        )
+        .scalar_subquery()
+    )
+    return case((change.item_kind == "programme", share), else_=None)
+
+
+def _record(row: Any) -> CompletionRecord:
+    live = row.progress_id is not None and not row.deleted
+    status = row.status if live else None
+    return CompletionRecord(
+        record_id=row.id,
+        learner_id=row.learner_id,
+        employee_number=row.employee_number,
+        work_email=row.email,
+        name=row.name,
+        organisation_id=row.organisation_id,
+        organisation_name=row.organisation_name,
+        role=row.role,
+        programme=row.programme_id,
+        cohort=row.cohort_id,
+        item_type=row.item_kind,
+        item_id=row.item_id,
+        item_title=row.title,
+        status=status,
+        enrolled_at=row.enrolled_at,
+        started_at=row.first_activity_at if live else None,
+        completed_at=row.completed_at if live else None,
+        satisfied_at=row.satisfied_at if live else None,
+        score_scaled=row.score_scaled if live else None,
+        time_spent_minutes=round(row.time_spent_ms / 60_000, 1) if live else None,
+        completion_pct=completion_pct(status, _int(row.done), _int(row.total)),
+        off_the_job_hours=None,
+        updated_at=row.updated_at,
+        deleted=row.deleted,
+        change_seq=row.change_seq,
+    )
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int) else None
