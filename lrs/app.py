@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from lrs.clock import Clock, utc_now
+from lrs.dashboard.routes import add_dashboard_routes
 from lrs.demo import demo_credentials_ctx
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.alternate import alternate_syntax_middleware
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_admin_routes(app)
     add_people_routes(app)
     add_demo_routes(app)
+    add_dashboard_routes(app)
     return app
 
 

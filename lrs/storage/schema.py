@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "lrs.storage.programme_models",
     "lrs.storage.progress_models",
     "lrs.storage.notification_models",
+    "lrs.storage.staff_models",
 )
 # Any fixed 64-bit number: serialises concurrent migrators on PostgreSQL.
 _MIGRATION_LOCK_ID = 7_163_402_190_517

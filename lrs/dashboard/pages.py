@@ -1,0 +1,160 @@
+"""Dashboard page handlers: parse, ask the domain for the viewer's scope and figures, render."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from lrs.dashboard.charts import bar_chart, line_chart
+from lrs.dashboard.learner import learner_page
+from lrs.dashboard.overview import cohort_overview
+from lrs.dashboard.roster import SORT_KEYS, cohort_roster, sorted_lines
+from lrs.dashboard.roster_csv import roster_csv
+from lrs.dashboard.scope import cohort_scope, organisation_visible, visible_cohorts
+from lrs.dashboard.sessions import StaffSession
+from lrs.dashboard.users import Viewer
+from lrs.dashboard.web import render
+from lrs.errors import InvalidRequest, NotFound
+from lrs.http.context import CLOCK, DATABASE
+from lrs.storage.programme_models import EnrolmentRow, LearnerRow, OrganisationRow
+from lrs.storage.progress_models import ProgressRecord
+
+
+def _base(viewer: Viewer, staff: StaffSession, title: str) -> dict[str, object]:
+    return {"viewer": viewer, "csrf": staff.csrf, "title": title}
+
+
+async def home(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
+    async with request.app[DATABASE].read_session() as session:
+        cohorts = await visible_cohorts(session, viewer)
+        query = select(OrganisationRow).order_by(OrganisationRow.name)
+        councils = [row for row in await session.scalars(query) if organisation_visible(viewer, row.id)]
+    return render(
+        request,
+        "dashboard/home.html",
+        {**_base(viewer, staff, "Dashboards"), "cohorts": cohorts, "councils": councils},
+    )
+
+
+async def overview(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
+    async with request.app[DATABASE].read_session() as session:
+        scope = await cohort_scope(session, viewer, request.match_info["cohort"])
+        figures = await cohort_overview(session, scope, today=request.app[CLOCK]().date())
+    charts = {
+        "funnel": bar_chart(
+            "Modules completed, as a share of learners enrolled",
+            [
+                (
+                    s.title,
+                    100.0 * s.completed / s.enrolled if s.enrolled else 0.0,
+                    f"{s.completed} of {s.enrolled}",
+                )
+                for s in figures.funnel
+            ],
+        ),
+        "completion": line_chart(
+            "Programme completion over time against the target line",
+            [p.day.isoformat() for p in figures.completion],
+            [p.completed_percent for p in figures.completion],
+            [p.target_percent for p in figures.completion],
+        ),
+        "attendance": bar_chart(
+            "Attendance rate per session",
+            [(r.label, r.percent, f"{r.percent:.0f}%") for r in figures.attendance],
+        ),
+        "councils": bar_chart(
+            "Councils ranked by programme completion",
+            [(r.label, r.percent, f"{r.percent:.0f}%") for r in figures.councils],
+        ),
+    }
+    context = {
+        **_base(viewer, staff, f"{scope.cohort.title}: overview"),
+        "cohort": scope.cohort,
+        "figures": figures,
+        "charts": charts,
+    }
+    return render(request, "dashboard/overview.html", context)
+
+
+async def cohort(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
+    sort, order = _sort_params(request)
+    async with request.app[DATABASE].read_session() as session:
+        scope = await cohort_scope(session, viewer, request.match_info["cohort"])
+        roster = await cohort_roster(session, scope, now=request.app[CLOCK]())
+    lines = sorted_lines(roster, sort, order)
+    if request.match_info.get("format") == "csv":
+        return web.Response(
+            text=roster_csv(roster, lines),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{scope.cohort.id}-roster.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+    context = {
+        **_base(viewer, staff, f"{scope.cohort.title}: learners"),
+        "cohort": scope.cohort,
+        "roster": roster,
+        "lines": lines,
+        "sort": sort,
+        "order": order,
+        "sort_keys": SORT_KEYS,
+    }
+    return render(request, "dashboard/cohort.html", context)
+
+
+def _sort_params(request: web.Request) -> tuple[str, str]:
+    unknown = set(request.query) - {"sort", "order"}
+    if unknown:
+        raise InvalidRequest(sorted(unknown)[0], "unknown parameter (known: sort, order)")
+    return request.query.get("sort", "name"), request.query.get("order", "asc")
+
+
+async def learner(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
+    raw = request.match_info["learner"]
+    if not raw.isdigit():
+        raise InvalidRequest("learner", "must be a number")
+    async with request.app[DATABASE].read_session() as session:
+        page = await learner_page(session, viewer, int(raw))
+    return render(request, "dashboard/learner.html", {**_base(viewer, staff, page.name), "page": page})
+
+
+async def council(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
+    organisation_id = request.match_info["organisation"]
+    if not organisation_visible(viewer, organisation_id):
+        raise NotFound(f"no council {organisation_id!r}")
+    async with request.app[DATABASE].read_session() as session:
+        organisation = await session.get(OrganisationRow, organisation_id)
+        if organisation is None:
+            raise NotFound(f"no council {organisation_id!r}")
+        programme_status = (
+            select(ProgressRecord.status)
+            .where(
+                ProgressRecord.learner_id == LearnerRow.id, ProgressRecord.cohort_id == EnrolmentRow.cohort_id
+            )
+            .where(ProgressRecord.item_kind == "programme")
+            .correlate(LearnerRow, EnrolmentRow)
+            .scalar_subquery()
+        )
+        rows = (
+            await session.execute(
+                select(
+                    LearnerRow.id,
+                    LearnerRow.name,
+                    LearnerRow.role,
+                    EnrolmentRow.cohort_id,
+                    EnrolmentRow.status,
+                    func.coalesce(programme_status, "not_started"),
+                )
+                .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
+                .where(LearnerRow.organisation_id == organisation_id, LearnerRow.erased_at.is_(None))
+                .order_by(LearnerRow.name, EnrolmentRow.cohort_id)
+            )
+        ).all()
+    context = {**_base(viewer, staff, organisation.name), "organisation": organisation, "rows": rows}
+    return render(request, "dashboard/council.html", context)
+
+
+async def accessibility(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
+    return render(request, "dashboard/accessibility.html", _base(viewer, staff, "Accessibility statement"))
