@@ -60,6 +60,10 @@ def render(
     return response
 
 
+def see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
+
+
 def is_https(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
@@ -127,7 +131,7 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
         )
     if viewer is None:
         return _sign_in_form(request, status=401, error="Enter a correct e-mail address and password.")
-    response = web.HTTPSeeOther(_safe_next(str(form.get("next", ""))))
+    response = see_other(_safe_next(str(form.get("next", ""))))
     set_session_cookie(request, response, new_session(viewer.user_id, request.app[CLOCK]()))
     response.del_cookie(SIGNIN_NONCE, path="/sign-in")
     return response
@@ -138,7 +142,7 @@ async def post_sign_out(request: web.Request) -> web.StreamResponse:
     signed_in = await current_session(request)
     if signed_in is not None and not csrf_valid(signed_in[1], str(form.get("csrf_token", ""))):
         return error_page(request, *signed_in, 400, "The sign-out form expired: sign out again.")
-    response = web.HTTPSeeOther("/sign-in?signed_out=1")
+    response = see_other("/sign-in?signed_out=1")
     response.del_cookie(COOKIE_NAME, path="/")
     return response
 

@@ -20,10 +20,12 @@ from lrs.storage.programme_models import EnrolmentRow, LearnerRow, SessionRow
 from tests.lrs_server import RunningLrs, running_lrs
 
 PASSWORD = "correct horse battery staple"
+# account name: (e-mail, role, organisations). "facilitator" organises the demo cohort's first session.
 ACCOUNTS = {
-    "admin": ("admin@example.gov.uk", ("demo-ashvale",)),
-    "hr": ("hr@ashvale.example.gov.uk", ("demo-ashvale",)),
-    "facilitator": ("facilitator@example.gov.uk", ()),
+    "admin": ("admin@example.gov.uk", "admin", ()),
+    "hr": ("hr@ashvale.example.gov.uk", "hr", ("demo-ashvale",)),
+    "facilitator": ("facilitator@example.gov.uk", "facilitator", ()),
+    "facilitator_elsewhere": ("other.facilitator@example.gov.uk", "facilitator", ()),
 }
 OWN_COUNCIL, OTHER_COUNCIL = "demo-ashvale", "demo-brookmere"
 
@@ -52,7 +54,9 @@ class DashboardSite:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
             yield client
 
-    async def sign_in(self, client: aiohttp.ClientSession, email: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
+    async def sign_in(
+        self, client: aiohttp.ClientSession, email: str, password: str = PASSWORD
+    ) -> aiohttp.ClientResponse:
         form = await client.get(self.url("/sign-in"))
         token = csrf_in(await form.text())
         return await client.post(
@@ -73,15 +77,24 @@ async def dashboard_site(database_url: str) -> AsyncIterator[DashboardSite]:
     async with running_lrs(database_url, demo=True) as lrs:
         await event_worker(lrs.app[SETTINGS], lrs.app[DATABASE], clock=utc_now).run_until_idle()
         async with lrs.app[DATABASE].write_session() as session, session.begin():
-            for role, (email, organisations) in ACCOUNTS.items():
+            for email, role, organisations in ACCOUNTS.values():
                 await create_staff_user(
-                    session, email=email, role=role, organisations=organisations, password=PASSWORD, now=utc_now()
+                    session,
+                    email=email,
+                    role=role,
+                    organisations=organisations,
+                    password=PASSWORD,
+                    now=utc_now(),
                 )
             first_session = await session.scalar(
-                select(SessionRow.pk).where(SessionRow.cohort_id == DEMO_COHORT_ID).order_by(SessionRow.start_at)
+                select(SessionRow.pk)
+                .where(SessionRow.cohort_id == DEMO_COHORT_ID)
+                .order_by(SessionRow.start_at)
             )
             await session.execute(
-                update(SessionRow).where(SessionRow.pk == first_session).values(organiser=ACCOUNTS["facilitator"][0])
+                update(SessionRow)
+                .where(SessionRow.pk == first_session)
+                .values(organiser=ACCOUNTS["facilitator"][0])
             )
             rows = await session.execute(
                 select(LearnerRow.id, LearnerRow.name, LearnerRow.organisation_id)
