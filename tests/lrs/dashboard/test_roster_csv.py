@@ -57,4 +57,4 @@ def test_sorting_by_each_key_and_order() -> None:
     )
     assert [line.name for line in sorted_lines(roster, "name", "asc")] == ["amira", "Ben", "Ceri"]
     assert [line.name for line in sorted_lines(roster, "progress", "desc")] == ["Ben", "Ceri", "amira"]
-    assert [line.name for line in sorted_lines(roster, "risk", "desc")][0] == "amira"
+    assert sorted_lines(roster, "risk", "desc")[0].name == "amira"
