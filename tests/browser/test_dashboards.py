@@ -47,7 +47,8 @@ async def wcag_violations(page: CdpPage) -> list[dict[str, Any]]:
     await page.evaluate(AXE.read_text())
     violations: list[dict[str, Any]] = await page.evaluate(
         f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(WCAG_TAGS)}}}}})"
-        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)})))",
+        ".then(r => r.violations.map(v => "
+        "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)})))",
         await_promise=True,
     )
     return violations
@@ -58,7 +59,8 @@ async def unreachable_by_tab(page: CdpPage) -> list[str]:
     total = await page.evaluate(
         f"(() => {{ const all = [...document.querySelectorAll({json.dumps(FOCUSABLE)})]"
         ".filter(e => e.offsetParent !== null || e.getClientRects().length);"
-        " all.forEach((e, i) => e.dataset.kbd = String(i)); document.activeElement?.blur(); return all.length; })()"
+        " all.forEach((e, i) => e.dataset.kbd = String(i));"
+        " document.activeElement?.blur(); return all.length; })()"
     )
     reached: set[str] = set()
     for _ in range(total + 3):
