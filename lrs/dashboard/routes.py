@@ -5,11 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from lrs.dashboard import pages
+from lrs.dashboard.entra_web import install_entra
 from lrs.dashboard.web import get_sign_in, install_templates, post_sign_in, post_sign_out, staff_page
 
 
 def add_dashboard_routes(app: web.Application) -> None:
     install_templates(app)
+    install_entra(app)
     app.router.add_get("/sign-in", get_sign_in)
     app.router.add_post("/sign-in", post_sign_in)
     app.router.add_post("/sign-out", post_sign_out)

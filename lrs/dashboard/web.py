@@ -16,6 +16,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
+from lrs.dashboard.entra import EntraSignIn
 from lrs.dashboard.sessions import (
     COOKIE_NAME,
     IDLE_SECONDS,
@@ -32,6 +33,7 @@ from lrs.errors import InvalidRequest, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY
 
 TEMPLATES = web.AppKey("dashboard_templates", jinja2.Environment)
+ENTRA = web.AppKey("entra_sign_in", EntraSignIn)  # set when [staff_sign_in] configures Entra ID
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 SIGNIN_NONCE = "lrs_signin_nonce"
 StaffHandler = Callable[[web.Request, Viewer, StaffSession], Awaitable[web.StreamResponse]]
@@ -117,21 +119,21 @@ def error_page(
 
 
 async def get_sign_in(request: web.Request) -> web.StreamResponse:
-    return _sign_in_form(request, status=200, error="")
+    return sign_in_form(request, status=200, error="")
 
 
 async def post_sign_in(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     nonce = request.cookies.get(SIGNIN_NONCE, "")
     if not nonce or not secrets.compare_digest(nonce, str(form.get("csrf_token", ""))):
-        return _sign_in_form(request, status=400, error="Your sign-in form expired. Try again.")
+        return sign_in_form(request, status=400, error="Your sign-in form expired. Try again.")
     async with request.app[DATABASE].read_session() as session:
         viewer = await signed_in_viewer(
             session, email=str(form.get("email", "")), password=str(form.get("password", ""))
         )
     if viewer is None:
-        return _sign_in_form(request, status=401, error="Enter a correct e-mail address and password.")
-    response = see_other(_safe_next(str(form.get("next", ""))))
+        return sign_in_form(request, status=401, error="Enter a correct e-mail address and password.")
+    response = see_other(safe_next(str(form.get("next", ""))))
     set_session_cookie(request, response, new_session(viewer.user_id, request.app[CLOCK]()))
     response.del_cookie(SIGNIN_NONCE, path="/sign-in")
     return response
@@ -147,16 +149,16 @@ async def post_sign_out(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _sign_in_form(request: web.Request, *, status: int, error: str) -> web.Response:
+def sign_in_form(request: web.Request, *, status: int, error: str) -> web.Response:
     nonce = secrets.token_urlsafe(24)
     context = {
         "viewer": None,
         "csrf": nonce,
         "title": "Sign in",
         "error": error,
-        "next": _safe_next(request.query.get("next", "") or ""),
+        "next": safe_next(request.query.get("next", "") or ""),
         "signed_out": request.query.get("signed_out") == "1",
-        "entra": False,
+        "entra": ENTRA in request.app,
     }
     response = render(request, "dashboard/sign_in.html", context, status=status)
     response.set_cookie(
@@ -165,7 +167,7 @@ def _sign_in_form(request: web.Request, *, status: int, error: str) -> web.Respo
     return response
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only a local dashboard path: never an open redirect to another site."""
     if target.startswith("/dashboard/") and not target.startswith("//") and "\\" not in target:
         return target
