@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from lrs.dashboard.charts import bar_chart, line_chart
 from lrs.dashboard.learner import learner_page
 from lrs.dashboard.overview import cohort_overview
+from lrs.dashboard.registers import cohort_registers
 from lrs.dashboard.roster import SORT_KEYS, cohort_roster, sorted_lines
 from lrs.dashboard.roster_csv import roster_csv
 from lrs.dashboard.scope import cohort_scope, organisation_visible, visible_cohorts
@@ -15,7 +16,7 @@ from lrs.dashboard.sessions import StaffSession
 from lrs.dashboard.users import Viewer
 from lrs.dashboard.web import render
 from lrs.errors import InvalidRequest, NotFound
-from lrs.http.context import CLOCK, DATABASE
+from lrs.http.context import CLOCK, DATABASE, HASH_KEY
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow, OrganisationRow
 from lrs.storage.progress_models import ProgressRecord
 
@@ -81,6 +82,9 @@ async def cohort(request: web.Request, viewer: Viewer, staff: StaffSession) -> w
     async with request.app[DATABASE].read_session() as session:
         scope = await cohort_scope(session, viewer, request.match_info["cohort"])
         roster = await cohort_roster(session, scope, now=request.app[CLOCK]())
+        registers = await cohort_registers(
+            session, scope, viewer, hash_key=request.app[HASH_KEY], now=request.app[CLOCK]()
+        )
     lines = sorted_lines(roster, sort, order)
     if request.match_info.get("format") == "csv":
         return web.Response(
@@ -100,6 +104,7 @@ async def cohort(request: web.Request, viewer: Viewer, staff: StaffSession) -> w
         "sort": sort,
         "order": order,
         "sort_keys": SORT_KEYS,
+        "registers": registers,
     }
     return render(request, "dashboard/cohort.html", context)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.dashboard.users import Viewer
@@ -56,4 +56,8 @@ def organisation_visible(viewer: Viewer, organisation_id: str) -> bool:
 
 
 def _facilitated(viewer: Viewer) -> select:  # type: ignore[valid-type]
-    return select(SessionRow.cohort_id).where(SessionRow.organiser == viewer.email).distinct()
+    return (
+        select(SessionRow.cohort_id)
+        .where(func.lower(SessionRow.organiser) == viewer.email.lower())
+        .distinct()
+    )

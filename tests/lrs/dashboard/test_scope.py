@@ -80,3 +80,17 @@ async def test_each_role_sees_only_what_it_may(database_url: str, account: str) 
                 councils = {line.split(",")[2] for line in body.strip().splitlines()[1:]}
                 assert councils == ({"Ashvale District Council"} if account == "hr" else councils)
                 assert len(body.strip().splitlines()) == len(visible) + 1
+
+
+@pytest.mark.parametrize(("account", "links"), [("admin", 4), ("facilitator", 1), ("hr", 0)])
+async def test_register_links_go_to_those_who_run_the_sessions(
+    sqlite_url: str, account: str, links: int
+) -> None:
+    async with dashboard_site(sqlite_url) as site, site.browser() as client:
+        await site.sign_in(client, ACCOUNTS[account][0])
+        page = await (await client.get(site.url(f"/dashboard/cohorts/{DEMO_COHORT_ID}"))).text()
+        found = re.findall(r'href="(/checkin/[^"]+)"', page)
+        assert len(found) == links
+        for link in found:
+            register = await client.get(site.url(link.replace("&amp;", "&")))
+            assert register.status == 200 and ACCOUNTS[account][0] in await register.text()
