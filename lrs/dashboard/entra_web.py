@@ -86,7 +86,9 @@ async def _finish(request: web.Request) -> web.Response:
             request, status=403, error="There is no staff account for your Microsoft account."
         )
     response = see_other(target)
-    set_session_cookie(request, response, new_session(viewer.user_id, request.app[CLOCK]()))
+    set_session_cookie(
+        request, response, new_session(viewer.user_id, request.app[CLOCK](), viewer.session_generation)
+    )
     return response
 
 

@@ -1,8 +1,9 @@
 """Staff sessions as signed cookies: who signed in, when, when last seen, and the session's CSRF token.
 
 The cookie value is `base64url(json).base64url(hmac-sha256)`, keyed from the install's hash key, so it
-cannot be forged or altered. Nothing personal travels in it: a user id and three numbers. A session
-ends after IDLE_SECONDS without a request or ABSOLUTE_SECONDS after sign-in, whichever comes first.
+cannot be forged or altered. Nothing personal travels in it: a user id, three numbers and the CSRF token.
+The account's session generation travels too: signing out moves it on, ending the account's sessions.
+A session ends after IDLE_SECONDS without a request or ABSOLUTE_SECONDS after sign-in, whichever comes first.
 Pure functions of the time given, so the timeouts are tested without waiting.
 """
 
@@ -28,15 +29,16 @@ class StaffSession:
     signed_in_at: int  # epoch seconds
     last_seen_at: int
     csrf: str
+    generation: int = 0  # the account's session generation when signed in (sign-out moves it on)
 
 
 def session_key(hash_key: bytes) -> bytes:
     return hmac.new(hash_key, b"staff-session-cookie", hashlib.sha256).digest()
 
 
-def new_session(user_id: int, now: datetime) -> StaffSession:
+def new_session(user_id: int, now: datetime, generation: int = 0) -> StaffSession:
     at = int(now.timestamp())
-    return StaffSession(user_id, at, at, secrets.token_urlsafe(24))
+    return StaffSession(user_id, at, at, secrets.token_urlsafe(24), generation)
 
 
 def seen(staff: StaffSession, now: datetime) -> StaffSession:
@@ -45,7 +47,13 @@ def seen(staff: StaffSession, now: datetime) -> StaffSession:
 
 def encode_session(staff: StaffSession, key: bytes) -> str:
     body = json.dumps(
-        {"u": staff.user_id, "i": staff.signed_in_at, "s": staff.last_seen_at, "c": staff.csrf},
+        {
+            "u": staff.user_id,
+            "i": staff.signed_in_at,
+            "s": staff.last_seen_at,
+            "c": staff.csrf,
+            "g": staff.generation,
+        },
         separators=(",", ":"),
     ).encode()
     payload = base64.urlsafe_b64encode(body).decode().rstrip("=")
@@ -59,7 +67,7 @@ def decode_session(value: str, key: bytes, now: datetime) -> StaffSession | None
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        staff = StaffSession(int(data["u"]), int(data["i"]), int(data["s"]), str(data["c"]))
+        staff = StaffSession(int(data["u"]), int(data["i"]), int(data["s"]), str(data["c"]), int(data["g"]))
     except (binascii.Error, ValueError, KeyError, TypeError):
         return None
     at = now.timestamp()

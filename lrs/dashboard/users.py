@@ -26,6 +26,7 @@ class Viewer:
     email: str
     role: str
     organisations: frozenset[str]
+    session_generation: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -33,7 +34,7 @@ class Viewer:
 
 
 def _viewer(row: StaffUserRow) -> Viewer:
-    return Viewer(row.id, row.email, row.role, frozenset(row.organisations.split()))
+    return Viewer(row.id, row.email, row.role, frozenset(row.organisations.split()), row.session_generation)
 
 
 async def create_staff_user(
@@ -64,6 +65,7 @@ async def create_staff_user(
         organisations=" ".join(sorted(set(organisations))),
         password_hash=hash_password(password) if password else "",
         created_at=now,
+        session_generation=0,
     )
     session.add(row)
     await session.flush()
@@ -88,3 +90,10 @@ async def viewer_by_email(session: AsyncSession, email: str) -> Viewer | None:
 async def viewer_by_id(session: AsyncSession, user_id: int) -> Viewer | None:
     row = await session.get(StaffUserRow, user_id)
     return None if row is None or row.disabled_at is not None else _viewer(row)
+
+
+async def end_sessions(session: AsyncSession, user_id: int) -> None:
+    """Sign-out: every session cookie issued to this account so far stops working."""
+    row = await session.get(StaffUserRow, user_id)
+    if row is not None:
+        row.session_generation += 1

@@ -28,7 +28,7 @@ from lrs.dashboard.sessions import (
     seen,
     session_key,
 )
-from lrs.dashboard.users import Viewer, signed_in_viewer, viewer_by_id
+from lrs.dashboard.users import Viewer, end_sessions, signed_in_viewer, viewer_by_id
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY
 
@@ -89,7 +89,9 @@ async def current_session(request: web.Request) -> tuple[Viewer, StaffSession] |
         return None
     async with request.app[DATABASE].read_session() as session:
         viewer = await viewer_by_id(session, staff.user_id)
-    return None if viewer is None else (viewer, staff)
+    if viewer is None or viewer.session_generation != staff.generation:
+        return None
+    return viewer, staff
 
 
 def staff_page(handler: StaffHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -134,7 +136,9 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
     if viewer is None:
         return sign_in_form(request, status=401, error="Enter a correct e-mail address and password.")
     response = see_other(safe_next(str(form.get("next", ""))))
-    set_session_cookie(request, response, new_session(viewer.user_id, request.app[CLOCK]()))
+    set_session_cookie(
+        request, response, new_session(viewer.user_id, request.app[CLOCK](), viewer.session_generation)
+    )
     response.del_cookie(SIGNIN_NONCE, path="/sign-in")
     return response
 
@@ -144,6 +148,9 @@ async def post_sign_out(request: web.Request) -> web.StreamResponse:
     signed_in = await current_session(request)
     if signed_in is not None and not csrf_valid(signed_in[1], str(form.get("csrf_token", ""))):
         return error_page(request, *signed_in, 400, "The sign-out form expired: sign out again.")
+    if signed_in is not None:
+        async with request.app[DATABASE].write_session() as session, session.begin():
+            await end_sessions(session, signed_in[0].user_id)
     response = see_other("/sign-in?signed_out=1")
     response.del_cookie(COOKIE_NAME, path="/")
     return response

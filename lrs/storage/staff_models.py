@@ -2,6 +2,7 @@
 
 `password_hash` is an argon2id hash for local accounts and empty for accounts that only sign in
 through Entra ID. `organisations` holds the space-separated council ids an HR viewer may see.
+`session_generation` lets sign-out end the account's sessions although they are stateless cookies.
 """
 
 from __future__ import annotations
@@ -24,3 +25,5 @@ class StaffUserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Carried in each session cookie; signing out adds one, which ends every session of the account.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)

@@ -34,6 +34,7 @@ async def test_sign_in_sign_out_and_the_forms_need_their_tokens(sqlite_url: str)
         home = await client.get(site.url("/dashboard/"))
         assert home.status == 200 and "Signed in as admin@example.gov.uk" in await home.text()
 
+        stolen = client.cookie_jar.filter_cookies(site.lrs.server.make_url("/"))[COOKIE_NAME].value
         refused = await client.post(
             site.url("/sign-out"), data={"csrf_token": "forged"}, allow_redirects=False
         )
@@ -43,6 +44,13 @@ async def test_sign_in_sign_out_and_the_forms_need_their_tokens(sqlite_url: str)
         assert out.status == 303
         after = await client.get(site.url("/dashboard/"), allow_redirects=False)
         assert after.status == 303
+        async with site.browser() as other:  # a copy of the cookie taken before sign-out
+            replay = await other.get(
+                site.url("/dashboard/"), headers={"Cookie": f"{COOKIE_NAME}={stolen}"}, allow_redirects=False
+            )
+            assert replay.status == 303
+            assert (await site.sign_in(other, ADMIN)).status == 303  # signing in again works at once
+            assert (await other.get(site.url("/dashboard/"), allow_redirects=False)).status == 200
 
 
 async def test_cookie_is_secure_behind_an_https_proxy_and_next_cannot_leave_the_site(sqlite_url: str) -> None:

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("session_generation", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_users")),
         sa.UniqueConstraint("email_key", name=op.f("uq_staff_users_email_key")),
     )
