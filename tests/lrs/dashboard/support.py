@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from lrs.clock import utc_now
 from lrs.dashboard.users import create_staff_user
-from lrs.demo_cohort import DEMO_COHORT_ID
+from lrs.demo_cohort import DEMO_COHORT_ID, DEMO_LEARNER_NAME
 from lrs.http.context import DATABASE, SETTINGS
 from lrs.progress.install import event_worker
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow, SessionRow
@@ -46,7 +46,12 @@ class DashboardSite:
         return str(self.lrs.server.make_url(path))
 
     def learner_of(self, organisation_id: str) -> Learner:
-        return next(item for item in self.learners if item.organisation_id == organisation_id)
+        """A generated learner (with activity) of that council, not the demo learner (who has none)."""
+        return next(
+            item
+            for item in self.learners
+            if item.organisation_id == organisation_id and item.name != DEMO_LEARNER_NAME
+        )
 
     @asynccontextmanager
     async def browser(self) -> AsyncIterator[aiohttp.ClientSession]:
