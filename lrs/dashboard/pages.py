@@ -16,7 +16,8 @@ from lrs.dashboard.sessions import StaffSession
 from lrs.dashboard.users import Viewer
 from lrs.dashboard.web import render
 from lrs.errors import InvalidRequest, NotFound
-from lrs.http.context import CLOCK, DATABASE, HASH_KEY
+from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
+from lrs.progress.install import progress_options
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow, OrganisationRow
 from lrs.storage.progress_models import ProgressRecord
 
@@ -81,7 +82,12 @@ async def cohort(request: web.Request, viewer: Viewer, staff: StaffSession) -> w
     sort, order = _sort_params(request)
     async with request.app[DATABASE].read_session() as session:
         scope = await cohort_scope(session, viewer, request.match_info["cohort"])
-        roster = await cohort_roster(session, scope, now=request.app[CLOCK]())
+        roster = await cohort_roster(
+            session,
+            scope,
+            now=request.app[CLOCK](),
+            inactive_days=progress_options(request.app[SETTINGS]).inactive_after_days,
+        )
         registers = await cohort_registers(
             session, scope, viewer, hash_key=request.app[HASH_KEY], now=request.app[CLOCK]()
         )

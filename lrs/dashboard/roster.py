@@ -19,7 +19,7 @@ from lrs.programme.model import CalendarPeriod
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow, ModuleRow, OrganisationRow, SessionRow
 from lrs.storage.progress_models import ProgressLearner, ProgressRecord
 
-INACTIVE_DAYS = 14
+INACTIVE_DAYS = 14  # the default; the page uses notifications.inactive_after_days, like the worker
 DONE = frozenset({"completed", "passed", "satisfied", "attended", "waived"})
 SORT_KEYS = ("name", "organisation", "progress", "last_activity", "risk")
 
@@ -50,7 +50,9 @@ class Roster:
     lines: tuple[RosterLine, ...]
 
 
-async def cohort_roster(session: AsyncSession, scope: CohortScope, *, now: datetime) -> Roster:
+async def cohort_roster(
+    session: AsyncSession, scope: CohortScope, *, now: datetime, inactive_days: int = INACTIVE_DAYS
+) -> Roster:
     items = await _items(session, scope)
     learners = (
         await session.execute(
@@ -85,6 +87,7 @@ async def cohort_roster(session: AsyncSession, scope: CohortScope, *, now: datet
             )
         ).all()
     )
+    start = datetime.combine(scope.cohort.start_date, datetime.min.time(), UTC)
     lines = []
     for learner_id, name, email, organisation, enrolled_at in learners:
         found = statuses.get(learner_id, {})
@@ -99,19 +102,26 @@ async def cohort_roster(session: AsyncSession, scope: CohortScope, *, now: datet
                 statuses=line_statuses,
                 done=sum(status in DONE for status in line_statuses),
                 last_activity_at=last,
-                risks=at_risk_reasons(items, line_statuses, last or enrolled_at, now),
+                risks=at_risk_reasons(
+                    items, line_statuses, max(start, enrolled_at, last or enrolled_at), now, inactive_days
+                ),
             )
         )
     return Roster(tuple(items), tuple(lines))
 
 
 def at_risk_reasons(
-    items: tuple[Item, ...] | list[Item], statuses: tuple[str, ...], active_since: datetime, now: datetime
+    items: tuple[Item, ...] | list[Item],
+    statuses: tuple[str, ...],
+    active_since: datetime,
+    now: datetime,
+    inactive_days: int = INACTIVE_DAYS,
 ) -> tuple[str, ...]:
-    """Why a learner needs a call: inactive N days, an overdue module, a missed session."""
+    """Why a learner needs a call: inactive N days, an overdue module, a missed session. Inactivity
+    counts from the latest of the cohort start, the enrolment and the last activity (as the worker's)."""
     reasons = []
     idle_days = (now - active_since).days
-    if idle_days >= INACTIVE_DAYS:
+    if idle_days >= inactive_days:
         reasons.append(f"inactive {idle_days} days")
     for item, status in zip(items, statuses, strict=True):
         if item.due is None or item.due > now or status in DONE:

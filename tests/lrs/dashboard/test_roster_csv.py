@@ -58,3 +58,11 @@ def test_sorting_by_each_key_and_order() -> None:
     assert [line.name for line in sorted_lines(roster, "name", "asc")] == ["amira", "Ben", "Ceri"]
     assert [line.name for line in sorted_lines(roster, "progress", "desc")] == ["Ben", "Ceri", "amira"]
     assert sorted_lines(roster, "risk", "desc")[0].name == "amira"
+
+
+def test_the_inactivity_threshold_is_the_configured_one() -> None:
+    statuses = ("passed", "not_started", "attended")
+    assert at_risk_reasons(ITEMS, statuses, NOW - timedelta(days=20), NOW, inactive_days=30) == ()
+    assert at_risk_reasons(ITEMS, statuses, NOW - timedelta(days=30), NOW, inactive_days=30) == (
+        "inactive 30 days",
+    )
