@@ -124,8 +124,8 @@ def _sort_params(request: web.Request) -> tuple[str, str]:
 
 async def learner(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:
     raw = request.match_info["learner"]
-    if not raw.isdigit():
-        raise InvalidRequest("learner", "must be a number")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:  # a 64-bit id on both databases
+        raise InvalidRequest("learner", "must be a learner number")
     async with request.app[DATABASE].read_session() as session:
         page = await learner_page(session, viewer, int(raw))
     return render(request, "dashboard/learner.html", {**_base(viewer, staff, page.name), "page": page})

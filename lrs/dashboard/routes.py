@@ -6,7 +6,18 @@ from aiohttp import web
 
 from lrs.dashboard import pages
 from lrs.dashboard.entra_web import install_entra
-from lrs.dashboard.web import get_sign_in, install_templates, post_sign_in, post_sign_out, staff_page
+from lrs.dashboard.web import (
+    get_sign_in,
+    install_templates,
+    post_sign_in,
+    post_sign_out,
+    see_other,
+    staff_page,
+)
+
+
+async def _to_dashboard(request: web.Request) -> web.StreamResponse:
+    return see_other("/dashboard/")
 
 
 def add_dashboard_routes(app: web.Application) -> None:
@@ -15,6 +26,7 @@ def add_dashboard_routes(app: web.Application) -> None:
     app.router.add_get("/sign-in", get_sign_in)
     app.router.add_post("/sign-in", post_sign_in)
     app.router.add_post("/sign-out", post_sign_out)
+    app.router.add_get("/dashboard", _to_dashboard)
     app.router.add_get("/dashboard/", staff_page(pages.home))
     app.router.add_get("/dashboard/accessibility", staff_page(pages.accessibility))
     app.router.add_get("/dashboard/cohorts/{cohort}", staff_page(pages.cohort))

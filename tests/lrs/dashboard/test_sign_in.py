@@ -85,5 +85,14 @@ async def test_bad_roster_parameters_are_a_400_naming_them(
             response = await client.get(site.url(f"{path}?{query}"))
             assert response.status == 400
             assert f"{parameter}:" in await response.text()
-        bad_learner = await client.get(site.url("/dashboard/learners/abc"))
-        assert bad_learner.status == 400 and "learner:" in await bad_learner.text()
+        for bad in ("abc", "99999999999999999999", "١٢"):
+            bad_learner = await client.get(site.url(f"/dashboard/learners/{bad}"))
+            assert bad_learner.status == 400 and "learner:" in await bad_learner.text()
+        for missing in (
+            "/dashboard/learners/999999999",
+            "/dashboard/cohorts/nope",
+            "/dashboard/councils/nope",
+        ):
+            assert (await client.get(site.url(missing))).status == 404
+        bare = await client.get(site.url("/dashboard"), allow_redirects=False)
+        assert bare.status == 303 and bare.headers["Location"] == "/dashboard/"
