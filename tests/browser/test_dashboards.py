@@ -1,4 +1,5 @@
-"""The dashboards in real headless Chromium: signed in with the keyboard alone, every page renders with
+"""The dashboards in real headless Chromium, as an admin and as a council HR viewer: signed in with the
+keyboard alone, signed out with the button, every page renders with
 the demo cohort's data, a full-page screenshot of each is kept (artifacts/dashboards/), axe-core finds
 no WCAG 2.x A or AA violation, and Tab reaches every link, button and field on each page."""
 
@@ -102,14 +103,18 @@ async def test_every_page_renders_passes_axe_and_is_reachable_by_keyboard(
     chromium: Chromium, sqlite_url: str
 ) -> None:
     async with dashboard_site(sqlite_url) as site, open_page(chromium) as page:
-        await sign_in_with_the_keyboard(page, site, ACCOUNTS["admin"][0])
         pages = {**PAGES, "learner": (f"/dashboard/learners/{site.learner_of(OWN_COUNCIL).id}", "Timeline")}
-        for name, (path, expected) in pages.items():
-            await page.navigate(site.url(path))
-            text = await page.evaluate("document.body.innerText")
-            assert expected in text, (name, text[:300])
-            assert await page.evaluate("document.styleSheets.length") == 2, name  # GOV.UK Frontend + ours
-            assert len(await keep_screenshot(page, name)) > 10_000, name
-            assert await wcag_violations(page) == [], name
-            assert await unreachable_by_tab(page) == [], name
+        for account in ("admin", "hr"):
+            await sign_in_with_the_keyboard(page, site, ACCOUNTS[account][0])
+            for name, (path, expected) in pages.items():
+                await page.navigate(site.url(path))
+                text = await page.evaluate("document.body.innerText")
+                assert expected in text, (account, name, text[:300])
+                assert await page.evaluate("document.styleSheets.length") == 2, name  # GOV.UK Frontend + ours
+                assert len(await keep_screenshot(page, f"{account}-{name}")) > 10_000, name
+                assert await wcag_violations(page) == [], (account, name)
+                assert await unreachable_by_tab(page) == [], (account, name)
+            await page.click("form[action='/sign-out'] button")
+            await page.wait_for("location.pathname === '/sign-in' && document.readyState === 'complete'")
+            assert "You have signed out" in await page.evaluate("document.body.innerText")
         assert page.errors == []
