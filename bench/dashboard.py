@@ -20,7 +20,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -77,35 +77,45 @@ async def load_cohort(database: Database, learners: int, rng: random.Random) -> 
             await session.scalars(select(SessionRow.session_id).where(SessionRow.cohort_id == DEMO_COHORT_ID))
         )
         for learner_id in ids:
-            last = now - timedelta(days=rng.randint(0, 30))
-            items = [("module", item, rng.choice(MODULE_STATUSES)) for item in modules]
-            items += [("session", item, rng.choice(SESSION_STATUSES)) for item in sessions]
-            items.append(("programme", programme.id, "in_progress"))
-            for kind, item_id, status in items:
-                session.add(
-                    ProgressRecord(
-                        programme_id=programme.id,
-                        cohort_id=DEMO_COHORT_ID,
-                        learner_id=learner_id,
-                        item_kind=kind,
-                        item_id=item_id,
-                        status=status,
-                        first_activity_at=last,
-                        last_activity_at=last,
-                        completed_at=last if status in ("completed", "passed") else None,
-                        satisfied_at=last if status in ("completed", "passed", "attended") else None,
-                        score_scaled=None,
-                        time_spent_ms=0,
-                    )
-                )
-            session.add(
-                ProgressLearner(
-                    learner_id=learner_id,
-                    programme_id=programme.id,
-                    cohort_id=DEMO_COHORT_ID,
-                    last_activity_at=last,
-                )
-            )
+            session.add_all(_progress_rows(programme.id, learner_id, modules, sessions, now, rng))
+
+
+def _progress_rows(
+    programme_id: str,
+    learner_id: int,
+    modules: list[str],
+    sessions: list[str],
+    now: datetime,
+    rng: random.Random,
+) -> list[ProgressRecord | ProgressLearner]:
+    """What the projection would hold for one learner: a row per item and their last activity."""
+    last = now - timedelta(days=rng.randint(0, 30))
+    items = [("module", item, rng.choice(MODULE_STATUSES)) for item in modules]
+    items += [("session", item, rng.choice(SESSION_STATUSES)) for item in sessions]
+    items.append(("programme", programme_id, "in_progress"))
+    rows: list[ProgressRecord | ProgressLearner] = [
+        ProgressRecord(
+            programme_id=programme_id,
+            cohort_id=DEMO_COHORT_ID,
+            learner_id=learner_id,
+            item_kind=kind,
+            item_id=item_id,
+            status=status,
+            first_activity_at=last,
+            last_activity_at=last,
+            completed_at=last if status in ("completed", "passed") else None,
+            satisfied_at=last if status in ("completed", "passed", "attended") else None,
+            score_scaled=None,
+            time_spent_ms=0,
+        )
+        for kind, item_id, status in items
+    ]
+    rows.append(
+        ProgressLearner(
+            learner_id=learner_id, programme_id=programme_id, cohort_id=DEMO_COHORT_ID, last_activity_at=last
+        )
+    )
+    return rows
 
 
 async def time_pages(url: str, requests: int) -> dict[str, list[float]]:

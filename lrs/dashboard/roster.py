@@ -69,24 +69,8 @@ async def cohort_roster(
             .where(scope.learner_filter())
         )
     ).all()
-    statuses: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
-    for learner_id, kind, item_id, status in await session.execute(
-        select(
-            ProgressRecord.learner_id, ProgressRecord.item_kind, ProgressRecord.item_id, ProgressRecord.status
-        ).where(
-            ProgressRecord.cohort_id == scope.cohort.id, ProgressRecord.item_kind.in_(("module", "session"))
-        )
-    ):
-        statuses[learner_id][(kind, item_id)] = status
-    last_seen = dict(
-        (
-            await session.execute(
-                select(ProgressLearner.learner_id, ProgressLearner.last_activity_at).where(
-                    ProgressLearner.cohort_id == scope.cohort.id
-                )
-            )
-        ).all()
-    )
+    statuses = await _statuses(session, scope.cohort.id)
+    last_seen = await _last_seen(session, scope.cohort.id)
     start = datetime.combine(scope.cohort.start_date, datetime.min.time(), UTC)
     lines = []
     for learner_id, name, email, organisation, enrolled_at in learners:
@@ -108,6 +92,29 @@ async def cohort_roster(
             )
         )
     return Roster(tuple(items), tuple(lines))
+
+
+async def _statuses(session: AsyncSession, cohort_id: str) -> dict[int, dict[tuple[str, str], str]]:
+    statuses: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
+    rows = await session.execute(
+        select(
+            ProgressRecord.learner_id, ProgressRecord.item_kind, ProgressRecord.item_id, ProgressRecord.status
+        )
+        .where(ProgressRecord.cohort_id == cohort_id)
+        .where(ProgressRecord.item_kind.in_(("module", "session")))
+    )
+    for learner_id, kind, item_id, status in rows:
+        statuses[learner_id][(kind, item_id)] = status
+    return statuses
+
+
+async def _last_seen(session: AsyncSession, cohort_id: str) -> dict[int, datetime | None]:
+    rows = await session.execute(
+        select(ProgressLearner.learner_id, ProgressLearner.last_activity_at).where(
+            ProgressLearner.cohort_id == cohort_id
+        )
+    )
+    return {learner_id: last for learner_id, last in rows}
 
 
 def at_risk_reasons(
