@@ -92,6 +92,39 @@ async def viewer_by_id(session: AsyncSession, user_id: int) -> Viewer | None:
     return None if row is None or row.disabled_at is not None else _viewer(row)
 
 
+@dataclass(frozen=True)
+class StaffAccount:
+    email: str
+    role: str
+    organisations: tuple[str, ...]
+    local_password: bool
+    disabled: bool
+
+
+async def staff_accounts(session: AsyncSession) -> list[StaffAccount]:
+    rows = await session.scalars(select(StaffUserRow).order_by(StaffUserRow.email_key))
+    return [
+        StaffAccount(
+            row.email,
+            row.role,
+            tuple(row.organisations.split()),
+            bool(row.password_hash),
+            row.disabled_at is not None,
+        )
+        for row in rows
+    ]
+
+
+async def disable_staff_user(session: AsyncSession, email: str, now: datetime) -> bool:
+    """Disable an account: its sessions stop at their next request. False if there is no such account."""
+    row = await session.scalar(select(StaffUserRow).where(StaffUserRow.email_key == email.strip().lower()))
+    if row is None:
+        return False
+    row.disabled_at = row.disabled_at or now
+    row.session_generation += 1
+    return True
+
+
 async def end_sessions(session: AsyncSession, user_id: int) -> None:
     """Sign-out: every session cookie issued to this account so far stops working."""
     row = await session.get(StaffUserRow, user_id)

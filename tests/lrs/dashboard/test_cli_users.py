@@ -49,7 +49,19 @@ def test_users_create(
         _run(monkeypatch, tmp_path, "short\n", "x@example.gov.uk", "--role", "admin", "--password-stdin") == 2
     )
     assert "password:" in capsys.readouterr().err
-    assert _run(monkeypatch, tmp_path, "", "x@example.gov.uk", "--role", "admin") == 2
+    assert _run(monkeypatch, tmp_path, "", "x@example.gov.uk", "--role", "admin", "--password-stdin") == 2
+    assert "password:" in capsys.readouterr().err
+    assert _run(monkeypatch, tmp_path, "", "entra@example.gov.uk", "--role", "facilitator") == 0
+    assert "Entra ID only" in capsys.readouterr().out
+    monkeypatch.setattr("sys.argv", ["lrs"])
+    assert main(["users", "disable", "entra@example.gov.uk"]) == 0
+    assert main(["users", "disable", "nobody@example.gov.uk"]) == 1
+    capsys.readouterr()
+    assert main(["users", "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[1].split()[:4] == ["entra@example.gov.uk", "facilitator", "disabled", "entra"]
+    assert listing[2].split()[:4] == ["Lead@Example.gov.uk", "admin", "active", "password"]
     rows = asyncio.run(_stored(tmp_path))
-    assert [row.email_key for row in rows] == ["lead@example.gov.uk"]
+    assert sorted(row.email_key for row in rows) == ["entra@example.gov.uk", "lead@example.gov.uk"]
+    rows = [row for row in rows if row.email_key == "lead@example.gov.uk"]
     assert rows[0].password_hash.startswith("$argon2id$") and "long enough" not in rows[0].password_hash

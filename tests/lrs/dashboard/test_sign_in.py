@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lrs.clock import utc_now
 from lrs.dashboard.sessions import COOKIE_NAME
+from lrs.dashboard.users import disable_staff_user
 from tests.lrs.dashboard.support import ACCOUNTS, csrf_in, dashboard_site
 
 ADMIN = ACCOUNTS["admin"][0]
@@ -96,3 +98,13 @@ async def test_bad_roster_parameters_are_a_400_naming_them(
             assert (await client.get(site.url(missing))).status == 404
         bare = await client.get(site.url("/dashboard"), allow_redirects=False)
         assert bare.status == 303 and bare.headers["Location"] == "/dashboard/"
+
+
+async def test_disabling_an_account_ends_its_session_and_its_sign_in(sqlite_url: str) -> None:
+    async with dashboard_site(sqlite_url) as site, site.browser() as client:
+        assert (await site.sign_in(client, ADMIN)).status == 303
+        assert (await client.get(site.url("/dashboard/"), allow_redirects=False)).status == 200
+        async with site.lrs.database.write_session() as session, session.begin():
+            assert await disable_staff_user(session, ADMIN, utc_now())
+        assert (await client.get(site.url("/dashboard/"), allow_redirects=False)).status == 303
+        assert (await site.sign_in(client, ADMIN)).status == 401
