@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 _WIDTH = 640
-_LABEL_WIDTH = 220
+_LABEL_WIDTH = 300
 _BAR_HEIGHT = 24
 _GAP = 10
 
@@ -77,4 +77,4 @@ def _open(title: str, height: int) -> str:
 
 
 def _short(label: str) -> str:
-    return label if len(label) <= 30 else label[:29] + "…"
+    return label if len(label) <= 42 else label[:41] + "…"
