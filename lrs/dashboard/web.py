@@ -28,11 +28,13 @@ from lrs.dashboard.sessions import (
     seen,
     session_key,
 )
+from lrs.dashboard.throttle import SignInThrottle
 from lrs.dashboard.users import Viewer, end_sessions, signed_in_viewer, viewer_by_id
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY
 
 TEMPLATES = web.AppKey("dashboard_templates", jinja2.Environment)
+THROTTLE = web.AppKey("sign_in_throttle", SignInThrottle)
 ENTRA = web.AppKey("entra_sign_in", EntraSignIn)  # set when [staff_sign_in] configures Entra ID
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 SIGNIN_NONCE = "lrs_signin_nonce"
@@ -45,6 +47,7 @@ def install_templates(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
+    app[THROTTLE] = SignInThrottle()
     app.router.add_static("/static/govuk/", STATIC_DIR / "govuk")
     app.router.add_static("/static/dashboard/", STATIC_DIR / "dashboard")
 
@@ -129,12 +132,17 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
     nonce = request.cookies.get(SIGNIN_NONCE, "")
     if not nonce or not secrets.compare_digest(nonce, str(form.get("csrf_token", ""))):
         return sign_in_form(request, status=400, error="Your sign-in form expired. Try again.")
+    email, now = str(form.get("email", "")), request.app[CLOCK]()
+    wait = request.app[THROTTLE].retry_after(email, now)
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        return sign_in_form(request, status=429, error=f"Too many attempts. Try again in {minutes} minutes.")
     async with request.app[DATABASE].read_session() as session:
-        viewer = await signed_in_viewer(
-            session, email=str(form.get("email", "")), password=str(form.get("password", ""))
-        )
+        viewer = await signed_in_viewer(session, email=email, password=str(form.get("password", "")))
     if viewer is None:
+        request.app[THROTTLE].failed(email, now)
         return sign_in_form(request, status=401, error="Enter a correct e-mail address and password.")
+    request.app[THROTTLE].succeeded(email)
     response = see_other(safe_next(str(form.get("next", ""))))
     set_session_cookie(
         request, response, new_session(viewer.user_id, request.app[CLOCK](), viewer.session_generation)
