@@ -27,6 +27,7 @@ TIMELINE_LIMIT = 100
 @dataclass(frozen=True)
 class TimelineEntry:
     stored_at: datetime
+    happened_at: datetime  # the statement's timestamp (when the learner did it), else when stored
     verb: str
     activity: str
     voided: bool
@@ -107,23 +108,31 @@ async def _timeline(session: AsyncSession, learner_id: int) -> tuple[TimelineEnt
         .order_by(StatementAgent.stored_us.desc())
         .limit(TIMELINE_LIMIT)
     )
-    return tuple(
-        TimelineEntry(
-            datetime.fromtimestamp(stored_us / 1_000_000, UTC),
-            verb_iri.rstrip("/").rsplit("/", 1)[-1],
-            _object_id(body),
-            voided,
+    entries = []
+    for stored_us, verb_iri, voided, body in rows:
+        stored_at = datetime.fromtimestamp(stored_us / 1_000_000, UTC)
+        happened_at, object_id = _when_and_what(body, stored_at)
+        entries.append(
+            TimelineEntry(stored_at, happened_at, verb_iri.rstrip("/").rsplit("/", 1)[-1], object_id, voided)
         )
-        for stored_us, verb_iri, voided, body in rows
-    )
+    return tuple(entries)
 
 
-def _object_id(body: str) -> str:
+def _when_and_what(body: str, stored_at: datetime) -> tuple[datetime, str]:
+    """The statement's timestamp (else `stored_at`) and its object's id, from the stored body."""
     try:
-        target = json.loads(body).get("object", {})
+        statement = json.loads(body)
     except ValueError:
-        return ""
-    return str(target.get("id", "")) if isinstance(target, dict) else ""
+        return stored_at, ""
+    if not isinstance(statement, dict):
+        return stored_at, ""
+    target = statement.get("object")
+    object_id = str(target.get("id", "")) if isinstance(target, dict) else ""
+    try:
+        happened = datetime.fromisoformat(str(statement.get("timestamp", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return stored_at, object_id
+    return (happened.astimezone(UTC) if happened.tzinfo else stored_at), object_id
 
 
 async def _messages(session: AsyncSession, email: str) -> tuple[Message, ...]:

@@ -35,3 +35,15 @@ async def test_learner_page_shows_timeline_progress_attendance_and_messages(data
         assert "module-overdue" in page and "delivered" in page
         assert page.count("<li><strong>") >= 1  # timeline entries from the generated activity
         assert "Progress per item" in page and "Attendance" in page
+
+
+def test_timeline_uses_the_statement_timestamp_and_falls_back_to_stored() -> None:
+    from datetime import UTC, datetime
+
+    from lrs.dashboard.learner import _when_and_what
+
+    stored = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    body = '{"timestamp": "2026-11-02T09:30:00Z", "object": {"id": "https://x.example/m"}}'
+    assert _when_and_what(body, stored) == (datetime(2026, 11, 2, 9, 30, tzinfo=UTC), "https://x.example/m")
+    assert _when_and_what('{"timestamp": "not a time"}', stored) == (stored, "")
+    assert _when_and_what("not json", stored) == (stored, "")
