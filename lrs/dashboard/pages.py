@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lrs.dashboard.charts import bar_chart, line_chart
+from lrs.dashboard.council import council_csv, council_lines
 from lrs.dashboard.learner import learner_page
 from lrs.dashboard.overview import FunnelStep, cohort_overview
 from lrs.dashboard.registers import cohort_registers
@@ -18,8 +19,7 @@ from lrs.dashboard.web import render
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.progress.install import progress_options
-from lrs.storage.programme_models import EnrolmentRow, LearnerRow, OrganisationRow
-from lrs.storage.progress_models import ProgressRecord
+from lrs.storage.programme_models import OrganisationRow
 
 
 def _base(viewer: Viewer, staff: StaffSession, title: str) -> dict[str, object]:
@@ -100,15 +100,7 @@ async def cohort(request: web.Request, viewer: Viewer, staff: StaffSession) -> w
         )
     lines = sorted_lines(roster, sort, order)
     if request.match_info.get("format") == "csv":
-        return web.Response(
-            text=roster_csv(roster, lines),
-            content_type="text/csv",
-            charset="utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{scope.cohort.id}-roster.csv"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return _csv(roster_csv(roster, lines), f"{scope.cohort.id}-roster.csv")
     context = {
         **_base(viewer, staff, f"{scope.cohort.title}: learners"),
         "cohort": scope.cohort,
@@ -146,32 +138,20 @@ async def council(request: web.Request, viewer: Viewer, staff: StaffSession) -> 
         organisation = await session.get(OrganisationRow, organisation_id)
         if organisation is None:
             raise NotFound(f"no council {organisation_id!r}")
-        programme_status = (
-            select(ProgressRecord.status)
-            .where(
-                ProgressRecord.learner_id == LearnerRow.id, ProgressRecord.cohort_id == EnrolmentRow.cohort_id
-            )
-            .where(ProgressRecord.item_kind == "programme")
-            .correlate(LearnerRow, EnrolmentRow)
-            .scalar_subquery()
-        )
-        rows = (
-            await session.execute(
-                select(
-                    LearnerRow.id,
-                    LearnerRow.name,
-                    LearnerRow.role,
-                    EnrolmentRow.cohort_id,
-                    EnrolmentRow.status,
-                    func.coalesce(programme_status, "not_started"),
-                )
-                .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
-                .where(LearnerRow.organisation_id == organisation_id, LearnerRow.erased_at.is_(None))
-                .order_by(LearnerRow.name, EnrolmentRow.cohort_id)
-            )
-        ).all()
-    context = {**_base(viewer, staff, organisation.name), "organisation": organisation, "rows": rows}
+        lines = await council_lines(session, organisation_id)
+    if request.match_info.get("format") == "csv":
+        return _csv(council_csv(lines), f"{organisation_id}-learners.csv")
+    context = {**_base(viewer, staff, organisation.name), "organisation": organisation, "lines": lines}
     return render(request, "dashboard/council.html", context)
+
+
+def _csv(text: str, filename: str) -> web.Response:
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 async def accessibility(request: web.Request, viewer: Viewer, staff: StaffSession) -> web.StreamResponse:

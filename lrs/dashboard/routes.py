@@ -34,3 +34,4 @@ def add_dashboard_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard/cohorts/{cohort}/roster.{format:csv}", staff_page(pages.cohort))
     app.router.add_get("/dashboard/learners/{learner}", staff_page(pages.learner))
     app.router.add_get("/dashboard/councils/{organisation}", staff_page(pages.council))
+    app.router.add_get("/dashboard/councils/{organisation}/learners.{format:csv}", staff_page(pages.council))

@@ -66,3 +66,12 @@ def test_the_inactivity_threshold_is_the_configured_one() -> None:
     assert at_risk_reasons(ITEMS, statuses, NOW - timedelta(days=30), NOW, inactive_days=30) == (
         "inactive 30 days",
     )
+
+
+def test_council_csv_is_formula_safe_too() -> None:
+    from lrs.dashboard.council import CouncilLine, council_csv
+
+    text = council_csv([CouncilLine(1, "@evil", "e@example.gov.uk", "=cmd", "c1", "enrolled", "in_progress")])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["name", "work_email", "role", "cohort", "enrolment", "programme_status"]
+    assert rows[1][:3] == ["'@evil", "e@example.gov.uk", "'=cmd"]

@@ -18,6 +18,7 @@ ROUTES = {
     "/dashboard/cohorts/{cohort}/roster.{format}": "csv",
     "/dashboard/learners/{learner}": "learner",
     "/dashboard/councils/{organisation}": "council",
+    "/dashboard/councils/{organisation}/learners.{format}": "council_csv",
 }
 # page -> status per account: admin, hr (of OWN_COUNCIL), facilitator (of the cohort), facilitator elsewhere
 EXPECTED = {
@@ -30,6 +31,8 @@ EXPECTED = {
     "other_learner": (200, 404, 200, 404),
     "own_council": (200, 200, 404, 404),
     "other_council": (200, 404, 404, 404),
+    "own_council_csv": (200, 200, 404, 404),
+    "other_council_csv": (200, 404, 404, 404),
 }
 
 
@@ -44,6 +47,8 @@ def _paths(site: DashboardSite) -> dict[str, str]:
         "other_learner": f"/dashboard/learners/{site.learner_of(OTHER_COUNCIL).id}",
         "own_council": f"/dashboard/councils/{OWN_COUNCIL}",
         "other_council": f"/dashboard/councils/{OTHER_COUNCIL}",
+        "own_council_csv": f"/dashboard/councils/{OWN_COUNCIL}/learners.csv",
+        "other_council_csv": f"/dashboard/councils/{OTHER_COUNCIL}/learners.csv",
     }
 
 
@@ -78,6 +83,10 @@ async def test_each_role_sees_only_what_it_may(database_url: str, account: str) 
             assert linked <= visible, (account, page)
             if page == "cohort" and response.status == 200:
                 assert linked == visible
+            if page == "own_council_csv" and response.status == 200:
+                assert len(body.strip().splitlines()) - 1 == len(
+                    [learner for learner in site.learners if learner.organisation_id == OWN_COUNCIL]
+                )
             if page == "csv" and response.status == 200:
                 councils = {line.split(",")[2] for line in body.strip().splitlines()[1:]}
                 assert councils == ({"Ashvale District Council"} if account == "hr" else councils)
