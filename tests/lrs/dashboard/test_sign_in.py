@@ -35,6 +35,8 @@ async def test_sign_in_sign_out_and_the_forms_need_their_tokens(sqlite_url: str)
         assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]  # plain http demo
         home = await client.get(site.url("/dashboard/"))
         assert home.status == 200 and "Signed in as admin@example.gov.uk" in await home.text()
+        assert home.headers["Cache-Control"] == "no-store" and home.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in home.headers["Content-Security-Policy"]
 
         stolen = client.cookie_jar.filter_cookies(site.lrs.server.make_url("/"))[COOKIE_NAME].value
         refused = await client.post(
