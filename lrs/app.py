@@ -11,6 +11,8 @@ from pathlib import Path
 from aiohttp import web
 
 from lrs.clock import Clock, utc_now
+from lrs.dashboard.demo_admin import demo_admin_ctx
+from lrs.dashboard.routes import add_dashboard_routes
 from lrs.demo import demo_credentials_ctx
 from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
@@ -71,6 +73,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.append(programmes_ctx)
     if settings.demo:
         app.cleanup_ctx.append(demo_credentials_ctx)
+        app.cleanup_ctx.append(demo_admin_ctx)
     if settings.worker_in_process:
         app.cleanup_ctx.append(_worker_ctx)
     add_xapi_routes(app)
@@ -83,6 +86,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     install_metrics(app)
     add_report_routes(app)
     add_openapi_route(app)
+    add_dashboard_routes(app)
     return app
 
 

@@ -24,6 +24,8 @@ from lrs.cli_person import add_person_commands, run_person_command
 from lrs.cli_programme import COMMANDS as PROGRAMME_COMMANDS
 from lrs.cli_programme import add_programme_commands, run_programme_command
 from lrs.cli_report import REPORT_COMMAND, add_report_commands, run_report_command
+from lrs.cli_users import COMMAND as USERS_COMMAND
+from lrs.cli_users import add_user_commands, run_user_command
 from lrs.cli_worker import COMMANDS as WORKER_COMMANDS
 from lrs.cli_worker import add_worker_commands, run_worker_command
 from lrs.clock import utc_now
@@ -91,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_notification_commands(commands)
     add_report_commands(commands)
     add_person_commands(commands)
+    add_user_commands(commands)
     _add_connector_commands(commands)
     return parser
 
@@ -117,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings, args)
     if args.command in PROGRAMME_COMMANDS:
         return asyncio.run(run_programme_command(settings, args))
+    if args.command == USERS_COMMAND:
+        return asyncio.run(run_user_command(settings, args))
     if args.command == PERSON_COMMAND:
         return asyncio.run(run_person_command(settings, args))
     if args.command in WORKER_COMMANDS:

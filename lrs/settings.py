@@ -61,6 +61,7 @@ class Settings:
     connectors: Mapping[str, Any] = field(default_factory=dict)
     notifications: Mapping[str, Any] = field(default_factory=dict)
     attendance: Mapping[str, Any] = field(default_factory=dict)  # Teams thresholds, see docs/attendance.md
+    staff_sign_in: Mapping[str, Any] = field(default_factory=dict)  # Entra ID sign-in, docs/dashboards.md
 
     @property
     def base_url(self) -> str:
@@ -68,7 +69,7 @@ class Settings:
 
 
 _TUPLE_FIELDS = {"cors_origins", "trusted_proxies"}
-_TABLE_FIELDS = {"connectors", "notifications", "attendance"}
+_TABLE_FIELDS = {"connectors", "notifications", "attendance", "staff_sign_in"}
 
 
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:

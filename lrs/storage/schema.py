@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "lrs.storage.planned_message_models",
     "notifications.preference_models",
     "lrs.storage.report_models",
+    "lrs.storage.staff_models",
 )
 # Any fixed 64-bit number: serialises concurrent migrators on PostgreSQL.
 _MIGRATION_LOCK_ID = 7_163_402_190_517

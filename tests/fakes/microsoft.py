@@ -30,6 +30,7 @@ from tests.fakes.ms_calendar import Calendar
 from tests.fakes.ms_faults import FakeReply, FakeRequest, FaultInjector, Received, bad_request, graph_error
 from tests.fakes.ms_graph import Directory, Mail, Teamwork
 from tests.fakes.ms_identity import AppRegistration, Identity
+from tests.fakes.ms_sign_in import UserSignIn
 
 TENANT = "contoso-tenant-id"
 BOT_TENANT = "botframework.com"
@@ -80,6 +81,7 @@ class FakeMicrosoft:
         self.identity = Identity(self.base_url)
         self.identity.register(AppRegistration(TENANT, self.client_id, secret=self.client_secret))
         self.identity.register(AppRegistration(BOT_TENANT, self.bot_app_id, secret=self.bot_secret))
+        self.user_sign_in = UserSignIn(self.identity)
         self.teamwork, self.mail = Teamwork(self.directory), Mail(self.directory)
         self.calendar = Calendar(self.directory, self.base_url)
         self.bot, self.workflows = BotService(TENANT), Workflows()
@@ -98,7 +100,8 @@ class FakeMicrosoft:
                 self.identity.openid_configuration,
                 "none",
             ),
-            ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", self.identity.token, "none"),
+            ("GET", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize", self.user_sign_in.authorize, "none"),
+            ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", self._token, "none"),
             ("GET", r"/v1\.0/users", self.directory.list_users, graph),
             ("GET", user, self.directory.get_user, graph),
             ("POST", user + r"/teamwork/sendActivityNotification", self.teamwork.send_to_user, graph),
@@ -179,6 +182,12 @@ class FakeMicrosoft:
         }
         config.update(overrides)
         return config
+
+    def _token(self, request: FakeRequest) -> FakeReply:
+        form = request.body if isinstance(request.body, dict) else {}
+        if form.get("grant_type") == "authorization_code":
+            return self.user_sign_in.token(request, form)
+        return self.identity.token(request)
 
     def ok(self, path_pattern: str, method: str = "POST") -> list[Received]:
         """Successful, non-envelope requests whose path matches."""

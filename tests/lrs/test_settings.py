@@ -18,7 +18,7 @@ from lrs.storage.engine import Database
 def test_the_defaults_file_documents_every_setting_with_its_default() -> None:
     text = DEFAULT_CONFIG_PATH.read_text()
     loaded = load_settings(env={})
-    tables = ("connectors", "notifications", "attendance")
+    tables = ("connectors", "notifications", "attendance", "staff_sign_in")
     for spec in fields(Settings):
         if spec.name not in tables:
             assert f"\n{spec.name} = " in text, f"{spec.name} is not in {DEFAULT_CONFIG_PATH.name}"
