@@ -27,10 +27,10 @@ from lrs.http.demo import add_demo_routes
 from lrs.http.errors import error_middleware
 from lrs.http.health import add_health_routes
 from lrs.http.metrics import install_metrics, latency_middleware
+from lrs.http.openapi import add_openapi_route
 from lrs.http.people import add_people_routes
 from lrs.http.query_guard import query_guard_middleware
 from lrs.http.rate_limits import install_rate_limits, rate_limit_middleware
-from lrs.http.openapi import add_openapi_route
 from lrs.http.reports import add_report_routes
 from lrs.http.routes import add_xapi_routes
 from lrs.http.versioning import version_middleware

@@ -6,9 +6,10 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from lrs.attendance.cli import ATTENDANCE_COMMAND, add_attendance_commands, run_attendance_command
 from lrs.cli_audit import COMMAND as AUDIT_COMMAND
@@ -118,29 +119,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return serve(settings, args)
-    if args.command in PROGRAMME_COMMANDS:
-        return asyncio.run(run_programme_command(settings, args))
-    if args.command == USERS_COMMAND:
-        return asyncio.run(run_user_command(settings, args))
-    if args.command == PERSON_COMMAND:
-        return asyncio.run(run_person_command(settings, args))
-    if args.command in WORKER_COMMANDS:
-        return asyncio.run(run_worker_command(settings, args))
-    if args.command == NOTIFICATIONS_COMMAND:
-        return asyncio.run(run_notification_command(settings, args))
-    if args.command == REPORT_COMMAND:
-        return asyncio.run(run_report_command(settings, args))
-    if args.command == ATTENDANCE_COMMAND:
-        return asyncio.run(run_attendance_command(settings, args))
-    if args.command == CHECK_CONFIG_COMMAND:
-        return asyncio.run(run_check_config(settings, args))
-    if args.command in BACKUP_COMMANDS:
-        return asyncio.run(run_backup_command(settings, args))
-    if args.command == AUDIT_COMMAND:
-        return asyncio.run(run_audit_command(settings, args))
-    if args.command == "connectors":
-        return asyncio.run(_connectors(settings, args))
-    return asyncio.run(_run_async(settings, args))
+    return asyncio.run(_command_for(args.command)(settings, args))
+
+
+def _command_for(command: str) -> Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]:
+    """The async runner of a command other than `serve`."""
+    runners: list[
+        tuple[Collection[str], Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]]
+    ] = [
+        (PROGRAMME_COMMANDS, run_programme_command),
+        ({USERS_COMMAND}, run_user_command),
+        ({PERSON_COMMAND}, run_person_command),
+        (WORKER_COMMANDS, run_worker_command),
+        ({NOTIFICATIONS_COMMAND}, run_notification_command),
+        ({REPORT_COMMAND}, run_report_command),
+        ({ATTENDANCE_COMMAND}, run_attendance_command),
+        ({CHECK_CONFIG_COMMAND}, run_check_config),
+        (BACKUP_COMMANDS, run_backup_command),
+        ({AUDIT_COMMAND}, run_audit_command),
+        ({"connectors"}, _connectors),
+    ]
+    for names, runner in runners:
+        if command in names:
+            return runner
+    return _run_async
 
 
 async def _connectors(settings: Settings, args: argparse.Namespace) -> int:

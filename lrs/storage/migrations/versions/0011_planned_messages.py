@@ -1,7 +1,7 @@
 """notifications: the durable schedule (planned_messages)
 
 Revision ID: 0011
-Revises: 0017_learner_erasure
+Revises: (see down_revision)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0017_learner_erasure"
+down_revision: str | None = "0010_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

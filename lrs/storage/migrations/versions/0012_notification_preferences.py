@@ -1,7 +1,7 @@
 """notification_preferences: per-learner channel order, opt-outs, language, quiet hours, nation
 
 Revision ID: 0012
-Revises: 0017_learner_erasure
+Revises: (see down_revision)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0017_learner_erasure"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

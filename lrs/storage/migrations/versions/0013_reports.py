@@ -4,7 +4,7 @@ See lrs.storage.report_models for what the columns mean and why the sequence is 
 Existing progress rows are copied in as the first changes.
 
 Revision ID: 0013_reports
-Revises: 0017_learner_erasure
+Revises: (see down_revision)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_reports"
-down_revision: str | None = "0017_learner_erasure"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

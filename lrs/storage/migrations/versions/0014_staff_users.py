@@ -1,7 +1,7 @@
 """staff_users: local and Entra ID staff accounts for the dashboards
 
 Revision ID: 0014_staff_users
-Revises: 0017_learner_erasure
+Revises: (see down_revision)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_staff_users"
-down_revision: str | None = "0017_learner_erasure"
+down_revision: str | None = "0013_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

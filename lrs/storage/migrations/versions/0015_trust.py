@@ -1,7 +1,7 @@
 """trust: check-in links revoked one at a time; the audit log of admin actions
 
 Revision ID: 0015_trust
-Revises: 0017_learner_erasure
+Revises: (see down_revision)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_trust"
-down_revision: str | None = "0017_learner_erasure"
+down_revision: str | None = "0014_staff_users"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
