@@ -29,6 +29,7 @@ from lrs.storage.models import AgentForm, Person
 from lrs.storage.notification_models import Delivery, DeliveryAttempt, SuppressedAddress
 from lrs.storage.outbox import append_events
 from lrs.storage.programme_models import CohortRow, EnrolmentRow, LearnerIdentityRow, LearnerRow
+from notifications.preference_models import NotificationPreference
 
 ERASED_NAME = "Erased learner"
 # Other modules holding personal data add an eraser here (name -> rows changed); each runs in the
@@ -117,6 +118,7 @@ async def _erase(
     }
     if subject.learner_id is not None:
         removed["learner_identities"] = await _delete_identities(session, subject.learner_id)
+        removed["notification_preferences"] = await _delete_preferences(session, subject.learner_id)
         removed["enrolments withdrawn"] = await _withdraw(session, subject.learner_id, now)
         removed["learners"] = await _tombstone(session, subject.learner_id, now)
     for name, eraser in erasers.items():
@@ -193,6 +195,13 @@ async def _forget_recipient(session: AsyncSession, subject: Subject) -> int:
 async def _delete_identities(session: AsyncSession, learner_id: int) -> int:
     result = await session.execute(
         delete(LearnerIdentityRow).where(LearnerIdentityRow.learner_id == learner_id)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def _delete_preferences(session: AsyncSession, learner_id: int) -> int:
+    result = await session.execute(
+        delete(NotificationPreference).where(NotificationPreference.learner_id == learner_id)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

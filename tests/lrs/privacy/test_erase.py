@@ -23,6 +23,8 @@ from lrs.storage.models import Statement
 from lrs.storage.programme_models import LearnerRow
 from lrs.storage.schema import all_metadata
 from notifications.delivery_log import DeliveryLog
+from notifications.preference_models import NotificationPreference
+from notifications.preferences import Preferences, save_preferences
 from tests.lrs_server import RunningLrs, basic_auth
 
 EMAIL, NAME, NUMBER = "Rhodri.Vaughan@Ashvale.example.gov.uk", "Rhodri Vaughan", "AV-40417"
@@ -48,6 +50,8 @@ async def _enrol(lrs: RunningLrs) -> int:
         report = await import_roster(session, rows, cohort_id=DEMO_COHORT_ID, now=utc_now())
     learner_id = report.rows[0].learner_id
     assert learner_id is not None
+    async with database.write_session() as session, session.begin():
+        await save_preferences(session, learner_id, Preferences(language="cy"), now=utc_now())
     return learner_id
 
 
@@ -156,6 +160,7 @@ async def test_erasure_leaves_no_identity_anywhere_and_keeps_the_statements(
         assert await session.scalar(select(func.count()).select_from(Statement)) == statements_before
         learner = await session.get(LearnerRow, learner_id)
         assert learner is not None and learner.erased_at is not None
+        assert await session.get(NotificationPreference, learner_id) is None
         assert (
             await session.scalar(select(LearnerRow.name).where(LearnerRow.email_key == OTHER))
         ) == "Siân Lloyd"
