@@ -18,6 +18,8 @@ from lrs.cli_backup import COMMANDS as BACKUP_COMMANDS
 from lrs.cli_backup import add_backup_commands, run_backup_command
 from lrs.cli_check_config import COMMAND as CHECK_CONFIG_COMMAND
 from lrs.cli_check_config import add_check_config_command, run_check_config
+from lrs.cli_events import COMMAND as EVENTS_COMMAND
+from lrs.cli_events import add_event_commands, run_event_command
 from lrs.cli_notifications import COMMAND as NOTIFICATIONS_COMMAND
 from lrs.cli_notifications import add_notification_commands, run_notification_command
 from lrs.cli_person import COMMAND as PERSON_COMMAND
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_notification_commands(commands)
     add_report_commands(commands)
     add_person_commands(commands)
+    add_event_commands(commands)
     add_user_commands(commands)
     _add_connector_commands(commands)
     return parser
@@ -137,6 +140,7 @@ def _command_for(command: str) -> Callable[[Settings, argparse.Namespace], Corou
         ({CHECK_CONFIG_COMMAND}, run_check_config),
         (BACKUP_COMMANDS, run_backup_command),
         ({AUDIT_COMMAND}, run_audit_command),
+        ({EVENTS_COMMAND}, run_event_command),
         ({"connectors"}, _connectors),
     ]
     for names, runner in runners:
