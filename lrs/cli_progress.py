@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from lrs.errors import NotFound
+from lrs.progress.off_the_job import learner_off_the_job
 from lrs.progress.summary import cohort_summary, learner_items
 from lrs.storage.engine import Database
 
@@ -60,6 +61,7 @@ async def show_progress(database: Database, args: argparse.Namespace) -> int:
             score = "" if item.score_scaled is None else f"{item.score_scaled:g}"
             completed, satisfied = _short(item.completed_at), _short(item.satisfied_at)
             print(f"{name:34} {item.status:12} {completed:17} {satisfied:17} {score}")
+        await _print_off_the_job(database, args.cohort, args.learner)
         return 0
     print(f"{'learner':40} {'organisation':24} {'programme':12} {'items met':9}  last activity")
     for learner in rows:
@@ -69,6 +71,17 @@ async def show_progress(database: Database, args: argparse.Namespace) -> int:
             f"{_short(learner.last_activity_at)}"
         )
     return 0
+
+
+async def _print_off_the_job(database: Database, cohort_id: str, email: str) -> None:
+    """The learner's off-the-job hours and their evidence, for a programme with `[off_the_job]`."""
+    async with database.read_session() as session:
+        found = await learner_off_the_job(session, cohort_id, email)
+    if found is None:
+        return
+    print(f"\noff-the-job hours: {found.total:g} (minimum {found.minimum:g})")
+    for item in found.evidence:
+        print(f"  {item.kind}:{item.item_id:30} {item.hours:>6g} h  {item.basis} {_short(item.at)}")
 
 
 def _iso(value: object) -> str:

@@ -103,6 +103,10 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+def _query_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+
+
 def _operation(
     summary: str, schema: str, *, parameters: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -175,6 +179,20 @@ def openapi_document() -> dict[str, Any]:
             },
             "/admin/cohorts/{cohort}/confidence": {
                 "get": _operation("pre/post confidence results", "Object", parameters=cohort)
+            },
+            "/admin/notifications": {
+                "get": _operation(
+                    "planned and sent messages (cohort, learner, state, cursor, limit)",
+                    "Object",
+                    parameters=[
+                        _query_param(name) for name in ("cohort", "learner", "state", "cursor", "limit")
+                    ],
+                )
+            },
+            "/admin/audit": {
+                "get": _operation(
+                    "the audit log of admin actions", "Object", parameters=[_query_param("limit")]
+                )
             },
         },
     }

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from lrs.reporting.filters import CompletionFilters, Cursor
+from lrs.reporting.off_the_job import with_off_the_job_hours
 from lrs.reporting.records import FINISHED, CompletionRecord, completion_pct
 from lrs.storage.programme_models import (
     BlockRow,
@@ -65,7 +66,7 @@ async def completion_records(
     )
     query = _filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
     rows = (await session.execute(query)).all()
-    return [_record(row) for row in rows]
+    return await with_off_the_job_hours(session, [_record(row) for row in rows])
 
 
 def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:

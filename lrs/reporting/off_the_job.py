@@ -1,0 +1,91 @@
+"""Filling `off_the_job_hours` on a page of completion records: an item's own hours, and on the
+programme's record the learner's total (lrs.progress.off_the_job)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lrs.errors import NotFound
+from lrs.programme.model import Programme
+from lrs.programme.store import stored_programme
+from lrs.progress.off_the_job import ItemState, item_hours, learner_hours
+from lrs.reporting.records import CompletionRecord
+from lrs.storage.progress_models import ProgressRecord
+
+
+async def with_off_the_job_hours(
+    session: AsyncSession, records: list[CompletionRecord]
+) -> list[CompletionRecord]:
+    programmes = await _programmes_with_hours(session, {record.programme for record in records})
+    if not programmes:
+        return records
+    totals = await _totals(session, records, programmes)
+    filled = []
+    for record in records:
+        programme = programmes.get(record.programme)
+        if programme is None or record.deleted:
+            filled.append(record)
+        elif record.item_type == "programme":
+            filled.append(
+                replace(record, off_the_job_hours=totals.get((record.learner_id, record.cohort), 0.0))
+            )
+        else:
+            item = ItemState(
+                record.item_type,
+                record.item_id,
+                record.status or "",
+                record.satisfied_at,
+                int((record.time_spent_minutes or 0) * 60_000),
+            )
+            found = item_hours(programme, item)
+            filled.append(replace(record, off_the_job_hours=found.hours if found else 0.0))
+    return filled
+
+
+async def _programmes_with_hours(session: AsyncSession, ids: set[str]) -> dict[str, Programme]:
+    found = {}
+    for programme_id in sorted(ids):
+        try:
+            programme = await stored_programme(session, programme_id)
+        except NotFound:
+            continue
+        if programme.off_the_job is not None:
+            found[programme_id] = programme
+    return found
+
+
+async def _totals(
+    session: AsyncSession, records: list[CompletionRecord], programmes: dict[str, Programme]
+) -> dict[tuple[int, str], float]:
+    """Each (learner, cohort) with a programme record on the page: the total, from one query."""
+    owners = {
+        (record.learner_id, record.cohort): record.programme
+        for record in records
+        if record.item_type == "programme" and record.programme in programmes and not record.deleted
+    }
+    if not owners:
+        return {}
+    rows = await session.execute(
+        select(
+            ProgressRecord.learner_id,
+            ProgressRecord.cohort_id,
+            ProgressRecord.item_kind,
+            ProgressRecord.item_id,
+            ProgressRecord.status,
+            ProgressRecord.satisfied_at,
+            ProgressRecord.time_spent_ms,
+        ).where(tuple_(ProgressRecord.learner_id, ProgressRecord.cohort_id).in_(list(owners)))
+    )
+    items: dict[tuple[int, str], list[ItemState]] = {}
+    for learner_id, cohort_id, kind, item_id, status, satisfied, spent in rows:
+        items.setdefault((learner_id, cohort_id), []).append(
+            ItemState(kind, item_id, status, satisfied, spent or 0)
+        )
+    totals = {}
+    for owner, programme_id in owners.items():
+        hours = learner_hours(programmes[programme_id], items.get(owner, []))
+        totals[owner] = hours.total if hours else 0.0
+    return totals
