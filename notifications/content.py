@@ -7,13 +7,12 @@ so the engine works end to end with nothing but the schedule.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from lrs.programme.model import DEFAULT_TIMEZONE, Programme
@@ -165,8 +164,7 @@ class _Blank(dict[str, Any]):
 
 
 def default_renderer() -> Render:
-    try:
-        module = importlib.import_module("notifications.templates")
-    except ImportError:
-        return plain_render
-    return cast(Render, module.render)
+    """The built-in plain-English renderer. The template sets (`notifications.templates.render`) need
+    context keys this module does not build yet (e.g. `module_title` for welcome), so they are not
+    picked up until the engine builds their full context."""
+    return plain_render
