@@ -55,7 +55,11 @@ class DeliveryAttempt(Base):
     retry_after_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (UniqueConstraint("delivery_id", "number"),)
+    # The worker purges settled attempts oldest first (`lrs.storage.attempts_purge`).
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "number"),
+        Index("ix_delivery_attempts_finished", "finished_at"),
+    )
 
 
 class SuppressedAddress(Base):
