@@ -33,10 +33,12 @@ def opted_out(row: PlannedMessage, preferences: Preferences) -> str | None:
     return f"the learner opted out of {row.category} messages"
 
 
-def window_decision(row: PlannedMessage, preferences: Preferences, now: datetime) -> Deferral | str | None:
+def window_decision(
+    row: PlannedMessage, preferences: Preferences, now: datetime, *, windows: bool = True
+) -> Deferral | str | None:
     """None to send now; a Deferral to the learner's next sending window; or, when that window opens
     only after the session a message is about has started, the reason to cancel it."""
-    if row.learner_id is None:  # a channel post or a team digest: no learner's clock applies
+    if not windows or row.learner_id is None:  # a channel post or a team digest: no learner's clock
         return None
     opens = next_send_time(now, preferences)
     if opens <= now:

@@ -4,7 +4,7 @@ and their signed preferences and unsubscribe links. One read session, a handful 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,7 +16,8 @@ from lrs.storage.programme_models import LearnerRow
 from lrs.storage.progress_models import ProgressRecord
 from notifications.context import LearnerFacts
 from notifications.links import preferences_url, unsubscribe_url
-from notifications.preferences import preferences_for
+from notifications.preference_models import NotificationPreference
+from notifications.preferences import LANGUAGES, preferences_for
 from notifications.rsvp_state import rsvp_state
 
 NOBODY = LearnerFacts(0, "", "")
@@ -44,6 +45,9 @@ async def learner_facts(
     if learner is None:
         return NOBODY
     preferences = (await preferences_for(session, [learner.id]))[learner.id]
+    chosen = await session.get(NotificationPreference, learner.id)
+    if chosen is None and programme.notifications.get("language") in LANGUAGES:
+        preferences = replace(preferences, language=str(programme.notifications["language"]))
     return LearnerFacts(
         learner.id,
         learner.name,

@@ -132,7 +132,8 @@ class NotificationSender:
         opted = opted_out(prepared.row, preferences)
         if opted is not None:
             return Settlement(PlanState.CANCELLED, opted)
-        window = window_decision(prepared.row, preferences, self.clock())
+        windows = prepared.rules.sending_windows
+        window = window_decision(prepared.row, preferences, self.clock(), windows=windows)
         if isinstance(window, str):
             return Settlement(PlanState.CANCELLED, window)
         if window is not None:
