@@ -183,7 +183,10 @@ def sign_in_form(request: web.Request, *, status: int, error: str) -> web.Respon
 
 
 def safe_next(target: str) -> str:
-    """Only a local dashboard path: never an open redirect to another site."""
-    if target.startswith("/dashboard/") and not target.startswith("//") and "\\" not in target:
+    """Only a local staff page (dashboards, the admin outbox): never an open redirect to another site."""
+    local = target == "/admin/outbox" or target.startswith(
+        ("/dashboard/", "/admin/outbox?", "/admin/outbox/")
+    )
+    if local and not target.startswith("//") and "\\" not in target:
         return target
     return "/dashboard/"
