@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0026_attempt_purge"
-down_revision: str | None = "0015_trust"
+down_revision: str | None = "0024_trust_ops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
