@@ -19,6 +19,7 @@ from lrs.programme.definition import programme_definition
 from lrs.programme.fields import DefinitionError
 from lrs.programme.loader import parse_programme
 from lrs.storage.engine import Database
+from notifications.context import LearnerFacts, programme_link
 from notifications.rules import RulesError, parse_rules
 from notifications.suppression import StoredSuppressionList
 from tests.fakes.smtp import FakeSmtpServer
@@ -128,3 +129,14 @@ def test_engine_settings_name_the_key(table: dict[str, Any], message: str) -> No
     with pytest.raises(RulesError) as raised:
         parse_rules(table)
     assert str(raised.value) == message
+
+
+def test_where_you_left_off_is_the_next_unfinished_module_unless_the_programme_has_a_home() -> None:
+    programme = parse_programme(linked_definition())
+    finished_intro = LearnerFacts(1, "Ada Lovelace", ADA, open_modules=("quiz",))
+    assert programme_link(programme, finished_intro, "https://lrs.test") == programme.modules[1].activity_iri
+    assert programme_link(programme, LearnerFacts(1, "Ada", ADA), "https://lrs.test") == INTRO_URL
+    definition = linked_definition()
+    definition["programme"]["url"] = "https://learn.north.gov.uk/lead"
+    homed = parse_programme(definition)
+    assert programme_link(homed, finished_intro, "https://lrs.test") == "https://learn.north.gov.uk/lead"
