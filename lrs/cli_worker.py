@@ -29,7 +29,8 @@ def add_worker_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         description=(
             "Fire due timers, consume the outbox (progress projection, the notification planner) and send "
             "the planned messages that are due through the configured connectors (with none configured, "
-            "messages stay planned). Run one per process; several may share PostgreSQL."
+            "to the local channel: .eml and .json files under var/outbox/). Run one per process; several "
+            "may share PostgreSQL."
         ),
     )
     worker.add_argument("--once", action="store_true", help="process and send what is due, then exit")

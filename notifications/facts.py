@@ -17,10 +17,13 @@ from lrs.storage.progress_models import ProgressRecord
 from notifications.context import LearnerFacts
 from notifications.links import preferences_url, unsubscribe_url
 from notifications.preference_models import NotificationPreference
-from notifications.preferences import LANGUAGES, preferences_for
+from notifications.preferences import LANGUAGES, Preferences, preferences_from_row
 from notifications.rsvp_state import rsvp_state
 
 NOBODY = LearnerFacts(0, "", "")
+# Rules whose link is "where you left off": the learner's next unfinished module, unless the
+# programme names its own home page (the other rules link their module or session).
+NEXT_MODULE_RULES = frozenset({"inactivity", "congratulations", "catch_up_digest"})
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,11 @@ async def learner_facts(
     learner = await session.get(LearnerRow, row.learner_id) if row.learner_id is not None else None
     if learner is None:
         return NOBODY
-    preferences = (await preferences_for(session, [learner.id]))[learner.id]
     chosen = await session.get(NotificationPreference, learner.id)
+    preferences = preferences_from_row(chosen) if chosen is not None else Preferences()
     if chosen is None and programme.notifications.get("language") in LANGUAGES:
         preferences = replace(preferences, language=str(programme.notifications["language"]))
+    needs_next_module = programme.url is None and row.rule in NEXT_MODULE_RULES
     return LearnerFacts(
         learner.id,
         learner.name,
@@ -56,7 +60,9 @@ async def learner_facts(
         rsvp_state=await _rsvp(session, row, programme),
         preferences_url=links.preferences(learner.id, now),
         unsubscribe_url=links.unsubscribe(learner.id, now),
-        open_modules=await _open_modules(session, learner.id, row.cohort_id, programme),
+        open_modules=(
+            await _open_modules(session, learner.id, row.cohort_id, programme) if needs_next_module else ()
+        ),
     )
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from connectors.base import Connector
 from connectors.registry import CHANNELS, configured_channels, create
 from lrs.clock import Clock
@@ -53,7 +55,15 @@ def planner_installer(rules: NotificationRules, *, clock: Clock) -> Callable[[Ev
 
 async def link_key(database: Database, settings: Settings) -> bytes:
     """The install's hash key, which signs the learners' preferences and unsubscribe links (the web
-    pages behind those links verify them with the same key)."""
+    pages behind those links verify them with the same key). Workers starting together on a new
+    database race to record its fingerprint: the loser reads the winner's."""
+    try:
+        return await _load_hash_key(database, settings)
+    except IntegrityError:  # another worker recorded the fingerprint first: now it is there
+        return await _load_hash_key(database, settings)
+
+
+async def _load_hash_key(database: Database, settings: Settings) -> bytes:
     async with database.write_session() as session, session.begin():
         return await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
 

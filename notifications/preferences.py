@@ -75,7 +75,7 @@ def validate(prefs: Preferences) -> None:
         raise PreferenceProblem(f"nation: must be one of {', '.join(NATIONS)}")
 
 
-def _from_row(row: NotificationPreference) -> Preferences:
+def preferences_from_row(row: NotificationPreference) -> Preferences:
     return Preferences(
         channel_order=tuple(c for c in row.channel_order.split(",") if c),
         opted_out=frozenset(c for c in row.opted_out_categories.split(",") if c),
@@ -94,7 +94,7 @@ async def preferences_for(session: AsyncSession, learner_ids: Collection[int]) -
     if learner_ids:
         query = select(NotificationPreference).where(NotificationPreference.learner_id.in_(list(learner_ids)))
         for row in (await session.scalars(query)).all():
-            found[row.learner_id] = _from_row(row)
+            found[row.learner_id] = preferences_from_row(row)
     return {learner_id: found.get(learner_id, Preferences()) for learner_id in learner_ids}
 
 
