@@ -139,7 +139,14 @@ def render_page(
 
 def refused_page(request: web.Request, refused: PageRefused) -> web.Response:
     lang = page_language(request)
-    context = {"code": refused.code, "switch_url": None, "switch_lang": "en"}
+    # Who the link was for is unknown here, so without ?lang= the page says it in Welsh too.
+    welsh_too = request.query.get("lang") not in PAGE_LANGUAGES
+    context = {
+        "code": refused.code,
+        "switch_url": None,
+        "switch_lang": "en",
+        "welsh": page_text("cy") if welsh_too else None,
+    }
     return render_page(
         request,
         "notifications/error.html",

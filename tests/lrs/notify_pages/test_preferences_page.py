@@ -195,6 +195,11 @@ async def test_forged_expired_and_incomplete_links_get_clear_4xx_pages(database_
                 assert response.status == status, (token[:40], method, text[:300])
                 assert says in text, (token[:40], method)
         assert await site.preferences(1) == Preferences()
+        bilingual = await (await client.get(site.url("/notifications/preferences?t=forged"))).text()
+        assert "This link is not valid" in bilingual and 'lang="cy"' in bilingual
+        assert "Nid yw&#39;r ddolen hon yn ddilys" in bilingual  # whose link it was is unknown: Welsh too
+        welsh_only = await (await client.get(site.url("/notifications/preferences?t=forged&lang=cy"))).text()
+        assert '<html lang="cy"' in welsh_only and "This link is not valid" not in welsh_only
 
 
 async def test_an_erased_learners_link_no_longer_works(database_url: str) -> None:
