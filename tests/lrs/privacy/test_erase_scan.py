@@ -11,6 +11,7 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -22,9 +23,11 @@ from lrs.demo_cohort import DEMO_COHORT_ID
 from lrs.http.access_log import RequestIdFilter
 from lrs.http.context import DATABASE, SETTINGS
 from lrs.logs import JsonFormatter
+from lrs.privacy.erase import erase_person
 from lrs.privacy.export import subject_access, write_export
 from lrs.progress.install import event_worker
 from lrs.storage.models import OutboxEvent
+from notifications.delivery_log import DeliveryLog
 from tests.lrs.dashboard.support import csrf_in
 from tests.lrs.privacy.test_erase import (
     EMAIL,
@@ -166,3 +169,17 @@ async def test_after_an_erasure_nothing_names_the_person(lrs: RunningLrs, tmp_pa
     assert len(lines) > 20 and all(json.loads(line)["request_id"] for line in lines)
     leaking = [line for line in lines if _mentions(line)]
     assert leaking == [], leaking[:5]
+
+
+async def test_an_erasure_asked_in_another_case_finds_every_delivery(lrs: RunningLrs) -> None:
+    """The roster spelt the address with capitals, so messages went to it that way; the request
+    came in lower case (or the reverse): the delivery log must not keep the address."""
+    await _enrol(lrs)
+    log = DeliveryLog(lrs.app[DATABASE])
+    for key, recipient in (("welcome:as-rostered", EMAIL), ("nudge:shouted", EMAIL.upper())):
+        await log.claim(key, channel="email", recipient=recipient, now=utc_now(), lease=timedelta(minutes=1))
+    receipt = await erase_person(
+        lrs.app[DATABASE], email=EMAIL.lower(), base_url="http://lrs.test", now=utc_now()
+    )
+    assert receipt.removed["deliveries"] == 2
+    assert await _tables_mentioning(lrs, NEEDLES) == {}
