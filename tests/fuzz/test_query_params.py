@@ -6,7 +6,9 @@ never a 5xx, and a 4xx says what was wrong."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from lrs.http.statement_reads import QUERY_PARAMS
 from lrs.reporting.filters import FILTER_PARAMS
 from tests.fuzz.server_thread import ServedLrs, form_encoded, served_lrs
-from tests.fuzz.strategies import HOSTILE, HTTP, VALID
+from tests.fuzz.strategies import HOSTILE, HTTP, PATHS, VALID, mutated_statements
 from tests.lrs_server import RunningLrs
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}
@@ -119,3 +121,29 @@ def test_numbers_no_column_can_hold_are_refused(served: ServedLrs) -> None:
     for value in ("9" * 5000, "²", "9" * 19, "\x00"):
         status, _ = served.call("DELETE", f"/admin/people/{quote(value)}", headers=XAPI)
         assert status == 400, value[:12]
+
+
+LONG = st.sampled_from(
+    ["https://cohort-lrs.example/" + "x" * 3000, "mailto:" + "a" * 400 + "@x.gov.uk", "é" * 5000]
+)
+
+
+@HTTP
+@given(statement=mutated_statements(), long_value=LONG, where=st.sampled_from(PATHS), long=st.booleans())
+def test_no_statement_body_is_a_server_error(
+    served: ServedLrs, statement: dict[str, object], long_value: str, where: tuple[object, ...], long: bool
+) -> None:
+    """What the validator accepts, both databases store (or refuse with a 4xx): no column too short,
+    no index that cannot hold it."""
+    if long:
+        parent: Any = statement
+        try:
+            for step in where[:-1]:
+                parent = parent[step]
+            parent[where[-1]] = long_value
+        except (KeyError, IndexError, TypeError):
+            pass
+    body = json.dumps({**statement, "id": str(uuid.uuid4())}).encode()
+    headers = {**XAPI, "Content-Type": "application/json"}
+    status, text = served.call("POST", "/xapi/statements", data=body, headers=headers)
+    _check(status, text, ("POST", statement))
