@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,13 @@ from lrs.settings import Settings
 from lrs.storage.engine import Database, open_database
 from lrs.storage.schema import migrate
 from notifications.content import default_renderer
+from notifications.facts import LinkSigner
+from notifications.install import link_key
 from notifications.preview import PreviewProblem, preview
 from notifications.records import PlanRecord, ScheduleFilter, attempts_by_key, plan_records
 from notifications.replay import replay_dead
 from notifications.schedule import PlanState
+from notifications.templates import TemplateProblem
 
 COMMAND = "notifications"
 PREVIEW_CHANNELS = ("teams", "email", "teams_channel", "local")
@@ -112,6 +116,7 @@ async def _listing(database: Database, args: argparse.Namespace) -> int:
 async def _preview(database: Database, settings: Settings, args: argparse.Namespace) -> int:
     channels = [args.channel] if args.channel else ["teams", "email"]
     try:
+        links = LinkSigner(await link_key(database, settings), settings.base_url)
         async with database.read_session() as session:
             shown = await preview(
                 session,
@@ -121,9 +126,10 @@ async def _preview(database: Database, settings: Settings, args: argparse.Namesp
                 cohort_id=args.cohort,
                 channels=channels,
                 at=args.at or utc_now(),
-                base_url=settings.base_url,
+                links=links,
+                templates_root=Path(settings.programmes_dir),
             )
-    except PreviewProblem as err:
+    except (PreviewProblem, TemplateProblem) as err:
         print(f"lrs: {err}", file=sys.stderr)
         return 2
     for item in shown:

@@ -99,6 +99,8 @@ class NotificationRules:
     # How long a sender owns a claimed message: a killed sender's messages come back after this. It
     # must exceed the slowest healthy send (Graph channels retry inside a send for minutes).
     send_lease: timedelta = timedelta(minutes=15)
+    # False sends each message when due, whatever the learner's quiet hours, days and bank holidays.
+    sending_windows: bool = True
 
     def enabled(self, rule: str) -> bool:
         return self.rules[rule].enabled
@@ -116,7 +118,16 @@ def default_rules() -> NotificationRules:
     return parse_rules(table, path=DEFAULTS_FILE.name, base=bare)
 
 
-_ENGINE_KEYS = {"nudge_cap", "cap_window", "send_lease", "inactive_after_days", "templates", "language"}
+_ENGINE_KEYS = {
+    "nudge_cap",
+    "cap_window",
+    "send_lease",
+    "sending_windows",
+    "inactive_after_days",
+    "templates",
+    "language",
+}
+TEMPLATE_LANGUAGES = ("en", "cy")
 
 
 def parse_rules(
@@ -167,7 +178,15 @@ def _engine_setting(settings: NotificationRules, name: str, value: Any, where: s
         return replace(settings, cap_window=parse_duration(value, where))
     if name == "send_lease":
         return replace(settings, send_lease=parse_duration(value, where))
-    return settings  # read by other parts (progress, templates)
+    if name == "sending_windows":
+        if not isinstance(value, bool):
+            raise RulesError(where, f"expected true or false, got {value!r}")
+        return replace(settings, sending_windows=value)
+    if name == "templates" and (not isinstance(value, str) or not value.strip()):
+        raise RulesError(where, f"expected the name of a template folder, got {value!r}")
+    if name == "language" and value not in TEMPLATE_LANGUAGES:
+        raise RulesError(where, f"expected one of {', '.join(TEMPLATE_LANGUAGES)}, got {value!r}")
+    return settings  # read by other parts (progress, the sender's templates and language)
 
 
 def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSettings:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.programme.model import Programme
@@ -105,7 +105,7 @@ async def stored_items_of(
     session: AsyncSession, owners: Iterable[tuple[int, str]]
 ) -> dict[tuple[int, str], list[ItemState]]:
     """The projected items of each (learner id, cohort id), from one query."""
-    wanted = sorted(set(owners))
+    wanted = set(owners)
     if not wanted:
         return {}
     rows = await session.execute(
@@ -117,13 +117,14 @@ async def stored_items_of(
             ProgressRecord.status,
             ProgressRecord.satisfied_at,
             ProgressRecord.time_spent_ms,
-        ).where(tuple_(ProgressRecord.learner_id, ProgressRecord.cohort_id).in_(wanted))
+        ).where(ProgressRecord.learner_id.in_(sorted({learner_id for learner_id, _ in wanted})))
     )
     items: dict[tuple[int, str], list[ItemState]] = {}
     for learner_id, cohort_id, kind, item_id, status, satisfied, spent in rows:
-        items.setdefault((learner_id, cohort_id), []).append(
-            ItemState(kind, item_id, status, satisfied, spent or 0)
-        )
+        if (learner_id, cohort_id) in wanted:
+            items.setdefault((learner_id, cohort_id), []).append(
+                ItemState(kind, item_id, status, satisfied, spent or 0)
+            )
     return items
 
 

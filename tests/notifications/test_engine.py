@@ -29,7 +29,8 @@ ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(COHORT_START - timedelta(days=3))
+    # Friday 2 January 09:00 London: inside the default sending window (08:00-18:00, Monday to Friday)
+    return ManualClock(COHORT_START - timedelta(days=3) + timedelta(hours=9))
 
 
 @pytest.fixture
