@@ -37,6 +37,9 @@ ENDPOINTS = [
     ("GET", "/admin/notifications", ("cohort", "learner", "state", "cursor", "limit")),
     ("GET", "/admin/programmes", ()),
     ("POST", "/admin/cohorts/demo-cohort/roster", ("dry_run", "accept_valid")),
+    ("GET", "/notifications/preferences", ("t",)),
+    ("GET", "/notifications/unsubscribe", ("t",)),
+    ("POST", "/notifications/unsubscribe", ("t",)),
 ]
 PATH_ENDPOINTS = [
     ("GET", "/admin/cohorts/{}"),
@@ -118,6 +121,10 @@ def test_numbers_no_column_can_hold_are_refused(served: ServedLrs) -> None:
         for value in BAD_NUMBERS:
             status, text = served.call(method, path, {name: value}, headers=XAPI)
             assert status < 500, (path, name, value[:12], text[:300])
+    for token in ("1.preferences." + "9" * 5000 + ".x", "².preferences.1.x", "9" * 30 + ".unsubscribe.1.x"):
+        for path in ("/notifications/preferences", "/notifications/unsubscribe"):
+            status, text = served.call("GET", path, {"t": token}, headers=XAPI)
+            assert 400 <= status < 500, (path, token[:20], text[:300])
     for value in ("9" * 5000, "²", "9" * 19, "\x00"):
         status, _ = served.call("DELETE", f"/admin/people/{quote(value)}", headers=XAPI)
         assert status == 400, value[:12]
