@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from lrs.dashboard.outbox import outbox_folder
 from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest
 from lrs.http.auth import caller_for, require
@@ -38,6 +39,7 @@ async def delete_person(request: web.Request) -> web.Response:
         base_url=request.app[SETTINGS].base_url,
         now=request.app[CLOCK](),
         dry_run=dry_run == "true",
+        local_outbox=outbox_folder(request.app[SETTINGS].connectors),
     )
     if not receipt.dry_run:
         await record_audit_alone(

@@ -18,10 +18,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Delete, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.privacy.local_outbox import forget_local_messages
 from lrs.privacy.subject import Subject, find_subject
 from lrs.storage.document_models import Document
 from lrs.storage.engine import Database
@@ -71,18 +73,26 @@ async def erase_person(
     now: datetime,
     dry_run: bool = False,
     erasers: dict[str, Eraser] | None = None,
+    local_outbox: Path | None = None,
 ) -> ErasureReceipt:
-    """Erase the person; with `dry_run`, do all of it and roll back, so the counts are exact."""
+    """Erase the person; with `dry_run`, do all of it and roll back, so the counts are exact. Then
+    their messages in the local channel's `local_outbox` folder, if given, are deleted (counted)."""
     receipt: ErasureReceipt | None = None
+    address = ""
     try:
         async with database.write_session() as session, session.begin():
             subject = await find_subject(session, email=email, learner_id=learner_id)
+            address = subject.email
             receipt = await _erase(session, subject, base_url, now, dry_run, erasers or {})
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     assert receipt is not None
+    if local_outbox is not None:
+        receipt.removed["local outbox messages"] = forget_local_messages(
+            local_outbox, address, dry_run=dry_run
+        )
     return receipt
 
 

@@ -17,6 +17,10 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+from connectors.base import DeliveryStatus, Recipient, RenderedMessage
+from connectors.local.client import list_outbox
+from connectors.local.connector import LocalConnector
+from connectors.local.settings import LocalSettings
 from lrs.clock import utc_now
 from lrs.dashboard.users import create_staff_user
 from lrs.demo_cohort import DEMO_COHORT_ID
@@ -39,9 +43,10 @@ from tests.lrs.privacy.test_erase import (
     _enrol,
     _tables_mentioning,
 )
-from tests.lrs_server import RunningLrs, basic_auth
+from tests.lrs_server import RunningLrs, basic_auth, running_lrs
 
 NEEDLES = [EMAIL, NAME, NUMBER]
+SOMEONE = "sam.jones@brookmere.example.gov.uk"
 STAFF, PASSWORD = "dpo.admin@example.gov.uk", "correct horse battery staple"
 
 
@@ -183,3 +188,29 @@ async def test_an_erasure_asked_in_another_case_finds_every_delivery(lrs: Runnin
     )
     assert receipt.removed["deliveries"] == 2
     assert await _tables_mentioning(lrs, NEEDLES) == {}
+
+
+async def test_an_erasure_removes_the_persons_messages_from_the_local_outbox(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The local channel keeps what it sent as files, which /admin/outbox lists: the person's go
+    (a dry run counts them), everyone else's stay."""
+    folder = tmp_path / "outbox"
+    async with running_lrs(database_url, connectors={"local": {"folder": str(folder)}}) as lrs:
+        learner_id = await _enrol(lrs)
+        connector = LocalConnector(LocalSettings(folder=folder))
+        sent = (
+            ("w:1", EMAIL, NAME, NUMBER),
+            ("w:2", EMAIL.upper(), NAME, NUMBER),
+            ("w:3", SOMEONE, "Sam", "S-1"),
+        )
+        for key, to, name, number in sent:
+            message = RenderedMessage(key, Recipient(to, name), f"Welcome {name}", f"Dear {name} ({number})")
+            assert (await connector.send(message)).status is DeliveryStatus.DELIVERED
+        url, auth = lrs.server.make_url(f"/admin/people/{learner_id}"), basic_auth(lrs.key, lrs.secret)
+        dry = await (await lrs.session.delete(url, params={"dry_run": "true"}, headers=auth)).json()
+        assert dry["removed"]["local outbox messages"] == 2 and len(list_outbox(folder)) == 3
+        receipt = await (await lrs.session.delete(url, headers=auth)).json()
+        assert receipt["removed"]["local outbox messages"] == 2
+        left = "\n".join(path.read_text(errors="replace") for path in folder.iterdir())
+        assert [entry.recipient for entry in list_outbox(folder)] == [SOMEONE] and _mentions(left) == []
