@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from lrs.clock import utc_now
+from lrs.dashboard.outbox import outbox_folder
 from lrs.errors import NotFound
 from lrs.privacy.erase import ErasureReceipt, erase_person
 from lrs.privacy.export import subject_access, write_export
@@ -63,7 +64,12 @@ async def run_person_command(settings: Settings, args: argparse.Namespace) -> in
         if args.action == "retention":
             return await _retention(database, settings, args)
         receipt = await erase_person(
-            database, email=args.email, base_url=settings.base_url, now=utc_now(), dry_run=args.dry_run
+            database,
+            email=args.email,
+            base_url=settings.base_url,
+            now=utc_now(),
+            dry_run=args.dry_run,
+            local_outbox=outbox_folder(settings.connectors),
         )
         if not receipt.dry_run:
             await record_audit_alone(

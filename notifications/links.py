@@ -11,6 +11,8 @@ import hmac
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from lrs.digits import is_whole_number
+
 PURPOSES = ("preferences", "unsubscribe")
 DEFAULT_LIFETIME = timedelta(days=90)
 
@@ -40,7 +42,7 @@ def make_token(
 def verify_token(token: str, purpose: str, key: bytes, *, now: datetime) -> int:
     """The learner id the token was made for; LinkProblem when it must not be honoured."""
     parts = token.split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit():
+    if len(parts) != 4 or not is_whole_number(parts[0]) or not is_whole_number(parts[2]):
         raise LinkProblem("t: not a notification link token")
     payload = ".".join(parts[:3])
     if not hmac.compare_digest(parts[3], _signature(payload, key)):

@@ -17,6 +17,7 @@ from lrs.attendance.marks import MarkOutcome, record_marks
 from lrs.attendance.sessions import SessionPlan
 from lrs.attendance.statements import AttendanceMark, Mark, MarkSource, Person, normal_email
 from lrs.clock import Clock
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest
 from lrs.storage.engine import Database
 from lrs.storage.statements import Writer
@@ -155,7 +156,7 @@ def _row_problem(email: str, values: Mapping[str, str], plan: SessionPlan, seen:
     if status not in Mark._value2member_map_:
         return f"status {values['status']!r} is not one of present, late, absent"
     minutes = values.get("minutes", "")
-    if minutes and not (minutes.isdigit() and int(minutes) <= MAX_MINUTES):
+    if minutes and not (is_whole_number(minutes) and int(minutes) <= MAX_MINUTES):
         return f"minutes {minutes!r} is not a whole number from 0 to {MAX_MINUTES}"
     if len(values.get("notes", "")) > MAX_NOTES:
         return f"notes are longer than {MAX_NOTES} characters"

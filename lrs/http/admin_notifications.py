@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, DATABASE
@@ -60,10 +61,9 @@ def _filter(request: web.Request) -> ScheduleFilter:
 
 
 def _whole(text: str | None, name: str, low: int, high: int | None = None) -> int:
-    try:
-        value = int(text or "")
-    except ValueError:
-        raise InvalidRequest(name, f"{text!r} is not a whole number") from None
+    if text is None or not is_whole_number(text):
+        raise InvalidRequest(name, f"{text!r} is not a whole number (at most 18 digits)")
+    value = int(text)
     if value < low or (high is not None and value > high):
         bound = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise InvalidRequest(name, f"must be {bound}, got {value}")

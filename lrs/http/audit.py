@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, DATABASE
@@ -36,6 +37,6 @@ def _positive(request: web.Request, name: str, default: int) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+    if not is_whole_number(raw) or int(raw) < 1 or len(raw) > 18:
         raise InvalidRequest(name, "must be a positive whole number")
     return int(raw)

@@ -34,6 +34,7 @@ from lrs.attendance.marks import MarkAction, current_marks, record_marks
 from lrs.attendance.revocations import checkin_link_revoked
 from lrs.attendance.sessions import SessionDirectory, SessionPlan, StoredSessionDirectory
 from lrs.attendance.statements import Mark
+from lrs.digits import is_whole_number
 from lrs.errors import Conflict, InvalidRequest, LrsError, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
 from lrs.http.forwarded import is_https
@@ -142,7 +143,7 @@ async def _register_page(
         "field_prefix": MARK_FIELD_PREFIX,
         "token": token,
         "csrf_token": csrf_token(link_key(request.app[HASH_KEY]), nonce, session.id),
-        "saved": int(saved) if saved.isdigit() else None,
+        "saved": int(saved) if is_whole_number(saved) else None,
         "expires": link.expires,
     }
     return _render(request, "checkin/register.html", context, status=200)

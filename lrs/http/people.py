@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from lrs.dashboard.outbox import outbox_folder
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, CLOCK, DATABASE, SETTINGS
@@ -26,7 +28,7 @@ async def delete_person(request: web.Request) -> web.Response:
     request[CALLER] = await caller_for(request)
     require(request, Access.ADMIN)
     raw = request.match_info["person"]
-    if not raw.isdigit() or int(raw) > _MAX_ID:
+    if not is_whole_number(raw) or int(raw) > _MAX_ID:
         raise InvalidRequest("id", "must be a learner id (a whole number, as /admin/cohorts/{id} lists)")
     dry_run = request.query.get("dry_run", "false")
     if dry_run not in ("true", "false"):
@@ -37,6 +39,7 @@ async def delete_person(request: web.Request) -> web.Response:
         base_url=request.app[SETTINGS].base_url,
         now=request.app[CLOCK](),
         dry_run=dry_run == "true",
+        local_outbox=outbox_folder(request.app[SETTINGS].connectors),
     )
     if not receipt.dry_run:
         await record_audit_alone(

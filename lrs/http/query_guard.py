@@ -1,4 +1,4 @@
-"""Query parameters no handler can store or compare: a NUL character (PostgreSQL text refuses it,
+"""Query and path parameters no handler can store or compare: a NUL character (PostgreSQL text refuses it,
 SQLite would keep it and break a later move) is a 400 naming the parameter, on every route."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ NUL = "\x00"
 
 
 def refuse_nul_parameters(query: web.Request) -> None:
+    if NUL in query.path:  # a path parameter (an id) reaches a query as it is
+        raise InvalidRequest("path", "must not contain a NUL character (\\u0000)")
     for name, value in query.query.items():
         if NUL in name or NUL in value:
             raise InvalidRequest(name.replace(NUL, "\\u0000"), "must not contain a NUL character (\\u0000)")

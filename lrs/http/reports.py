@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest, NotPermitted
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, DATABASE
@@ -83,7 +84,7 @@ def response_format(request: web.Request) -> str:
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_whole_number(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidRequest("limit", f"{raw!r} is not a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from lrs import json_codec
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.auth import require
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, RESPONSE_HEADERS, SETTINGS, XAPI_VERSION, Caller
@@ -182,7 +183,7 @@ def _limit(params: dict[str, str], default: int, maximum: int) -> int:
     raw = params.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not is_whole_number(raw):
         raise InvalidRequest("limit", "must be a non-negative integer")
     value = int(raw)
     return maximum if value == 0 else min(value, maximum)
@@ -193,7 +194,7 @@ def _after(params: dict[str, str]) -> tuple[int, int] | None:
     if raw is None:
         return None
     stored_us, _, pk = raw.partition(".")
-    if not (stored_us.isdigit() and pk.isdigit() and len(stored_us) < 19 and len(pk) < 19):
+    if not (is_whole_number(stored_us) and is_whole_number(pk) and len(stored_us) < 19 and len(pk) < 19):
         raise InvalidRequest("more", "is not a token this LRS issued")
     return int(stored_us), int(pk)
 

@@ -18,10 +18,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Delete, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.privacy.local_outbox import forget_local_messages
 from lrs.privacy.subject import Subject, find_subject
 from lrs.storage.document_models import Document
 from lrs.storage.engine import Database
@@ -71,18 +73,26 @@ async def erase_person(
     now: datetime,
     dry_run: bool = False,
     erasers: dict[str, Eraser] | None = None,
+    local_outbox: Path | None = None,
 ) -> ErasureReceipt:
-    """Erase the person; with `dry_run`, do all of it and roll back, so the counts are exact."""
+    """Erase the person; with `dry_run`, do all of it and roll back, so the counts are exact. Then
+    their messages in the local channel's `local_outbox` folder, if given, are deleted (counted)."""
     receipt: ErasureReceipt | None = None
+    address = ""
     try:
         async with database.write_session() as session, session.begin():
             subject = await find_subject(session, email=email, learner_id=learner_id)
+            address = subject.email
             receipt = await _erase(session, subject, base_url, now, dry_run, erasers or {})
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     assert receipt is not None
+    if local_outbox is not None:
+        receipt.removed["local outbox messages"] = forget_local_messages(
+            local_outbox, address, dry_run=dry_run
+        )
     return receipt
 
 
@@ -168,19 +178,11 @@ async def _pseudonymise_forms(session: AsyncSession, subject: Subject, base_url:
 async def _delete_documents(session: AsyncSession, subject: Subject) -> int:
     if not subject.person_ids:
         return 0
-    result = await session.execute(delete(Document).where(Document.person_id.in_(subject.person_ids)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _addresses(subject: Subject) -> list[str]:
-    return sorted({subject.email, subject.email.lower()} - {""})
+    return await _deleted(session, delete(Document).where(Document.person_id.in_(subject.person_ids)))
 
 
 async def _forget_recipient(session: AsyncSession, subject: Subject) -> int:
-    addresses = _addresses(subject)
-    if not addresses:
-        return 0
-    ids = (await session.scalars(select(Delivery.id).where(Delivery.recipient.in_(addresses)))).all()
+    ids = (await session.scalars(select(Delivery.id).where(subject.deliveries()))).all()
     if ids:
         await session.execute(
             update(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)).values(detail=None)
@@ -192,16 +194,20 @@ async def _forget_recipient(session: AsyncSession, subject: Subject) -> int:
 
 
 async def _delete_identities(session: AsyncSession, learner_id: int) -> int:
-    result = await session.execute(
-        delete(LearnerIdentityRow).where(LearnerIdentityRow.learner_id == learner_id)
+    return await _deleted(
+        session, delete(LearnerIdentityRow).where(LearnerIdentityRow.learner_id == learner_id)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _delete_preferences(session: AsyncSession, learner_id: int) -> int:
-    result = await session.execute(
-        delete(NotificationPreference).where(NotificationPreference.learner_id == learner_id)
+    return await _deleted(
+        session, delete(NotificationPreference).where(NotificationPreference.learner_id == learner_id)
     )
+
+
+async def _deleted(session: AsyncSession, statement: Delete) -> int:
+    """Run a DELETE; the number of rows it removed."""
+    result = await session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -233,13 +239,7 @@ async def _tombstone(session: AsyncSession, learner_id: int, now: datetime) -> i
 
 
 async def _suppressed(session: AsyncSession, subject: Subject) -> bool:
-    addresses = [address.lower() for address in _addresses(subject)]
-    return (
-        bool(addresses)
-        and (
-            await session.scalar(
-                select(SuppressedAddress.address).where(SuppressedAddress.address.in_(addresses))
-            )
-        )
-        is not None
-    )
+    if not subject.email:
+        return False
+    address = subject.email.lower()  # the list holds addresses lower-cased
+    return await session.get(SuppressedAddress, address) is not None

@@ -127,10 +127,7 @@ def _content(content: bytes, content_type: str) -> dict[str, str]:
 
 
 async def _messages(session: AsyncSession, subject: Subject) -> list[dict[str, Any]]:
-    addresses = sorted({subject.email, subject.email.lower()} - {""})
-    rows = await session.scalars(
-        select(Delivery).where(Delivery.recipient.in_(addresses)).order_by(Delivery.id)
-    )
+    rows = await session.scalars(select(Delivery).where(subject.deliveries()).order_by(Delivery.id))
     return [
         {
             "channel": row.channel,

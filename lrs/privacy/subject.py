@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import NotFound
 from lrs.programme.queries import email_ifis
 from lrs.storage.models import Person
+from lrs.storage.notification_models import Delivery
 from lrs.storage.programme_models import LearnerIdentityRow, LearnerRow
 
 
@@ -21,6 +22,13 @@ class Subject:
     learner_id: int | None
     ifis: tuple[str, ...]  # every IFI the person may appear as in statements and documents
     person_ids: tuple[int, ...]  # the `persons` rows among them
+
+    def deliveries(self) -> ColumnElement[bool]:
+        """The delivery records addressed to the person, in any case: a roster may spell the
+        address with capitals and the request not, or the reverse."""
+        if not self.email:
+            return false()
+        return func.lower(Delivery.recipient) == self.email.lower()
 
 
 def _sha1_ifis(email: str) -> list[str]:

@@ -97,19 +97,35 @@ def learner_hours(programme: Programme, items: Iterable[ItemState]) -> OffTheJob
 
 
 async def stored_items(session: AsyncSession, learner_id: int, cohort_id: str) -> list[ItemState]:
+    found = await stored_items_of(session, [(learner_id, cohort_id)])
+    return found.get((learner_id, cohort_id), [])
+
+
+async def stored_items_of(
+    session: AsyncSession, owners: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], list[ItemState]]:
+    """The projected items of each (learner id, cohort id), from one query."""
+    wanted = set(owners)
+    if not wanted:
+        return {}
     rows = await session.execute(
         select(
+            ProgressRecord.learner_id,
+            ProgressRecord.cohort_id,
             ProgressRecord.item_kind,
             ProgressRecord.item_id,
             ProgressRecord.status,
             ProgressRecord.satisfied_at,
             ProgressRecord.time_spent_ms,
-        ).where(ProgressRecord.learner_id == learner_id, ProgressRecord.cohort_id == cohort_id)
+        ).where(ProgressRecord.learner_id.in_(sorted({learner_id for learner_id, _ in wanted})))
     )
-    return [
-        ItemState(kind, item_id, status, satisfied, spent or 0)
-        for kind, item_id, status, satisfied, spent in rows
-    ]
+    items: dict[tuple[int, str], list[ItemState]] = {}
+    for learner_id, cohort_id, kind, item_id, status, satisfied, spent in rows:
+        if (learner_id, cohort_id) in wanted:
+            items.setdefault((learner_id, cohort_id), []).append(
+                ItemState(kind, item_id, status, satisfied, spent or 0)
+            )
+    return items
 
 
 async def learner_off_the_job(session: AsyncSession, cohort_id: str, email: str) -> OffTheJobHours | None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest
 
 ITEM_TYPES = frozenset({"module", "session", "block", "programme"})
@@ -73,7 +74,7 @@ def parse_since(raw: str | None) -> tuple[int | None, datetime | None]:
     """A high_watermark (`c` and digits) or an ISO 8601 time with a timezone."""
     if not raw:
         return None, None
-    if raw.startswith(WATERMARK_PREFIX) and raw[1:].isdigit():
+    if raw.startswith(WATERMARK_PREFIX) and is_whole_number(raw[1:]):
         return int(raw[1:]), None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))

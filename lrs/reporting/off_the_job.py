@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import NotFound
 from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
-from lrs.progress.off_the_job import ItemState, item_hours, learner_hours
+from lrs.progress.off_the_job import ItemState, item_hours, learner_hours, stored_items_of
 from lrs.reporting.records import CompletionRecord
-from lrs.storage.progress_models import ProgressRecord
 
 
 async def with_off_the_job_hours(
@@ -72,25 +70,7 @@ async def learner_totals(
     session: AsyncSession, owners: dict[tuple[int, str], str], programmes: dict[str, Programme]
 ) -> dict[tuple[int, str], float]:
     """Each (learner, cohort) of `owners` (to its programme id): the total hours, from one query."""
-    if not owners:
-        return {}
-    rows = await session.execute(
-        select(
-            ProgressRecord.learner_id,
-            ProgressRecord.cohort_id,
-            ProgressRecord.item_kind,
-            ProgressRecord.item_id,
-            ProgressRecord.status,
-            ProgressRecord.satisfied_at,
-            ProgressRecord.time_spent_ms,
-        ).where(ProgressRecord.learner_id.in_(sorted({learner_id for learner_id, _ in owners})))
-    )
-    items: dict[tuple[int, str], list[ItemState]] = {}
-    for learner_id, cohort_id, kind, item_id, status, satisfied, spent in rows:
-        if (learner_id, cohort_id) in owners:
-            items.setdefault((learner_id, cohort_id), []).append(
-                ItemState(kind, item_id, status, satisfied, spent or 0)
-            )
+    items = await stored_items_of(session, owners)
     totals = {}
     for owner, programme_id in owners.items():
         hours = learner_hours(programmes[programme_id], items.get(owner, []))

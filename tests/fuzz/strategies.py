@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 # Short runs: these are part of the ordinary suite. No example database is written to the work tree.
-FAST = settings(max_examples=150, deadline=None, database=None)
+FAST = settings(max_examples=100, deadline=None, database=None)
 HTTP = settings(
-    max_examples=40,
+    max_examples=120,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -107,7 +107,11 @@ HOSTILE = st.one_of(
             '{"_after":"x.y"}', "x.y", "2024-02-30T00:00:00Z", "2024-01-01", "not-a-date", "%00",
             '{"mbox":"mailto:a@b"}', '{"objectType":"Group"}', '{"account":{"homePage":"x","name":1}}',
             "https://cohort-lrs.example/q/1", "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", "\u0000", "é" * 3000,
+            "²", "①", "٣", "\U0001d7d7", "1²", "9" * 19, "9" * 5000, "x" * 70_000, "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z", "99999-01-01T00:00:00Z", "2024-01-01T00:00:00+99:00",
+            "2024-01-01T00:00:00.1234567890123Z", "P99999999999Y", "\ud800", "\r\nX-Injected: 1",
         ]
     ),
+    st.text(alphabet="0123456789²³¹①٣\U0001d7d7", min_size=1, max_size=25),
     JSON.map(json.dumps),
 )  # fmt: skip

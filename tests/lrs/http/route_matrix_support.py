@@ -21,12 +21,14 @@ from lrs.http.context import HASH_KEY, SETTINGS
 from lrs.scopes import Scope, parse_scopes
 from lrs.storage.credentials import create_credential, load_hash_key, revoke_credential
 from lrs.storage.programme_models import LearnerRow, SessionRow
+from notifications.links import make_token
 from tests.lrs.dashboard.support import ACCOUNTS, OTHER_COUNCIL, OWN_COUNCIL, DashboardSite, dashboard_site
 from tests.lrs_server import basic_auth
 
 METRICS_TOKEN = "metrics-token-route-matrix-0123456789"
 NOTIFY_TOKEN = "notify-callback-route-matrix-0123456789"
 STAFF_ROLES = ("admin", "hr", "facilitator")
+LEARNER_LINK_PURPOSES = ("preferences", "unsubscribe")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,15 @@ async def _link_column(site: DashboardSite, session_id: str) -> Column:
     return Column("check-in link", params={"token": token})
 
 
+def _learner_link_columns(site: DashboardSite) -> list[Column]:
+    """Signed links a learner gets by email, for the own council's learner."""
+    learner, key = site.learner_of(OWN_COUNCIL).id, site.lrs.app[HASH_KEY]
+    return [
+        Column(f"{purpose} link", params={"t": make_token(learner, purpose, key, now=utc_now())})
+        for purpose in LEARNER_LINK_PURPOSES
+    ]
+
+
 async def _people(site: DashboardSite) -> tuple[str, list[str]]:
     async with site.lrs.database.read_session() as session:
         session_id = await session.scalar(
@@ -129,6 +140,7 @@ async def route_matrix(database_url: str) -> AsyncIterator[Matrix]:
         session_id, people = await _people(site)
         columns = await _credential_columns(site)
         columns.append(await _link_column(site, session_id))
+        columns += _learner_link_columns(site)
         browsers: dict[str, aiohttp.ClientSession] = {}
         for role in (*STAFF_ROLES, None):
             name = f"staff {role or 'signed out'}"

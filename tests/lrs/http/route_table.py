@@ -33,14 +33,30 @@ class Scoped:
 
 @dataclass(frozen=True)
 class Staff:
-    """A signed-in staff session; the roles in `hidden` are told 404 (not confirmed to exist)."""
+    """A signed-in staff session; the roles in `hidden` are told `status`: 404 where a page must not
+    confirm that a record exists, 403 for a page only admins may open."""
 
     hidden: frozenset[str] = frozenset()
+    status: int = 404
 
     def expect(self, column: Column) -> str | int:
         if column.role is None:
             return SIGN_IN
-        return 404 if column.role in self.hidden else ALLOW
+        return self.status if column.role in self.hidden else ALLOW
+
+
+@dataclass(frozen=True)
+class LearnerLink:
+    """A learner's signed link (`?t=`) for this page's purpose: none is a 400, one for the other
+    purpose a 403. `answer` is what the right link gets (a form POST also needs its CSRF token)."""
+
+    column: str
+    answer: str | int = ALLOW
+
+    def expect(self, column: Column) -> str | int:
+        if column.name == self.column:
+            return self.answer
+        return 403 if column.name.endswith(" link") and "t" in column.params else 400
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,7 @@ class Public:
         return ANYONE
 
 
-Guard = Scoped | Staff | Token | Refused | Public
+Guard = Scoped | Staff | LearnerLink | Token | Refused | Public
 
 
 @dataclass(frozen=True)
@@ -247,6 +263,25 @@ def _operations() -> dict[tuple[str, str], list[Probe]]:
     }
 
 
+def _learner_pages() -> dict[tuple[str, str], list[Probe]]:
+    admins = Staff(frozenset({"hr", "facilitator"}), 403)
+    prefs, unsubscribe = "/notifications/preferences", "/notifications/unsubscribe"
+    return {
+        ("GET", prefs): [Probe(LearnerLink("preferences link"), prefs)],
+        ("POST", prefs): [Probe(LearnerLink("preferences link", 403), prefs, body="language=cy")],
+        ("GET", unsubscribe): [Probe(LearnerLink("unsubscribe link"), unsubscribe)],
+        ("POST", unsubscribe): [
+            Probe(LearnerLink("unsubscribe link"), unsubscribe, body="List-Unsubscribe=One-Click")
+        ],
+        ("GET", "/admin/outbox"): [Probe(admins, "/admin/outbox")],
+        ("GET", "/admin/outbox/{stem}"): [Probe(admins, "/admin/outbox/matrix-none")],
+        ("GET", "/admin/outbox/{stem}/message.html"): [
+            Probe(admins, "/admin/outbox/matrix-none/message.html")
+        ],
+        ("GET", "/admin/outbox/{stem}/message.eml"): [Probe(admins, "/admin/outbox/matrix-none/message.eml")],
+    }
+
+
 # Served only when Entra ID sign-in is configured (the matrix configures it).
 CONFIGURED_ONLY = {("GET", "/sign-in/entra"), ("GET", "/sign-in/entra/callback")}
 ENTRA = {
@@ -263,5 +298,6 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     **_reports(),
     **_staff(),
     **_operations(),
+    **_learner_pages(),
     **ENTRA,
 }

@@ -11,20 +11,27 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 from sqlalchemy import select
 
+from connectors.base import DeliveryStatus, Recipient, RenderedMessage
+from connectors.local.client import list_outbox
+from connectors.local.connector import LocalConnector
+from connectors.local.settings import LocalSettings
 from lrs.clock import utc_now
 from lrs.dashboard.users import create_staff_user
 from lrs.demo_cohort import DEMO_COHORT_ID
 from lrs.http.access_log import RequestIdFilter
 from lrs.http.context import DATABASE, SETTINGS
 from lrs.logs import JsonFormatter
+from lrs.privacy.erase import erase_person
 from lrs.privacy.export import subject_access, write_export
 from lrs.progress.install import event_worker
 from lrs.storage.models import OutboxEvent
+from notifications.delivery_log import DeliveryLog
 from tests.lrs.dashboard.support import csrf_in
 from tests.lrs.privacy.test_erase import (
     EMAIL,
@@ -36,9 +43,10 @@ from tests.lrs.privacy.test_erase import (
     _enrol,
     _tables_mentioning,
 )
-from tests.lrs_server import RunningLrs, basic_auth
+from tests.lrs_server import RunningLrs, basic_auth, running_lrs
 
 NEEDLES = [EMAIL, NAME, NUMBER]
+SOMEONE = "sam.jones@brookmere.example.gov.uk"
 STAFF, PASSWORD = "dpo.admin@example.gov.uk", "correct horse battery staple"
 
 
@@ -166,3 +174,43 @@ async def test_after_an_erasure_nothing_names_the_person(lrs: RunningLrs, tmp_pa
     assert len(lines) > 20 and all(json.loads(line)["request_id"] for line in lines)
     leaking = [line for line in lines if _mentions(line)]
     assert leaking == [], leaking[:5]
+
+
+async def test_an_erasure_asked_in_another_case_finds_every_delivery(lrs: RunningLrs) -> None:
+    """The roster spelt the address with capitals, so messages went to it that way; the request
+    came in lower case (or the reverse): the delivery log must not keep the address."""
+    await _enrol(lrs)
+    log = DeliveryLog(lrs.app[DATABASE])
+    for key, recipient in (("welcome:as-rostered", EMAIL), ("nudge:shouted", EMAIL.upper())):
+        await log.claim(key, channel="email", recipient=recipient, now=utc_now(), lease=timedelta(minutes=1))
+    receipt = await erase_person(
+        lrs.app[DATABASE], email=EMAIL.lower(), base_url="http://lrs.test", now=utc_now()
+    )
+    assert receipt.removed["deliveries"] == 2
+    assert await _tables_mentioning(lrs, NEEDLES) == {}
+
+
+async def test_an_erasure_removes_the_persons_messages_from_the_local_outbox(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The local channel keeps what it sent as files, which /admin/outbox lists: the person's go
+    (a dry run counts them), everyone else's stay."""
+    folder = tmp_path / "outbox"
+    async with running_lrs(database_url, connectors={"local": {"folder": str(folder)}}) as lrs:
+        learner_id = await _enrol(lrs)
+        connector = LocalConnector(LocalSettings(folder=folder))
+        sent = (
+            ("w:1", EMAIL, NAME, NUMBER),
+            ("w:2", EMAIL.upper(), NAME, NUMBER),
+            ("w:3", SOMEONE, "Sam", "S-1"),
+        )
+        for key, to, name, number in sent:
+            message = RenderedMessage(key, Recipient(to, name), f"Welcome {name}", f"Dear {name} ({number})")
+            assert (await connector.send(message)).status is DeliveryStatus.DELIVERED
+        url, auth = lrs.server.make_url(f"/admin/people/{learner_id}"), basic_auth(lrs.key, lrs.secret)
+        dry = await (await lrs.session.delete(url, params={"dry_run": "true"}, headers=auth)).json()
+        assert dry["removed"]["local outbox messages"] == 2 and len(list_outbox(folder)) == 3
+        receipt = await (await lrs.session.delete(url, headers=auth)).json()
+        assert receipt["removed"]["local outbox messages"] == 2
+        left = "\n".join(path.read_text(errors="replace") for path in folder.iterdir())
+        assert [entry.recipient for entry in list_outbox(folder)] == [SOMEONE] and _mentions(left) == []
