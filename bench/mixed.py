@@ -83,7 +83,7 @@ class Result:
         cpu = f" server CPU {self.server_cpu:.2f} cores," if self.server_cpu is not None else ""
         verdict = "HELD" if self.held else "missed"
         return (
-            f"{self.rate:7.0f} req/s for {self.seconds:.0f} s: {self.sent} sent, "
+            f"{self.rate:7g} req/s for {self.seconds:.0f} s: {self.sent} sent, "
             f"{self.achieved:.0f}/s answered; "
             f"p50/p99 ms all {self.p50['all']:.0f}/{self.p99['all']:.0f} ({kinds});"
             f"{cpu} load average {self.load_average:.1f}; errors {sum(self.errors.values())}"
