@@ -45,6 +45,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
 
 LEARNERS = [f"learner{index:02d}@north.gov.uk" for index in range(24)]
 BATCHES, BATCH_SIZE, CLIENTS_PER_SERVER, KILL_SERVER_AFTER = 120, 10, 4, 12
+WAIT_SECONDS = 180  # generous: on a machine shared with other work, four processes start slowly
 
 
 def batches() -> list[list[dict[str, Any]]]:
@@ -134,14 +135,20 @@ async def test_killing_a_server_and_a_worker_loses_nothing_and_sends_nothing_twi
                 victim_server, victim_worker = servers[0], workers[0]
 
                 async def kill_server_mid_ingest() -> None:
-                    await until(lambda: _true(len(ingest.acknowledged) >= KILL_SERVER_AFTER), "first batches")
+                    await until(
+                        lambda: _true(len(ingest.acknowledged) >= KILL_SERVER_AFTER),
+                        "first batches",
+                        WAIT_SECONDS,
+                    )
                     victim_server.send_signal(signal.SIGKILL)
 
                 worker_had_in_flight = 0
 
                 async def kill_worker_mid_delivery() -> None:
                     nonlocal worker_had_in_flight
-                    await until(lambda: _true(len(smtp.captured()) >= 4), "the first messages to arrive")
+                    await until(
+                        lambda: _true(len(smtp.captured()) >= 4), "the first messages to arrive", WAIT_SECONDS
+                    )
                     victim_worker.send_signal(signal.SIGKILL)
                     worker_had_in_flight = await in_flight(database)
 
