@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.progress_models import ProgressRecord
@@ -48,7 +48,7 @@ async def unchanged_records_kept(
         if before[key][1][0] is not None
     ]
     if restored:
-        change = ProgressChange.__table__
+        change = cast(Table, ProgressChange.__table__)  # Core: no ORM bulk-update rules
         await session.execute(
             update(change)
             .where(change.c.id == bindparam("change_id"))
