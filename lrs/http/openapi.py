@@ -236,7 +236,7 @@ def _admin_paths() -> dict[str, Any]:
                     _query("cohort", "a cohort id"),
                     _query("learner", "a learner's work email"),
                     _query("state", "a plan state", {"enum": [state.value for state in PlanState]}),
-                    _query("cursor", "from `next`", {"type": "integer", "minimum": 0}),
+                    _query("cursor", "from `next`", {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}),
                     _query("limit", "records per page", {"type": "integer", "minimum": 1, "maximum": 500}),
                 ],
             )
