@@ -1,16 +1,18 @@
 """Programme overview figures for one cohort, within a viewer's scope: the funnel by module, completion
-over time against the target line, attendance per session, councils ranked by completion and the
+over time against the programme's target curve, attendance per session, councils ranked by completion and the
 pre/post digital-confidence change. Each is a handful of grouped queries over the projection.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.dashboard.completion_target import curve_days, finished_days, milestones
 from lrs.dashboard.scope import CohortScope
 from lrs.storage.programme_models import EnrolmentRow, LearnerRow, ModuleRow, OrganisationRow, SessionRow
 from lrs.storage.progress_models import ConfidenceResult, ProgressRecord
@@ -156,23 +158,18 @@ async def _councils(session: AsyncSession, scope: CohortScope) -> tuple[Rate, ..
 async def _completion(
     session: AsyncSession, scope: CohortScope, enrolled: int, today: date
 ) -> tuple[CompletionPoint, ...]:
-    """Weekly points from the cohort start to its end (or today): programme completions so far, and a
-    straight target line from none at the start to everyone by the cohort's end date."""
-    completed_at = await session.scalars(
-        select(ProgressRecord.completed_at)
-        .where(ProgressRecord.cohort_id == scope.cohort.id, ProgressRecord.item_kind == "programme")
-        .where(ProgressRecord.completed_at.is_not(None))
-        .where(ProgressRecord.learner_id.in_(_learners(scope)))
-    )
-    days = sorted(moment.date() for moment in completed_at if moment is not None)
+    """Cumulative completion of the programme's modules and sessions against its target curve (the
+    share of them due by each day): see lrs.dashboard.completion_target."""
+    due = await milestones(session, scope)
+    finished = await finished_days(session, scope, _learners(scope), set(due))
+    due_days = sorted(due.values())
     start, end = scope.cohort.start_date, scope.cohort.end_date
-    span = max((end - start).days, 1)
-    points, day = [], start
-    while day <= min(end, max(today, start)):
-        done = sum(1 for moment in days if moment <= day)
-        percent = 100.0 * done / enrolled if enrolled else 0.0
-        points.append(CompletionPoint(day, percent, 100.0 * (day - start).days / span))
-        day += timedelta(days=7)
+    work = enrolled * len(due)
+    points = []
+    for day in curve_days(start, end, today, due):
+        done = bisect_right(finished, day)
+        target = 100.0 * bisect_right(due_days, day) / len(due) if due else 0.0
+        points.append(CompletionPoint(day, 100.0 * done / work if work else 0.0, target))
     return tuple(points)
 
 

@@ -48,7 +48,7 @@ async def overview(request: web.Request, viewer: Viewer, staff: StaffSession) ->
             _funnel_bars(figures.funnel),
         ),
         "completion": line_chart(
-            "Programme completion over time against the target line",
+            "Share of modules and sessions finished over time against the share due (the target)",
             [p.day.isoformat() for p in figures.completion],
             [p.completed_percent for p in figures.completion],
             [p.target_percent for p in figures.completion],

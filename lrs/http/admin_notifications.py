@@ -20,6 +20,7 @@ from notifications.schedule import PlanState
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
+MAX_ID = 2**63 - 1  # ids are 64-bit: a larger cursor is not one this server gave
 
 
 def add_notification_admin_routes(app: web.Application) -> None:
@@ -55,7 +56,7 @@ def _filter(request: web.Request) -> ScheduleFilter:
         cohort=query.get("cohort") or None,
         learner_email=query.get("learner") or None,
         state=state,
-        after_id=_whole(query.get("cursor"), "cursor", 0) if query.get("cursor") else 0,
+        after_id=_whole(query.get("cursor"), "cursor", 0, MAX_ID) if query.get("cursor") else 0,
         limit=_whole(query.get("limit"), "limit", 1, MAX_PAGE) if query.get("limit") else None,
     )
 

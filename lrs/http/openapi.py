@@ -6,7 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
+from lrs.http.openapi_schemas import admin_schemas
 from lrs.reporting.filters import FILTER_PARAMS, ITEM_TYPES, STATUSES
+from lrs.reporting.xlsx import XLSX_TYPE
+from notifications.schedule import PlanState
 
 OPENAPI_PATH = "/api/openapi.json"
 _TEXT = {"type": ["string", "null"]}
@@ -85,70 +88,173 @@ def _schemas() -> dict[str, Any]:
             },
             "required": ["error", "message"],
         },
-        "ProgrammeSummaries": {
-            "type": "object",
-            "properties": {
-                "programmes": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "title", "version", "hash", "source", "updated_at"],
-                        "properties": {"id": {"type": "string"}, "version": {"type": "integer"}},
-                    },
-                }
-            },
-            "required": ["programmes"],
-        },
-        "Object": {"type": "object"},
+        **admin_schemas(),
     }
 
 
-def _query_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+_ERRORS = {
+    "400": "bad input; the message names the parameter",
+    "401": "no or wrong credentials",
+    "403": "the credential may not do this",
+    "404": "no such programme, cohort, session or person",
+    "409": "the change conflicts with what is stored (for example a cohort another programme owns)",
+    "413": "the body is too large",
+    "415": "the body is not of the content type the route takes",
+    "429": "too many requests: see Retry-After",
+}
 
 
 def _operation(
-    summary: str, schema: str, *, parameters: list[dict[str, Any]] | None = None
+    summary: str,
+    schema: str,
+    *,
+    parameters: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+    also: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    errors = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    return {
+    """An operation answering `schema` (JSON) with 200, the shared errors, and `also` (status:
+    (description, schema)); `body` is its request body's content."""
+    responses: dict[str, Any] = {"200": {"description": summary, "content": _json(schema)}}
+    for status, (description, answer) in (also or {}).items():
+        responses[status] = {"description": description, "content": _json(answer)}
+    for status, description in _ERRORS.items():
+        responses[status] = {"description": description, "content": _json("Error")}
+    operation: dict[str, Any] = {
         "summary": summary,
         "security": [{"basic": []}],
         "parameters": parameters or [],
-        "responses": {
-            "200": {
-                "description": summary,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-            },
-            "400": {"description": "bad input; the message names the parameter", **errors},
-            "401": {"description": "no or wrong credentials", **errors},
-            "403": {"description": "the credential may not do this", **errors},
-        },
+        "responses": responses,
     }
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": body}
+    return operation
 
 
-def _query(name: str, description: str) -> dict[str, Any]:
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "schema": {"type": "string"},
+        "schema": schema or {"type": "string"},
         "description": description,
     }
 
 
-def _path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
+
+
+_FLAG = {"enum": ["true", "false"]}
+_CSV_BODY = {"text/csv": {"schema": {"type": "string"}}}
+
+
+def _completions() -> dict[str, Any]:
+    filters: dict[str, dict[str, Any]] = {
+        "item_type": {"enum": sorted(ITEM_TYPES)},
+        "status": {"enum": sorted(STATUSES)},
+        "since": {"type": "string", "description": "a high_watermark (c123) or an ISO 8601 time with a zone"},
+    }
+    parameters = [
+        _query(name, f"filter: {name} (see docs/reporting.md)", filters.get(name)) for name in FILTER_PARAMS
+    ]
+    parameters += [
+        _query("cursor", "next page (from the previous page)"),
+        _query("limit", "records per page", {"type": "integer", "minimum": 1, "maximum": 5000}),
+        _query("format", "json|csv|excel|xlsx", {"enum": ["json", "csv", "excel", "xlsx"]}),
+    ]
+    operation = _operation("completion records", "CompletionsPage", parameters=parameters)
+    files = {"text/csv": {"schema": {"type": "string"}}, XLSX_TYPE: {"schema": {"type": "string"}}}
+    operation["responses"]["200"]["content"].update(files)
+    return {"get": operation}
+
+
+def _admin_paths() -> dict[str, Any]:
+    programme, cohort = [_path_param("programme")], [_path_param("cohort")]
+    whole = {"type": "integer", "minimum": 1}
+    return {
+        "/admin/programmes": {"get": _operation("programme summaries", "ProgrammeSummaries")},
+        "/admin/programmes/{programme}": {
+            "get": _operation("a programme definition", "ProgrammeDefinition", parameters=programme),
+            "put": _operation(
+                "replace or create a programme (201 when created)",
+                "ProgrammeSaved",
+                parameters=programme,
+                body=_json("ProgrammeDefinition"),
+                also={"201": ("created", "ProgrammeSaved")},
+            ),
+        },
+        "/admin/cohorts/{cohort}": {
+            "get": _operation("a cohort and its roster", "Cohort", parameters=cohort),
+        },
+        "/admin/cohorts/{cohort}/roster": {
+            "post": _operation(
+                "import a roster (text/csv)",
+                "RosterReport",
+                parameters=[
+                    *cohort,
+                    _query("accept_valid", "store the valid rows even if some are rejected", _FLAG),
+                    _query("dry_run", "check and report, store nothing", _FLAG),
+                    _query("account_home_page", "account homePage for learners' xAPI accounts"),
+                ],
+                body=_CSV_BODY,
+                also={"422": ("rejected rows stopped the import", "RosterReport")},
+            )
+        },
+        "/admin/cohorts/{cohort}/confidence": {
+            "get": _operation("pre/post confidence results", "Confidence", parameters=cohort)
+        },
+        "/admin/sessions/{session}/register": {
+            "post": _operation(
+                "record a session register (text/csv: email,status)",
+                "RegisterReport",
+                parameters=[
+                    _path_param("session"),
+                    {**_query("facilitator", "the facilitator's work email"), "required": True},
+                    _query("facilitator_name", "the facilitator's name"),
+                    _query("accept_valid", "store the good rows of a file with errors", _FLAG),
+                ],
+                body=_CSV_BODY,
+                also={"422": ("rows have errors: nothing stored", "RegisterRejected")},
+            )
+        },
+        "/admin/people/{person}": {
+            "delete": _operation(
+                "erase a person (the receipt names no one)",
+                "ErasureReceipt",
+                parameters=[_path_param("person", whole), _query("dry_run", "count only", _FLAG)],
+            )
+        },
+        "/admin/notifications": {
+            "get": _operation(
+                "planned and sent messages, a page at a time",
+                "NotificationsPage",
+                parameters=[
+                    _query("cohort", "a cohort id"),
+                    _query("learner", "a learner's work email"),
+                    _query("state", "a plan state", {"enum": [state.value for state in PlanState]}),
+                    _query("cursor", "from `next`", {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}),
+                    _query("limit", "records per page", {"type": "integer", "minimum": 1, "maximum": 500}),
+                ],
+            )
+        },
+        "/admin/audit": {
+            "get": _operation(
+                "the audit log of admin actions, newest first",
+                "AuditPage",
+                parameters=[
+                    _query("limit", "entries per page", {"type": "integer", "minimum": 1, "maximum": 500}),
+                    _query("before", "an entry id: the entries before it", whole),
+                ],
+            )
+        },
+    }
 
 
 def openapi_document() -> dict[str, Any]:
-    completions = [_query(name, f"filter: {name} (see docs/reporting.md)") for name in FILTER_PARAMS]
-    completions += [
-        _query("cursor", "next page"),
-        _query("limit", "1-5000"),
-        _query("format", "json|csv|excel|xlsx"),
-    ]
-    programme, cohort = [_path_param("programme")], [_path_param("cohort")]
     return {
         "openapi": "3.1.0",
         "info": {"title": "cohort-lrs HR and admin API", "version": "1"},
@@ -156,43 +262,5 @@ def openapi_document() -> dict[str, Any]:
             "schemas": _schemas(),
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
-        "paths": {
-            "/api/v1/completions": {
-                "get": _operation("completion records", "CompletionsPage", parameters=completions)
-            },
-            "/admin/programmes": {"get": _operation("programme summaries", "ProgrammeSummaries")},
-            "/admin/programmes/{programme}": {
-                "get": _operation("a programme definition", "Object", parameters=programme),
-                "put": _operation("replace or create a programme", "Object", parameters=programme),
-            },
-            "/admin/cohorts/{cohort}": {
-                "get": _operation("a cohort and its roster", "Object", parameters=cohort)
-            },
-            "/admin/cohorts/{cohort}/roster": {
-                "post": _operation("import a roster (text/csv)", "Object", parameters=cohort)
-            },
-            "/admin/sessions/{session}/register": {
-                "post": _operation("record a session register", "Object", parameters=[_path_param("session")])
-            },
-            "/admin/people/{person}": {
-                "delete": _operation("erase a person", "Object", parameters=[_path_param("person")])
-            },
-            "/admin/cohorts/{cohort}/confidence": {
-                "get": _operation("pre/post confidence results", "Object", parameters=cohort)
-            },
-            "/admin/notifications": {
-                "get": _operation(
-                    "planned and sent messages (cohort, learner, state, cursor, limit)",
-                    "Object",
-                    parameters=[
-                        _query_param(name) for name in ("cohort", "learner", "state", "cursor", "limit")
-                    ],
-                )
-            },
-            "/admin/audit": {
-                "get": _operation(
-                    "the audit log of admin actions", "Object", parameters=[_query_param("limit")]
-                )
-            },
-        },
+        "paths": {"/api/v1/completions": _completions(), **_admin_paths()},
     }

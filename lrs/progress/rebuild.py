@@ -18,6 +18,7 @@ from lrs.programme.store import stored_programme
 from lrs.progress.install import arm_all_session_timers
 from lrs.progress.service import ProgressProjector
 from lrs.progress.store import drop_projection, lock_learner
+from lrs.reporting.change_log import unchanged_records_kept
 from lrs.storage.engine import Database
 from lrs.storage.programme_models import CohortRow, EnrolmentRow
 from lrs.storage.progress_models import ProgressRecord
@@ -43,11 +44,13 @@ async def rebuild_progress(
             if programme_id not in programmes:
                 programmes[programme_id] = await stored_programme(session, programme_id)
             await lock_learner(session, learner_id, programme_id, cohort_id)
-            await drop_projection(session, learner_id, programme_id, cohort_id)
-            programme = programmes[programme_id]
-            await projector.refresh(
-                session, learner_id, programme, cohort_id, publish=False, reconcile_all=True
-            )
+            # HR pullers see only the records whose values the rebuild changed (lrs.reporting.change_log)
+            async with unchanged_records_kept(session, learner_id, programme_id, cohort_id):
+                await drop_projection(session, learner_id, programme_id, cohort_id)
+                programme = programmes[programme_id]
+                await projector.refresh(
+                    session, learner_id, programme, cohort_id, publish=False, reconcile_all=True
+                )
     if progress is not None:
         progress(len(enrolled), len(enrolled))
     return RebuildReport(len(enrolled), await _remove_unenrolled(database, enrolled))

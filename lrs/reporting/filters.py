@@ -19,6 +19,7 @@ STATUSES = frozenset(
 )
 FILTER_PARAMS = ("organisation", "programme", "cohort", "item_type", "status", "since")
 WATERMARK_PREFIX = "c"
+_BIGINT = (-(2**63), 2**63 - 1)  # change sequences and record ids are 64-bit
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def parse_since(raw: str | None) -> tuple[int | None, datetime | None]:
     if not raw:
         return None, None
     if raw.startswith(WATERMARK_PREFIX) and is_whole_number(raw[1:]):
+        if len(raw) > 20 or int(raw[1:]) > _BIGINT[1]:
+            raise InvalidRequest("since", "not a high_watermark this server gave (too large)")
         return int(raw[1:]), None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -99,6 +102,10 @@ def decode_cursor(filters: CompletionFilters, token: str) -> Cursor:
         padded = token + "=" * (-len(token) % 4)
         fingerprint, upper, seq, record_id = json.loads(base64.urlsafe_b64decode(padded))
         cursor = Cursor(int(upper), int(seq), int(record_id))
+        if not all(
+            _BIGINT[0] <= value <= _BIGINT[1] for value in (cursor.upper, cursor.seq, cursor.record_id)
+        ):
+            raise ValueError("out of range")
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise InvalidRequest("cursor", "not a cursor this server issued") from None
     if fingerprint != filters.fingerprint():
