@@ -116,11 +116,11 @@ class OutboxConsumer:
 
     async def _process_group(self, claimed: list[ClaimedEvent]) -> list[ClaimedEvent]:
         """Process rows from the head of `claimed` in one transaction; return the rows left."""
-        started = time.monotonic()
         taken = 0
         try:
             async with self.database.write_session() as session, session.begin():
                 still_open = await self._lock_unprocessed(session, [row.id for row in claimed])
+                started = time.monotonic()  # the budget is for handling, not for taking the writer
                 handled: list[int] = []
                 for row in claimed:
                     taken += 1

@@ -13,7 +13,7 @@ rows; rows store their facts (`progress.facts`, JSON) for the next fold.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -99,11 +99,12 @@ _DEFAULTS.update({spec.name: spec.default for spec in fields(ItemFacts)})
 
 
 def encode_facts(facts: ItemFacts) -> str:
-    values = asdict(facts)
-    for name in _TIMES:
-        moment = values[name]
-        values[name] = None if moment is None else moment.isoformat()
-    return json.dumps({key: value for key, value in values.items() if value != _DEFAULTS[key]})
+    values: dict[str, Any] = {}
+    for name, default in _DEFAULTS.items():
+        value = getattr(facts, name)
+        if value != default:
+            values[name] = value.isoformat() if isinstance(value, datetime) else value
+    return json.dumps(values)
 
 
 def decode_facts(text: str) -> ItemFacts:

@@ -45,15 +45,14 @@ async def load_states(
     states = {key: StoredState() for key in keys}
     learner_ids = sorted({key[0] for key in keys})
     for chunk in _chunks(learner_ids):
-        for row in await session.scalars(select(ProgressRecord).where(ProgressRecord.learner_id.in_(chunk))):
+        table: Table = ProgressRecord.__table__  # type: ignore[assignment]
+        # Core rows, not ORM objects: this reads every row of every learner in the group.
+        for row in await session.execute(select(table).where(table.c.learner_id.in_(chunk))):
             state = states.get((row.learner_id, row.programme_id, row.cohort_id))
             if state is not None:
                 item = (row.item_kind, row.item_id)
-                state.rows[item], state.row_ids[item], state.facts[item] = (
-                    record_from_row(row),
-                    row.id,
-                    row.facts,
-                )
+                state.rows[item], state.row_ids[item] = record_from_row(row), row.id
+                state.facts[item] = row.facts
         answers = await session.scalars(
             select(ConfidenceResult).where(ConfidenceResult.learner_id.in_(chunk))
         )

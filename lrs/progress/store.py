@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
+from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Row, delete, select, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -108,14 +109,15 @@ async def load_records(
     return {(row.item_kind, row.item_id): record_from_row(row) for row in rows}
 
 
+_VALUES = tuple(spec.name for spec in fields(ItemProgress) if spec.name not in ("kind", "item_id"))
+
+
 def record_values(item: ItemProgress) -> dict[str, object]:
-    values = asdict(item)
-    values.pop("kind")
-    values.pop("item_id")
-    return values
+    """The row's columns but its key (no `asdict`: it deep-copies, and this runs per row per event)."""
+    return {name: getattr(item, name) for name in _VALUES}
 
 
-def record_from_row(row: ProgressRecord) -> ItemProgress:
+def record_from_row(row: ProgressRecord | Row[Any]) -> ItemProgress:
     return ItemProgress(
         kind=row.item_kind,
         item_id=row.item_id,
