@@ -109,6 +109,40 @@ async def lrs_server(database_url: str, processes: int = 1, **settings: str) -> 
         await asyncio.wait_for(process.wait(), timeout=30)
 
 
+@asynccontextmanager
+async def lrs_workers(database_url: str, count: int = 1, **settings: str) -> AsyncIterator[list[int]]:
+    """Run `count` separate `lrs worker` processes on the database (as an operator does); yield
+    their pids; stop them afterwards."""
+    env = {**os.environ, "LRS_DATABASE_URL": database_url, "LRS_LOG_LEVEL": "WARNING"}
+    env.update({f"LRS_{key.upper()}": value for key, value in settings.items()})
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "lrs",
+            "worker",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
+    try:
+        yield [process.pid for process in processes]
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.terminate()
+        for process in processes:
+            await asyncio.wait_for(process.wait(), timeout=30)
+
+
+def pids_cpu_seconds(pids: list[int]) -> float | None:
+    """`tree_cpu_seconds` summed over several processes (None if any cannot be read)."""
+    found = [tree_cpu_seconds(pid) for pid in pids]
+    return None if any(value is None for value in found) else sum(value or 0.0 for value in found)
+
+
 async def wait_until_up(base: str) -> None:
     deadline = time.monotonic() + 60
     async with aiohttp.ClientSession() as session:

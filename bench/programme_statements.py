@@ -69,3 +69,38 @@ class StatementFactory:
 
     def batch(self, size: int) -> list[dict[str, Any]]:
         return [self.statement() for _ in range(size)]
+
+
+class EnrolledStatements:
+    """Statements by the enrolled learners of a shipped programme: each learner works through the
+    programme's modules (launched, progressed, completed or passed/failed with a duration,
+    terminated), in the cohort they are enrolled in; the objects are the programme's activities."""
+
+    def __init__(self, module_iris: list[str], emails: list[str], start: datetime, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.module_iris = module_iris
+        self.emails = emails
+        self.start = start
+
+    def statement(self) -> dict[str, Any]:
+        rng = self.rng
+        email = rng.choice(self.emails)
+        verb = rng.choice(list(VERBS)[:-1])  # every verb but "attended": modules are e-learning
+        moment = self.start + timedelta(seconds=rng.randint(0, 180 * 86400))
+        made: dict[str, Any] = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "actor": {"objectType": "Agent", "name": "Learner", "mbox": f"mailto:{email}"},
+            "verb": {"id": VERBS[verb], "display": {"en-GB": verb}},
+            "object": {"objectType": "Activity", "id": rng.choice(self.module_iris)},
+            "context": {"platform": "Articulate Storyline", "language": "en-GB"},
+            "timestamp": moment.isoformat().replace("+00:00", "Z"),
+        }
+        if verb in ("passed", "failed", "completed", "terminated"):
+            made["result"] = {
+                "score": {"scaled": round(rng.random(), 2)},
+                "duration": f"PT{rng.randint(1, 90)}M{rng.randint(0, 59)}S",
+            }
+        return made
+
+    def batch(self, size: int) -> list[dict[str, Any]]:
+        return [self.statement() for _ in range(size)]

@@ -3,6 +3,12 @@ each inside its own savepoint of the consumer's transaction: a listener's databa
 together with the "processed" mark, and a failing listener is rolled back, logged and retried on its
 own (see `lrs.events.consumer`) without taking the others down. Listeners may keep memos for the
 rest of the transaction in `session.info`; a listener's failure clears them.
+
+A *group listener* (`subscribe_group`) gets every event of its type in the consumer's group at once:
+`dispatch` only collects the event, and `finish_group` (called by the consumer before it marks the
+group's rows processed, in the same transaction) hands the collected events to the listener in one
+call, in a savepoint of its own. That is how a batch of statements is projected set-wise. If it
+fails, the failure names every collected event's tag (the consumer's row), so each can be retried.
 """
 
 from __future__ import annotations
@@ -28,9 +34,12 @@ class RetryLater(Exception):
     may not wait for): it is rolled back and retried like a failure, logged without a traceback."""
 
 
-# `session.info` keys starting with this stay when a listener is rolled back: they record locks the
-# transaction holds, and a savepoint rollback never makes the record unsafe (at most over-cautious).
-KEPT_ON_ROLLBACK = "locks:"
+# `session.info` keys starting with these stay when a listener is rolled back: "locks:" records locks
+# the transaction holds (a savepoint rollback never makes the record unsafe, at most over-cautious);
+# "group:" holds the events collected for group listeners, which a failed listener did not touch.
+KEPT_ON_ROLLBACK = ("locks:", "group:")
+_COLLECTED = "group:collected"
+GroupListener = Callable[[list[Any], AsyncSession], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -38,12 +47,26 @@ class Subscription:
     name: str
     event_type: type[Event]
     listener: Listener
+    group: GroupListener | None = None
 
 
 @dataclass(frozen=True)
 class ListenerFailure:
     name: str
     error: str
+
+
+@dataclass(frozen=True)
+class GroupFailure:
+    """A group listener failed: the tags `dispatch` was given with each of its events."""
+
+    name: str
+    error: str
+    tags: tuple[Any, ...]
+
+
+async def _collect_only(_event: Any, _session: AsyncSession) -> None:
+    """Stands in for a group listener's per-event call (the bus collects the event instead)."""
 
 
 class EventBus:
@@ -55,9 +78,23 @@ class EventBus:
     ) -> Unsubscribe:
         """Call `listener(event, session)` for every event of `event_type`. `name` identifies the
         listener durably (retries are addressed to it), so it must be unique and stable."""
+        return self._add(Subscription(name, event_type, listener))
+
+    def subscribe_group(
+        self,
+        event_type: type[_E],
+        listener: Callable[[list[_E], AsyncSession], Awaitable[None]],
+        *,
+        name: str,
+    ) -> Unsubscribe:
+        """Call `listener(events, session)` once per consumer group with every event of `event_type`
+        dispatched in it (see the module docstring)."""
+        return self._add(Subscription(name, event_type, _collect_only, listener))
+
+    def _add(self, subscription: Subscription) -> Unsubscribe:
+        name = subscription.name
         if name in self._subscriptions:
             raise ValueError(f"a listener named {name!r} is already subscribed")
-        subscription = Subscription(name, event_type, listener)
         self._subscriptions[name] = subscription
 
         def unsubscribe() -> None:
@@ -74,20 +111,53 @@ class EventBus:
         ]
 
     async def dispatch(
-        self, event: Event, session: AsyncSession, *, only: str | None = None
+        self, event: Event, session: AsyncSession, *, only: str | None = None, tag: Any = None
     ) -> list[ListenerFailure]:
-        """Run the listeners (or just the one named `only`); return those that failed."""
+        """Run the listeners (or just the one named `only`); return those that failed. Group
+        listeners only collect the event, with `tag`, for `finish_group`."""
         failures: list[ListenerFailure] = []
         for subscription in self.listeners_for(event, only):
+            if subscription.group is not None:
+                collected: dict[str, list[tuple[Any, Event]]] = session.info.setdefault(_COLLECTED, {})
+                collected.setdefault(subscription.name, []).append((tag, event))
+                continue
             try:
                 async with session.begin_nested():
                     await subscription.listener(event, session)
             except Exception as err:  # a listener's bug must not stop the others
-                if isinstance(err, RetryLater):
-                    log.info("listener %s deferred %s: %s", subscription.name, event.topic, err)
-                else:
-                    log.exception("listener %s failed on %s", subscription.name, event.topic)
-                for key in [key for key in session.info if not str(key).startswith(KEPT_ON_ROLLBACK)]:
-                    del session.info[key]  # memos kept there may describe work the savepoint undid
+                _log_failure(subscription.name, event.topic, err)
+                _forget_memos(session)
                 failures.append(ListenerFailure(subscription.name, f"{type(err).__name__}: {err}"))
         return failures
+
+    async def finish_group(self, session: AsyncSession) -> list[GroupFailure]:
+        """Hand each group listener the events collected for it (in subscription order, each in a
+        savepoint); return those that failed, with their events' tags."""
+        collected: dict[str, list[tuple[Any, Event]]] = session.info.pop(_COLLECTED, {})
+        failures: list[GroupFailure] = []
+        for subscription in list(self._subscriptions.values()):
+            items = collected.get(subscription.name)
+            if not items or subscription.group is None:
+                continue
+            try:
+                async with session.begin_nested():
+                    await subscription.group([event for _tag, event in items], session)
+            except Exception as err:
+                _log_failure(subscription.name, f"{len(items)} event(s)", err)
+                _forget_memos(session)
+                error = f"{type(err).__name__}: {err}"
+                failures.append(GroupFailure(subscription.name, error, tuple(tag for tag, _ in items)))
+        return failures
+
+
+def _log_failure(name: str, what: str, err: Exception) -> None:
+    if isinstance(err, RetryLater):
+        log.info("listener %s deferred %s: %s", name, what, err)
+    else:
+        log.exception("listener %s failed on %s", name, what)
+
+
+def _forget_memos(session: AsyncSession) -> None:
+    """Memos kept in `session.info` may describe work the savepoint undid."""
+    for key in [key for key in session.info if not str(key).startswith(KEPT_ON_ROLLBACK)]:
+        del session.info[key]

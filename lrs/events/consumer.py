@@ -116,11 +116,11 @@ class OutboxConsumer:
 
     async def _process_group(self, claimed: list[ClaimedEvent]) -> list[ClaimedEvent]:
         """Process rows from the head of `claimed` in one transaction; return the rows left."""
-        started = time.monotonic()
         taken = 0
         try:
             async with self.database.write_session() as session, session.begin():
                 still_open = await self._lock_unprocessed(session, [row.id for row in claimed])
+                started = time.monotonic()  # the budget is for handling, not for taking the writer
                 handled: list[int] = []
                 for row in claimed:
                     taken += 1
@@ -128,7 +128,8 @@ class OutboxConsumer:
                         handled.append(row.id)
                     if time.monotonic() - started >= self.options.group_seconds:
                         break
-                await self._mark_processed(session, handled)
+                failed = await self._finish_group(session)
+                await self._mark_processed(session, [row_id for row_id in handled if row_id not in failed])
         except Exception:  # the transaction itself failed: nothing of it stands, so go row by row
             log.warning("outbox group of %s rows failed; processing them one by one", taken, exc_info=True)
             for row in claimed[:taken]:
@@ -140,7 +141,8 @@ class OutboxConsumer:
         try:
             async with self.database.write_session() as session, session.begin():
                 still_open = claimed.id in await self._lock_unprocessed(session, [claimed.id])
-                if still_open and await self._handle(session, claimed):
+                handled = still_open and await self._handle(session, claimed)
+                if handled and claimed.id not in await self._finish_group(session):
                     await self._mark_processed(session, [claimed.id])
         except Exception as err:  # the whole row failed: count the attempt and back off
             log.exception("outbox event %s (%s) failed", claimed.id, claimed.topic)
@@ -178,7 +180,7 @@ class OutboxConsumer:
         if event is None:
             log.warning("outbox event %s has unknown topic %s; marked processed", claimed.id, claimed.topic)
             return True
-        failures = await self.bus.dispatch(event, session, only=payload.get(LISTENER_KEY))
+        failures = await self.bus.dispatch(event, session, only=payload.get(LISTENER_KEY), tag=claimed)
         if failures and LISTENER_KEY in payload:  # a retry addressed to one listener failed again
             await self._record_failure_in(session, claimed, failures[0].error)
             return False
@@ -186,6 +188,23 @@ class OutboxConsumer:
         for failure in failures:
             await self._queue_retry(session, claimed, payload, failure, now)
         return True
+
+    async def _finish_group(self, session: AsyncSession) -> set[int]:
+        """Run the group listeners on what the group collected. For each event a failed one had,
+        queue a retry addressed to it, or, if the row was that retry, record the row's failed
+        attempt; return the ids of those retry rows (they stay unprocessed)."""
+        failed: set[int] = set()
+        now = self.clock()
+        for failure in await self.bus.finish_group(session):
+            for claimed in failure.tags:
+                payload: dict[str, Any] = json.loads(claimed.payload)
+                if LISTENER_KEY in payload:
+                    await self._record_failure_in(session, claimed, failure.error)
+                    failed.add(claimed.id)
+                else:
+                    retry = ListenerFailure(failure.name, failure.error)
+                    await self._queue_retry(session, claimed, payload, retry, now)
+        return failed
 
     async def _queue_retry(
         self,

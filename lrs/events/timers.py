@@ -8,9 +8,10 @@ outbox events in the same transaction that marks them fired (exactly once, even 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import Clock
@@ -30,6 +31,33 @@ async def arm_timer(session: AsyncSession, key: str, event: Event, due_at: datet
         .where(Timer.key == key, Timer.due_at != due_at)
         .values(topic=event.topic, payload=payload, due_at=due_at, fired_at=None)
     )
+
+
+async def arm_timers(session: AsyncSession, timers: Sequence[tuple[str, Event, datetime]]) -> None:
+    """`arm_timer` for many (key, event, due) at once: two executemany statements, in the given order."""
+    if not timers:
+        return
+    rows = [
+        {"key": key, "topic": event.topic, "payload": encode_payload(event.to_payload()), "due_at": due_at}
+        for key, event, due_at in timers
+    ]
+    dialect = session.get_bind().dialect.name
+    await session.execute(
+        insert_ignoring_conflicts(dialect, Timer), [{**row, "fired_at": None} for row in rows]
+    )
+    table: Table = Timer.__table__  # type: ignore[assignment]
+    moved = (
+        update(table)
+        .where(table.c.key == bindparam("b_key"), table.c.due_at != bindparam("b_due"))
+        .values(topic=bindparam("b_topic"), payload=bindparam("b_payload"), due_at=bindparam("b_due"))
+        .values(fired_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    changes = [
+        {"b_key": row["key"], "b_due": row["due_at"], "b_topic": row["topic"], "b_payload": row["payload"]}
+        for row in rows
+    ]
+    await session.execute(moved, changes)
 
 
 async def fire_due_timers(database: Database, clock: Clock, *, limit: int = 500) -> int:

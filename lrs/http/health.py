@@ -2,8 +2,9 @@
 
 GET /healthz  liveness: the process answers (no database call).
 GET /readyz   readiness: 200 when the database is reachable, migrated to this code's head, and the
-              outbox backlog (pending events, oldest pending age) is under the configured thresholds;
-              503 with the failing checks otherwise.
+              event pipeline keeps up: pending events and the oldest due event's wait, the numbers
+              `lrs events status` shows (lrs.events.status), are within `ready_max_outbox_pending`
+              and `ready_max_outbox_age_seconds`; 503 with the failing checks otherwise.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from lrs.events.consumer import ConsumerOptions
+from lrs.events.status import pipeline_status
 from lrs.http.context import CLOCK, DATABASE, SETTINGS
-from lrs.storage.readiness import database_reachable, migrations_current, outbox_backlog
+from lrs.storage.readiness import database_reachable, migrations_current
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
 
@@ -44,12 +45,16 @@ async def readiness_checks(app: web.Application) -> dict[str, dict[str, Any]]:
         "database": {"ok": True},
         "migrations": {"ok": await migrations_current(database)},
     }
-    async with database.read_session() as session:
-        backlog = await outbox_backlog(session, app[CLOCK](), max_attempts=ConsumerOptions().max_attempts)
+    status = await pipeline_status(database, app[CLOCK])
+    oldest = status.oldest_due_age_seconds or 0.0
     checks["outbox"] = {
-        "ok": backlog.pending <= settings.ready_max_outbox_pending
-        and backlog.oldest_age_seconds <= settings.ready_max_outbox_age_seconds,
-        "pending": backlog.pending,
-        "oldest_pending_seconds": round(backlog.oldest_age_seconds, 1),
+        "ok": status.pending <= settings.ready_max_outbox_pending
+        and oldest <= settings.ready_max_outbox_age_seconds,
+        "pending": status.pending,
+        "oldest_pending_seconds": round(oldest, 1),
+        "max_pending": settings.ready_max_outbox_pending,
+        "max_oldest_pending_seconds": settings.ready_max_outbox_age_seconds,
+        "dead_letters": status.dead_letters,
+        "drain_per_second": round(status.drain_per_second, 1),
     }
     return checks

@@ -28,11 +28,10 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from lrs.events.consumer import ConsumerOptions
+from lrs.events.status import pipeline_status
 from lrs.http.context import CLOCK, DATABASE, SETTINGS
 from lrs.http.middleware_types import Handler
 from lrs.storage.notification_models import Delivery
-from lrs.storage.readiness import dead_letters, outbox_backlog
 from lrs.storage.throttles import throttled_by_channel
 
 METRICS_PATH = "/metrics"
@@ -135,10 +134,9 @@ async def get_metrics(request: web.Request) -> web.Response:
 
 
 async def _refresh_from_database(app: web.Application) -> None:
-    metrics, max_attempts = app[METRICS], ConsumerOptions().max_attempts
+    metrics = app[METRICS]
+    status = await pipeline_status(app[DATABASE], app[CLOCK])
     async with app[DATABASE].read_session() as session:
-        backlog = await outbox_backlog(session, app[CLOCK](), max_attempts=max_attempts)
-        dead = await dead_letters(session, max_attempts=max_attempts)
         rows = await session.execute(
             select(Delivery.channel, Delivery.status, func.count()).group_by(
                 Delivery.channel, Delivery.status
@@ -148,6 +146,6 @@ async def _refresh_from_database(app: web.Application) -> None:
         for channel, state, count in rows:
             metrics.deliveries.labels(channel, state).set(count)
         metrics.throttles.totals = await throttled_by_channel(session)
-    metrics.outbox_pending.set(backlog.pending)
-    metrics.outbox_oldest.set(backlog.oldest_age_seconds)
-    metrics.outbox_dead.set(dead)
+    metrics.outbox_pending.set(status.pending)
+    metrics.outbox_oldest.set(status.oldest_due_age_seconds or 0.0)
+    metrics.outbox_dead.set(status.dead_letters)

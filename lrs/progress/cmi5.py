@@ -55,16 +55,32 @@ def evaluate_module(
             waived.append(item.timestamp)
         if item.verb in (verbs.PASSED, verbs.FAILED) and item.score_scaled is not None:
             scores.append(item.score_scaled)
-    completed_at, passed_at = _first(completed), _first(passed)
-    waived_at = _first(waived)
-    met = _criteria_met_at(move_on, completed_at, passed_at, start)
+    firsts = Firsts(_first(completed), _first(passed), _first(failed), _first(waived))
+    return outcome_of(firsts, move_on, max(scores) if scores else None, start=start)
+
+
+@dataclass(frozen=True)
+class Firsts:
+    """The first time of each deciding verb (a pass below the mastery score counts as failed)."""
+
+    completed_at: datetime | None
+    passed_at: datetime | None
+    failed_at: datetime | None
+    waived_at: datetime | None
+
+
+def outcome_of(
+    firsts: Firsts, move_on: MoveOn, score_scaled: float | None, *, start: datetime
+) -> Cmi5Outcome:
+    """The outcome from the first times alone (what `evaluate_module` folds the observations into)."""
+    met = _criteria_met_at(move_on, firsts.completed_at, firsts.passed_at, start)
     return Cmi5Outcome(
-        completed_at=completed_at,
-        passed_at=passed_at,
-        failed_at=_first(failed),
-        waived_at=waived_at,
-        satisfied_at=_first([moment for moment in (met, waived_at) if moment is not None]),
-        score_scaled=max(scores) if scores else None,
+        completed_at=firsts.completed_at,
+        passed_at=firsts.passed_at,
+        failed_at=firsts.failed_at,
+        waived_at=firsts.waived_at,
+        satisfied_at=_first([moment for moment in (met, firsts.waived_at) if moment is not None]),
+        score_scaled=score_scaled,
     )
 
 

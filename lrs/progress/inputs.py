@@ -42,6 +42,8 @@ class LearnerInputs:
     persons: list[int]
     observations: list[Observation]
     old: dict[ItemKey, ItemProgress]
+    old_facts: dict[ItemKey, str | None]  # the rows' stored facts (lrs.progress.facts)
+    old_ids: dict[ItemKey, int]  # the rows' ids
 
 
 def programme_activity_iris(programme: Programme) -> set[str]:
@@ -52,9 +54,15 @@ def programme_activity_iris(programme: Programme) -> set[str]:
 
 
 async def enrolled_in_programme(
-    session: AsyncSession, programme_id: str, learner_id: int | None = None, cohort_id: str | None = None
+    session: AsyncSession,
+    programme_id: str,
+    learner_id: int | None = None,
+    cohort_id: str | None = None,
+    *,
+    learner_ids: Sequence[int] | None = None,
 ) -> list[Enrolled]:
-    """Current enrolments of the programme (or of one learner in one cohort), by learner and cohort."""
+    """Current enrolments of the programme (or of one learner in one cohort, or of `learner_ids`),
+    by learner and cohort."""
     query = (
         select(EnrolmentRow)
         .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
@@ -63,7 +71,13 @@ async def enrolled_in_programme(
     )
     if learner_id is not None:
         query = query.where(EnrolmentRow.learner_id == learner_id, EnrolmentRow.cohort_id == cohort_id)
-    rows = await session.scalars(query)
+    if learner_ids is None:
+        rows = list(await session.scalars(query))
+    else:
+        rows = []
+        for start in range(0, len(learner_ids), _CHUNK):
+            chunk = learner_ids[start : start + _CHUNK]
+            rows += list(await session.scalars(query.where(EnrolmentRow.learner_id.in_(chunk))))
     return [Enrolled(row.learner_id, row.cohort_id, row.enrolled_at, row.registration) for row in rows]
 
 
@@ -73,7 +87,7 @@ async def programme_inputs(
     """Lock the learners (in sorted order) and load everything their projections need, in bulk."""
     locked = await lock_learners(session, [(e.learner_id, programme.id, e.cohort_id) for e in enrolments])
     learner_ids = sorted({item.learner_id for item in enrolments})
-    ifis = await _identities(session, learner_ids)
+    ifis = await identities_of(session, learner_ids)
     persons = await _persons(session, [ifi for found in ifis.values() for ifi in found])
     by_person = {
         person: learner for learner, found in ifis.items() for ifi in found if (person := persons.get(ifi))
@@ -82,7 +96,7 @@ async def programme_inputs(
     per_learner: dict[int, dict[str, Observation]] = defaultdict(dict)
     for person_id, observation in observed:
         per_learner[by_person[person_id]][observation.statement_id] = observation
-    old = await _records(session, programme.id, learner_ids)
+    old, old_facts, old_ids = await _records(session, programme.id, learner_ids)
     return [
         LearnerInputs(
             enrolment=item,
@@ -91,13 +105,15 @@ async def programme_inputs(
             persons=sorted(persons[ifi] for ifi in ifis.get(item.learner_id, []) if ifi in persons),
             observations=list(per_learner[item.learner_id].values()),
             old=old.get((item.learner_id, item.cohort_id), {}),
+            old_facts=old_facts.get((item.learner_id, item.cohort_id), {}),
+            old_ids=old_ids.get((item.learner_id, item.cohort_id), {}),
         )
         for item in enrolments
         if ifis.get(item.learner_id)
     ]
 
 
-async def _identities(session: AsyncSession, learner_ids: Sequence[int]) -> dict[int, list[str]]:
+async def identities_of(session: AsyncSession, learner_ids: Sequence[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(learner_ids), _CHUNK):
         rows = await session.execute(
@@ -108,6 +124,15 @@ async def _identities(session: AsyncSession, learner_ids: Sequence[int]) -> dict
         for learner_id, ifi in rows:
             found[learner_id].append(ifi)
     return {learner_id: sorted(ifis) for learner_id, ifis in found.items()}
+
+
+async def person_ids_of(session: AsyncSession, ifis: dict[int, list[str]]) -> dict[int, list[int]]:
+    """Each learner's `persons` rows (sorted), from their IFIs (`identities_of`)."""
+    persons = await _persons(session, sorted({ifi for found in ifis.values() for ifi in found}))
+    return {
+        learner_id: sorted(persons[ifi] for ifi in found if ifi in persons)
+        for learner_id, found in ifis.items()
+    }
 
 
 async def _persons(session: AsyncSession, ifis: Sequence[str]) -> dict[str, int]:
@@ -153,10 +178,17 @@ async def _observations(
     return found
 
 
+Owned = dict[tuple[int, str], dict[ItemKey, ItemProgress]]
+OwnedFacts = dict[tuple[int, str], dict[ItemKey, str | None]]
+OwnedIds = dict[tuple[int, str], dict[ItemKey, int]]
+
+
 async def _records(
     session: AsyncSession, programme_id: str, learner_ids: Sequence[int]
-) -> dict[tuple[int, str], dict[ItemKey, ItemProgress]]:
-    found: dict[tuple[int, str], dict[ItemKey, ItemProgress]] = defaultdict(dict)
+) -> tuple[Owned, OwnedFacts, OwnedIds]:
+    found: Owned = defaultdict(dict)
+    facts: OwnedFacts = defaultdict(dict)
+    ids: OwnedIds = defaultdict(dict)
     for start in range(0, len(learner_ids), _CHUNK):
         rows = await session.scalars(
             select(ProgressRecord).where(
@@ -166,4 +198,6 @@ async def _records(
         )
         for row in rows:
             found[(row.learner_id, row.cohort_id)][(row.item_kind, row.item_id)] = record_from_row(row)
-    return found
+            facts[(row.learner_id, row.cohort_id)][(row.item_kind, row.item_id)] = row.facts
+            ids[(row.learner_id, row.cohort_id)][(row.item_kind, row.item_id)] = row.id
+    return found, facts, ids

@@ -1,4 +1,5 @@
-"""Pure projection: one learner's status in every item of their cohort, from all their observations.
+"""Pure projection: one learner's status in every item of their cohort, from all their observations
+(folded into each item's facts, lrs.progress.facts) or from stored facts plus new observations.
 
 Every value is a function of the *set* of non-voided statements (and of whether sessions have ended),
 never of arrival order, so replays, out-of-order delivery, voiding and `lrs progress rebuild` all give
@@ -14,7 +15,8 @@ from datetime import UTC, datetime, time
 
 from lrs.programme.model import Block, Cohort, Module, Programme, Session, SessionKind
 from lrs.progress import verbs
-from lrs.progress.cmi5 import evaluate_module, module_status
+from lrs.progress.cmi5 import Firsts, module_status, outcome_of
+from lrs.progress.facts import ItemFacts, fold_module, fold_session
 from lrs.progress.observations import Observation
 
 MODULE, SESSION, BLOCK, PROGRAMME = "module", "session", "block", "programme"
@@ -51,26 +53,65 @@ def inactivity_since(cohort: Cohort, enrolled_at: datetime, last_activity_at: da
     return max(moments if last_activity_at is None else [*moments, last_activity_at])
 
 
+LearnerFacts = dict[tuple[str, str], ItemFacts]  # (kind, item id) of modules and the learner's sessions
+
+
+def learner_sessions(scope: LearnerScope) -> list[Session]:
+    """The sessions of the learner's cohort they are expected at (all, unless invitations are listed)."""
+    return [
+        s
+        for s in scope.programme.sessions_of(scope.cohort.id)
+        if s.expected_attendees is None or scope.emails & {e.lower() for e in s.expected_attendees}
+    ]
+
+
 def learner_progress(scope: LearnerScope, observations: Iterable[Observation]) -> list[ItemProgress]:
+    by_object = observations_by_object(observations)
+    confidence = confidence_times(scope.programme, by_object)
+    return progress_from_facts(scope, learner_facts(scope, by_object), confidence)
+
+
+def observations_by_object(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     by_object: dict[str, list[Observation]] = defaultdict(list)
     for item in observations:
         if item.verb not in verbs.NOT_READ:
             by_object[item.object_id].append(item)
+    return by_object
+
+
+def learner_facts(scope: LearnerScope, by_object: Mapping[str, Sequence[Observation]]) -> LearnerFacts:
+    facts: LearnerFacts = {}
+    for module in scope.programme.modules:
+        folded = ItemFacts()
+        for item in by_object.get(module.activity_iri, []):
+            folded = fold_module(folded, module, item)
+        facts[(MODULE, module.id)] = folded
+    for session in learner_sessions(scope):
+        folded = ItemFacts()
+        for item in by_object.get(session.activity_iri, []):
+            folded = fold_session(folded, item)
+        facts[(SESSION, session.id)] = folded
+    return facts
+
+
+def progress_from_facts(
+    scope: LearnerScope, facts: Mapping[tuple[str, str], ItemFacts], confidence: Sequence[datetime]
+) -> list[ItemProgress]:
+    """Every row of the learner's projection, from the facts of their modules and sessions."""
     start = cohort_start(scope.cohort)
     modules = {
-        m.id: module_progress(m, by_object.get(m.activity_iri, []), start) for m in scope.programme.modules
+        m.id: module_progress(m, facts.get((MODULE, m.id), ItemFacts()), start)
+        for m in scope.programme.modules
     }
     sessions = {
-        s.id: session_progress(s, by_object.get(s.activity_iri, []), scope.now)
-        for s in scope.programme.sessions_of(scope.cohort.id)
-        if s.expected_attendees is None or scope.emails & {e.lower() for e in s.expected_attendees}
+        s.id: session_progress(s, facts.get((SESSION, s.id), ItemFacts()), scope.now)
+        for s in learner_sessions(scope)
     }
     blocks = {
         b.id: result
         for b in scope.programme.blocks
         if (result := block_progress(b, modules, sessions)) is not None
     }
-    confidence = confidence_times(scope.programme, by_object)
     programme = programme_progress(scope.programme, modules, sessions, blocks, confidence)
     return [*modules.values(), *sessions.values(), *blocks.values(), programme]
 
@@ -86,38 +127,33 @@ def marked_absent(programme: Programme, observations: Iterable[Observation]) -> 
     return frozenset(session.id for session in programme.sessions if session.activity_iri in iris)
 
 
-def module_progress(module: Module, observations: Sequence[Observation], start: datetime) -> ItemProgress:
-    outcome = evaluate_module(observations, module.move_on, module.mastery_score, start=start)
-    terminated = [item for item in observations if item.verb == verbs.TERMINATED]
-    # cmi5 "terminated" carries the whole AU session's duration; other statements' durations overlap it.
-    timed = terminated or observations
-    active = [item.timestamp for item in observations if verbs.is_activity(item.verb)]
+def module_progress(module: Module, facts: ItemFacts, start: datetime) -> ItemProgress:
+    firsts = Firsts(facts.completed_at, facts.passed_at, facts.failed_at, facts.waived_at)
+    outcome = outcome_of(firsts, module.move_on, facts.best_score, start=start)
     finished = [m for m in (outcome.completed_at, outcome.passed_at, outcome.waived_at) if m is not None]
+    # cmi5 "terminated" carries the whole AU session's duration; other statements' durations overlap it.
+    timed = facts.duration_ms if facts.terminated_ms is None else facts.terminated_ms
     return ItemProgress(
         kind=MODULE,
         item_id=module.id,
-        status=module_status(outcome, module.move_on, active=bool(active)),
-        first_activity_at=min(active, default=None),
-        last_activity_at=max(active, default=None),
+        status=module_status(outcome, module.move_on, active=facts.first_activity_at is not None),
+        first_activity_at=facts.first_activity_at,
+        last_activity_at=facts.last_activity_at,
         completed_at=min(finished, default=None),
         satisfied_at=outcome.satisfied_at,
         score_scaled=outcome.score_scaled,
-        time_spent_ms=sum(item.duration_ms for item in timed),
+        time_spent_ms=timed,
     )
 
 
-def session_progress(session: Session, observations: Sequence[Observation], now: datetime) -> ItemProgress:
-    attended = [item.timestamp for item in observations if item.verb == verbs.ATTENDED]
-    waived = [item.timestamp for item in observations if item.verb == verbs.WAIVED]
-    absent_mark = any(item.verb == verbs.ABSENT for item in observations)
-    active = [item.timestamp for item in observations if verbs.is_activity(item.verb)]
+def session_progress(session: Session, facts: ItemFacts, now: datetime) -> ItemProgress:
     ended = now >= session.end
     done: datetime | None
-    if attended:
-        status, done = "attended", min(attended)
-    elif waived:
-        status, done = "waived", min(waived)
-    elif absent_mark or ended:
+    if facts.attended_at is not None:
+        status, done = "attended", facts.attended_at
+    elif facts.waived_at is not None:
+        status, done = "waived", facts.waived_at
+    elif facts.absent_marked or ended:
         # An absence is final once the session is over; `completed_at` records that moment.
         status, done = "absent", session.end if ended else None
     else:
@@ -126,11 +162,11 @@ def session_progress(session: Session, observations: Sequence[Observation], now:
         kind=SESSION,
         item_id=session.id,
         status=status,
-        first_activity_at=min(active, default=None),
-        last_activity_at=max(active, default=None),
+        first_activity_at=facts.first_activity_at,
+        last_activity_at=facts.last_activity_at,
         completed_at=done,
         satisfied_at=done if status in ("attended", "waived") else None,
-        time_spent_ms=sum(item.duration_ms for item in observations if item.verb == verbs.ATTENDED),
+        time_spent_ms=facts.duration_ms,
     )
 
 

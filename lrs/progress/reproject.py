@@ -1,5 +1,7 @@
-"""Recompute learners' projections from their inputs and apply the difference: progress rows,
-confidence answers, transition events, the LRS's satisfied statements and the inactivity timer."""
+"""Recompute learners' projections from their inputs and apply the difference: progress rows and
+their facts, confidence answers, transition events, the LRS's satisfied statements and the
+inactivity timer. Every enrolment of a pass is planned into one `StateWrites`, then `flush_writes`
+writes it in bulk (a fixed number of statements per pass, not per learner)."""
 
 from __future__ import annotations
 
@@ -9,20 +11,24 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.events.timers import arm_timer
-from lrs.events.types import Event, InactivityDue
+from lrs.events.timers import arm_timers
+from lrs.events.types import InactivityDue
 from lrs.programme.model import Programme
 from lrs.progress import verbs
-from lrs.progress.inputs import LearnerInputs
+from lrs.progress.facts import encode_facts
+from lrs.progress.inputs import Enrolled, LearnerInputs
 from lrs.progress.observations import Observation
 from lrs.progress.projection import (
     ItemProgress,
     LearnerScope,
+    confidence_times,
     inactivity_since,
     last_activity,
     latest_observation,
-    learner_progress,
+    learner_facts,
     marked_absent,
+    observations_by_object,
+    progress_from_facts,
 )
 from lrs.progress.satisfied import (
     KINDS,
@@ -33,7 +39,8 @@ from lrs.progress.satisfied import (
     programme_iri,
     reconcile_satisfied,
 )
-from lrs.progress.store import ItemKey, save_confidence, save_records, set_last_activity
+from lrs.progress.state import StateWrites, StoredState, write_states
+from lrs.progress.store import ItemKey
 from lrs.progress.transitions import Owner, transition_events
 from lrs.storage.outbox import append_events
 
@@ -45,54 +52,105 @@ class ProgressOptions:
 
 
 @dataclass(frozen=True)
-class Applied:
-    programme: Programme
-    observed: frozenset[str]  # the statement ids the projection was computed from
+class Learner:
+    """Who an enrolment's satisfied statements are issued for."""
+
+    enrolment: Enrolled
+    ifis: Sequence[str]
+    persons: Sequence[int]
 
 
-async def apply_inputs(
-    session: AsyncSession,
+def plan_inputs(
     options: ProgressOptions,
     programme: Programme,
     inputs: LearnerInputs,
+    writes: StateWrites,
     *,
     now: datetime,
-    publish: bool,
     reconcile_all: bool = False,
-) -> Applied:
-    """Project one enrolment from `inputs` and write what changed. `reconcile_all` (rebuild) checks
-    the satisfied statements even when no satisfaction moved."""
+) -> None:
+    """Project one enrolment from all of `inputs` and note in `writes` what changed. `reconcile_all`
+    (rebuild) checks the satisfied statements even when no satisfaction moved."""
     enrolment = inputs.enrolment
-    owner = Owner(enrolment.learner_id, programme.id, enrolment.cohort_id)
-    cohort = programme.cohort(enrolment.cohort_id)
-    scope = LearnerScope(programme, cohort, _emails(inputs.ifis), now)
-    new = learner_progress(scope, inputs.observations)
-    await save_records(session, owner.learner_id, programme.id, owner.cohort_id, inputs.old, new)
-    await _save_confidence(session, owner, programme, inputs.observations)
-    if reconcile_all or _satisfactions(inputs.old) != _satisfactions(new):
-        issuer = Issuer(owner, preferred_ifi(inputs.ifis), enrolment.registration, inputs.persons)
+    key = (enrolment.learner_id, programme.id, enrolment.cohort_id)
+    scope = LearnerScope(programme, programme.cohort(enrolment.cohort_id), emails_of(inputs.ifis), now)
+    by_object = observations_by_object(inputs.observations)
+    facts = learner_facts(scope, by_object)
+    new = progress_from_facts(scope, facts, confidence_times(programme, by_object))
+    state = StoredState(rows=inputs.old, row_ids=inputs.old_ids, facts=inputs.old_facts)
+    for row in new:
+        row_key = (row.kind, row.item_id)
+        writes.row(key, state, row, encode_facts(facts[row_key]) if row_key in facts else None)
+    current = {(row.kind, row.item_id) for row in new}
+    writes.deletes += [row_id for item, row_id in inputs.old_ids.items() if item not in current]
+    writes.reset_counted.append(key)
+    writes.counted += [
+        (key, o.statement_id) for o in inputs.observations if o.duration_ms and o.verb not in verbs.NOT_READ
+    ]
+    _plan_confidence(programme, key, inputs.observations, writes)
+    learner = Learner(enrolment, inputs.ifis, inputs.persons)
+    absent = marked_absent(programme, inputs.observations)
+    plan_changes(options, programme, learner, (inputs.old, new), absent, writes, reconcile_all=reconcile_all)
+    last = last_activity(inputs.observations)
+    if last != inputs.last_activity_at or not inputs.old:
+        writes.last_activity[key] = last
+        writes.timers.append((Owner(*key), inactivity_since(scope.cohort, enrolment.enrolled_at, last)))
+
+
+def plan_changes(
+    options: ProgressOptions,
+    programme: Programme,
+    learner: Learner,
+    rows: tuple[Mapping[ItemKey, ItemProgress], Sequence[ItemProgress]],
+    absent: frozenset[str],
+    writes: StateWrites,
+    *,
+    reconcile_all: bool = False,
+) -> None:
+    """Note the satisfied statements to reconcile if a satisfaction moved (or `reconcile_all`), and
+    the transition events from the old rows to the new."""
+    old, new = rows
+    owner = Owner(learner.enrolment.learner_id, programme.id, learner.enrolment.cohort_id)
+    if reconcile_all or satisfactions(old) != satisfactions(new):
+        issuer = Issuer(owner, preferred_ifi(learner.ifis), learner.enrolment.registration, learner.persons)
         items = [
             SatisfiedItem(item, activity_iri(options.base_url, programme, item.kind, item.item_id))
             for item in new
             if item.kind in KINDS and item.satisfied_at is not None
         ]
-        await reconcile_satisfied(session, issuer, items, base_url=options.base_url, now=now)
+        writes.satisfied.append((issuer, items))
+    writes.events += transition_events(owner, old, new, absent)
+
+
+async def flush_writes(
+    session: AsyncSession, options: ProgressOptions, writes: StateWrites, *, now: datetime, publish: bool
+) -> None:
+    """Write everything `writes` collected: rows, answers, durations, last activity, timers, the
+    satisfied statements, and (if `publish`) the transition events."""
+    await write_states(session, writes)
+    await arm_inactivity_timers(session, writes.timers, options.inactive_after_days)
+    await reconcile_satisfied(session, writes.satisfied, base_url=options.base_url, now=now)
     if publish:
-        absent = marked_absent(programme, inputs.observations)
-        events: list[Event] = list(transition_events(owner, inputs.old, new, absent))
-        await append_events(session, [(item.topic, item.to_payload()) for item in events], now=now)
-    last = last_activity(inputs.observations)
-    if last != inputs.last_activity_at or not inputs.old:
-        await set_last_activity(session, (owner.learner_id, programme.id, owner.cohort_id), last)
-        since = inactivity_since(cohort, enrolment.enrolled_at, last)
-        await arm_inactivity(session, owner, since, options.inactive_after_days)
-    return Applied(programme, frozenset(o.statement_id for o in inputs.observations))
+        await append_events(session, [(item.topic, item.to_payload()) for item in writes.events], now=now)
 
 
-async def arm_inactivity(session: AsyncSession, owner: Owner, since: datetime, days: int) -> None:
-    timer = InactivityDue(owner.programme_id, owner.cohort_id, owner.learner_id, since)
-    key = f"inactive:{owner.programme_id}:{owner.cohort_id}:{owner.learner_id}"
-    await arm_timer(session, key, timer, since + timedelta(days=days))
+async def arm_inactivity_timers(
+    session: AsyncSession, owners: Sequence[tuple[Owner, datetime]], days: int
+) -> None:
+    """(Re-)arm each enrolment's inactivity timer to `since + days` (bulk, in key order)."""
+    timers = [
+        (
+            f"inactive:{owner.programme_id}:{owner.cohort_id}:{owner.learner_id}",
+            InactivityDue(owner.programme_id, owner.cohort_id, owner.learner_id, since),
+            since + timedelta(days=days),
+        )
+        for owner, since in sorted(owners, key=lambda entry: _owner_order(entry[0]))
+    ]
+    await arm_timers(session, timers)
+
+
+def _owner_order(owner: Owner) -> tuple[int, str, str]:
+    return owner.learner_id, owner.programme_id, owner.cohort_id
 
 
 def activity_iri(base_url: str, programme: Programme, kind: str, item_id: str) -> str:
@@ -105,7 +163,7 @@ def activity_iri(base_url: str, programme: Programme, kind: str, item_id: str) -
     return programme_iri(base_url, programme.id)
 
 
-def _satisfactions(items: Sequence[ItemProgress] | Mapping[ItemKey, ItemProgress]) -> dict[ItemKey, datetime]:
+def satisfactions(items: Sequence[ItemProgress] | Mapping[ItemKey, ItemProgress]) -> dict[ItemKey, datetime]:
     values = items.values() if isinstance(items, Mapping) else items
     return {
         (item.kind, item.item_id): item.satisfied_at
@@ -114,24 +172,21 @@ def _satisfactions(items: Sequence[ItemProgress] | Mapping[ItemKey, ItemProgress
     }
 
 
-async def _save_confidence(
-    session: AsyncSession, owner: Owner, programme: Programme, observations: list[Observation]
+def _plan_confidence(
+    programme: Programme, key: tuple[int, str, str], observations: list[Observation], writes: StateWrites
 ) -> None:
+    """Both phases' answers are replaced (None: no answer any more)."""
     if programme.confidence is None:
         return
-    answers = {
-        phase: latest_observation(
-            [o for o in observations if o.object_id == iri and o.verb not in verbs.NOT_READ]
-        )
-        for phase, iri in (
-            ("pre", programme.confidence.pre_activity_iri),
-            ("post", programme.confidence.post_activity_iri),
-        )
-    }
-    await save_confidence(session, owner.learner_id, owner.programme_id, owner.cohort_id, answers)
+    for phase, iri in (
+        ("pre", programme.confidence.pre_activity_iri),
+        ("post", programme.confidence.post_activity_iri),
+    ):
+        answers = [o for o in observations if o.object_id == iri and o.verb not in verbs.NOT_READ]
+        writes.answers[(key, phase)] = latest_observation(answers)
 
 
-def _emails(ifis: list[str]) -> frozenset[str]:
+def emails_of(ifis: Sequence[str]) -> frozenset[str]:
     return frozenset(
         ifi.removeprefix("mbox:mailto:").lower() for ifi in ifis if ifi.startswith("mbox:mailto:")
     )

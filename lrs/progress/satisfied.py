@@ -156,26 +156,39 @@ async def ensure_shared_activities(session: AsyncSession, programme: Programme, 
     await connection.run_sync(ensure_activities_sync, shared_activities(programme, base_url), may_define=True)
 
 
-async def issued_satisfied(session: AsyncSession, issuer: Issuer, base_url: str) -> dict[str, bool]:
-    """The satisfied statements the LRS issued for this learner in this cohort: id -> voided."""
-    if not issuer.persons:
-        return {}
-    owner = issuer.owner
-    grouping = cohort_iri(base_url, owner.programme_id, owner.cohort_id)
-    rows = await session.execute(
-        select(Statement.statement_id, Statement.voided, Statement.body)
-        .join(StatementAgent, StatementAgent.statement_pk == Statement.pk)
-        .where(
-            StatementAgent.person_id.in_(list(issuer.persons)),
-            StatementAgent.direct.is_(True),
-            Statement.verb_iri == verbs.SATISFIED,
-            Statement.credential_id.is_(None),
+async def issued_satisfied(
+    session: AsyncSession, issuers: Sequence[Issuer], base_url: str
+) -> list[dict[str, bool]]:
+    """For each issuer, the satisfied statements the LRS issued for that learner in that cohort:
+    id -> voided (one query per 500 persons)."""
+    persons = sorted({person for issuer in issuers for person in issuer.persons})
+    by_person: dict[int, list[tuple[str, bool, dict[str, Any]]]] = {}
+    for start in range(0, len(persons), 500):
+        rows = await session.execute(
+            select(StatementAgent.person_id, Statement.statement_id, Statement.voided, Statement.body)
+            .join(StatementAgent, StatementAgent.statement_pk == Statement.pk)
+            .where(
+                StatementAgent.person_id.in_(persons[start : start + 500]),
+                StatementAgent.direct.is_(True),
+                Statement.verb_iri == verbs.SATISFIED,
+                Statement.credential_id.is_(None),
+            )
+            .distinct()
         )
-        .distinct()
-    )
-    return {
-        statement_id: voided for statement_id, voided, body in rows if _grouped_by(json.loads(body), grouping)
-    }
+        for person_id, statement_id, voided, body in rows:
+            by_person.setdefault(person_id, []).append((statement_id, voided, json.loads(body)))
+    found: list[dict[str, bool]] = []
+    for issuer in issuers:
+        grouping = cohort_iri(base_url, issuer.owner.programme_id, issuer.owner.cohort_id)
+        found.append(
+            {
+                statement_id: voided
+                for person in issuer.persons
+                for statement_id, voided, body in by_person.get(person, [])
+                if _grouped_by(body, grouping)
+            }
+        )
+    return found
 
 
 def _grouped_by(body: dict[str, Any], grouping: str) -> bool:
@@ -185,16 +198,38 @@ def _grouped_by(body: dict[str, Any], grouping: str) -> bool:
 
 async def reconcile_satisfied(
     session: AsyncSession,
-    issuer: Issuer,
-    items: Sequence[SatisfiedItem],
+    wanted: Sequence[tuple[Issuer, Sequence[SatisfiedItem]]],
     *,
     base_url: str,
     now: datetime,
 ) -> Reconciled:
-    """Make the LRS's satisfied statements for this learner and cohort match `items` (the satisfied
-    modules, blocks and programme of the projection): store what is missing, void what is not wanted."""
-    issued = await issued_satisfied(session, issuer, base_url)
+    """Make the LRS's satisfied statements for each learner and cohort match its items (the satisfied
+    modules, blocks and programme of the projection): store what is missing, void what is not wanted,
+    all in one write."""
+    if not wanted:
+        return Reconciled(stored=0, voided=0)
+    issued_by = await issued_satisfied(session, [issuer for issuer, _ in wanted], base_url)
     writer = system_writer(base_url)
+    stale: list[str] = []
+    fresh: list[dict[str, Any]] = []
+    for (issuer, items), issued in zip(wanted, issued_by, strict=True):
+        statements = _wanted_statements(issuer, items, issued, base_url)
+        wanted_ids = {statement["id"] for statement in statements}
+        stale += sorted(sid for sid, voided in issued.items() if not voided and sid not in wanted_ids)
+        fresh += [statement for statement in statements if statement["id"] not in issued]
+    batch = [*(voiding_statement(sid, dict(writer.authority), now) for sid in stale), *fresh]
+    if batch:
+        stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+        completed = complete_statements(batch, writer=writer, stored=stored, version=_STATEMENT_VERSION)
+        await store_statements(
+            session, completed, (), writer=writer, stored=stored, version=_STATEMENT_VERSION
+        )
+    return Reconciled(stored=len(fresh), voided=len(stale))
+
+
+def _wanted_statements(
+    issuer: Issuer, items: Sequence[SatisfiedItem], issued: Mapping[str, bool], base_url: str
+) -> list[dict[str, Any]]:
     wanted: list[dict[str, Any]] = []
     for item in items:
         if item.progress.kind not in KINDS or item.progress.satisfied_at is None:
@@ -206,14 +241,4 @@ async def reconcile_satisfied(
         ):
             series += 1  # this content was voided once: the next id of its series
         wanted.append({"id": statement_id, **content})
-    wanted_ids = {statement["id"] for statement in wanted}
-    stale = sorted(sid for sid, voided in issued.items() if not voided and sid not in wanted_ids)
-    fresh = [statement for statement in wanted if statement["id"] not in issued]
-    batch = [*(voiding_statement(sid, dict(writer.authority), now) for sid in stale), *fresh]
-    if batch:
-        stored = now.replace(microsecond=now.microsecond - now.microsecond % 1000)
-        completed = complete_statements(batch, writer=writer, stored=stored, version=_STATEMENT_VERSION)
-        await store_statements(
-            session, completed, (), writer=writer, stored=stored, version=_STATEMENT_VERSION
-        )
-    return Reconciled(stored=len(fresh), voided=len(stale))
+    return wanted

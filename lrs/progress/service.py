@@ -1,16 +1,18 @@
 """Progress listeners: keep the projection up to date from outbox events, inside the worker's transaction.
 
-For every event that concerns a learner the whole cohort projection of that learner is recomputed from
-all their statements (under the learner's lock), compared with the stored rows, and the difference is
-written together with its transition events, satisfied statements and re-armed inactivity timer.
+New statements are group listeners: a consumer group's `statement.stored` events are projected
+set-wise and incrementally (lrs.progress.incremental: each statement folded into the stored facts of
+the items it is about). What the facts cannot absorb is recomputed in full from all the learner's
+statements, in bulk: enrolments, voided statements, definition changes, session ends, and state
+from before facts were kept. Either way the difference is written with its transition events,
+satisfied statements and re-armed inactivity timer, under the learners' locks.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import Clock
@@ -28,19 +30,17 @@ from lrs.events.types import (
     StatementVoided,
 )
 from lrs.programme.model import Programme
-from lrs.programme.queries import cohort_roster, enrolments_of, enrolments_of_person, learner_by_ifi
-from lrs.programme.records import Enrolment
 from lrs.programme.store import stored_programme
 from lrs.progress import verbs
+from lrs.progress.incremental import fold_statements
 from lrs.progress.inputs import Enrolled, enrolled_in_programme, programme_activity_iris, programme_inputs
 from lrs.progress.projection import inactivity_since
-from lrs.progress.reproject import Applied, ProgressOptions, apply_inputs
+from lrs.progress.reproject import ProgressOptions, flush_writes, plan_inputs
 from lrs.progress.satisfied import ensure_shared_activities
-from lrs.progress.store import drop_projection, load_records, lock_learner
-from lrs.storage.models import Statement
+from lrs.progress.state import StateWrites
+from lrs.progress.store import LearnerKey, drop_projection, load_records, lock_learner
+from lrs.progress.targets import actor_targets, statement_targets
 from lrs.storage.outbox import append_events
-from lrs.storage.statements import hydrate_bodies
-from lrs.xapi.agents import agent_ifi
 
 __all__ = ["ProgressOptions", "ProgressProjector", "arm_session_timers", "programme_activity_iris"]
 
@@ -52,9 +52,9 @@ class ProgressProjector:
 
     def subscribe(self, bus: EventBus) -> Unsubscribe:
         handles = [
-            bus.subscribe(StatementStored, self.on_statement_stored, name="progress.statement_stored"),
-            bus.subscribe(StatementVoided, self.on_statement_voided, name="progress.statement_voided"),
-            bus.subscribe(LearnerEnrolled, self.on_learner_enrolled, name="progress.learner_enrolled"),
+            bus.subscribe_group(StatementStored, self.on_statements_stored, name="progress.statement_stored"),
+            bus.subscribe_group(StatementVoided, self.on_statements_voided, name="progress.statement_voided"),
+            bus.subscribe_group(LearnerEnrolled, self.on_learners_enrolled, name="progress.learner_enrolled"),
             bus.subscribe(LearnerWithdrawn, self.on_learner_withdrawn, name="progress.learner_withdrawn"),
             bus.subscribe(ProgrammeSaved, self.on_programme_saved, name="progress.programme_saved"),
             bus.subscribe(SessionEnded, self.on_session_ended, name="progress.session_ended"),
@@ -67,17 +67,26 @@ class ProgressProjector:
 
         return unsubscribe
 
-    async def on_statement_stored(self, event: StatementStored, session: AsyncSession) -> None:
-        if event.verb in verbs.NOT_READ or event.object_id is None:
-            return  # our own output, and voiding (handled through statement.voided)
-        if event.actor_person is None:  # an anonymous Group, or an event from an earlier release
-            await self._refresh_actor_of(session, event.statement_id, event.object_id)
-            return
-        enrolments = await enrolments_of_person(session, event.actor_person)
-        await self._refresh_enrolments(session, enrolments, event.object_id, event.statement_id)
+    async def on_statements_stored(self, events: list[StatementStored], session: AsyncSession) -> None:
+        """Fold the group's statements into their enrolments' stored state (lrs.progress.incremental);
+        recompute in full, in bulk, those whose state cannot be folded into."""
+        read = [e for e in events if e.verb not in verbs.NOT_READ and e.object_id is not None]
+        # Events from an earlier release do not name the actor's person: find it from the statement.
+        unnamed = [(e.statement_id, e.object_id) for e in read if e.actor_person is None]
+        targets = await statement_targets(session, [e for e in read if e.actor_person is not None])
+        folded = await fold_statements(session, self.options, targets, now=self.clock())
+        await self.recompute(
+            session, [*await actor_targets(session, unnamed), *(t.key for t in folded.recompute)]
+        )
 
-    async def on_statement_voided(self, event: StatementVoided, session: AsyncSession) -> None:
-        await self._refresh_actor_of(session, event.statement_id, None)
+    async def on_statements_voided(self, events: list[StatementVoided], session: AsyncSession) -> None:
+        """A voided statement leaves the facts: recompute its actor's enrolments in full, in bulk."""
+        await self.recompute(session, await actor_targets(session, [(e.statement_id, None) for e in events]))
+
+    async def on_learners_enrolled(self, events: list[LearnerEnrolled], session: AsyncSession) -> None:
+        for programme_id in sorted({event.programme_id for event in events}):
+            await arm_session_timers(session, await stored_programme(session, programme_id))
+        await self.recompute(session, [(e.learner_id, e.programme_id, e.cohort_id) for e in events])
 
     async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
         """Re-arm the session timers and re-project every enrolled learner against the new definition
@@ -87,17 +96,11 @@ class ProgressProjector:
         await ensure_shared_activities(session, programme, self.options.base_url)
         await self.reproject(session, programme, await enrolled_in_programme(session, programme.id))
 
-    async def on_learner_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:
-        programme = await stored_programme(session, event.programme_id)
-        await arm_session_timers(session, programme)
-        await self.refresh(session, event.learner_id, programme, event.cohort_id, publish=True)
-
     async def on_learner_withdrawn(self, event: LearnerWithdrawn, session: AsyncSession) -> None:
         await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
         if await enrolled_in_programme(session, event.programme_id, event.learner_id, event.cohort_id):
             return  # enrolled again before this event was handled
         await drop_projection(session, event.learner_id, event.programme_id, event.cohort_id)
-        _seen_by_refresh(session).pop((event.learner_id, event.cohort_id), None)
 
     async def on_session_ended(self, event: SessionEnded, session: AsyncSession) -> None:
         programme = await stored_programme(session, event.programme_id)
@@ -105,9 +108,8 @@ class ProgressProjector:
         if current and current[0].end > self.clock():
             await arm_session_timers(session, programme)  # the session was moved later
             return
-        roster = await cohort_roster(session, event.cohort_id)
-        for learner_id in sorted(entry.learner.id for entry in roster if entry.status == "enrolled"):
-            await self.refresh(session, learner_id, programme, event.cohort_id, publish=True)
+        enrolled = await enrolled_in_programme(session, programme.id)
+        await self.reproject(session, programme, [e for e in enrolled if e.cohort_id == event.cohort_id])
 
     async def on_inactivity_due(self, event: InactivityDue, session: AsyncSession) -> None:
         learner = await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)
@@ -130,6 +132,22 @@ class ProgressProjector:
             event.programme_id, event.cohort_id, event.learner_id, since, self.options.inactive_after_days
         )
         await append_events(session, [(inactive.topic, inactive.to_payload())], now=self.clock())
+
+    async def recompute(self, session: AsyncSession, keys: Sequence[LearnerKey]) -> None:
+        """Recompute these enrolments in full (those still current), one bulk pass per programme."""
+        by_programme: dict[str, set[tuple[int, str]]] = {}
+        for learner_id, programme_id, cohort_id in keys:
+            by_programme.setdefault(programme_id, set()).add((learner_id, cohort_id))
+        for programme_id, wanted in sorted(by_programme.items()):
+            try:
+                programme = await stored_programme(session, programme_id)
+            except NotFound:
+                continue
+            learners = sorted({learner_id for learner_id, _ in wanted})
+            enrolled = await enrolled_in_programme(session, programme_id, learner_ids=learners)
+            await self.reproject(
+                session, programme, [e for e in enrolled if (e.learner_id, e.cohort_id) in wanted]
+            )
 
     async def refresh(
         self,
@@ -155,77 +173,10 @@ class ProgressProjector:
         reconcile_all: bool = False,
     ) -> None:
         """Recompute these enrolments' projections (inputs loaded in bulk) and apply the differences."""
-        now = self.clock()
+        now, writes = self.clock(), StateWrites()
         for inputs in await programme_inputs(session, programme, enrolments):
-            applied = await apply_inputs(
-                session,
-                self.options,
-                programme,
-                inputs,
-                now=now,
-                publish=publish,
-                reconcile_all=reconcile_all,
-            )
-            key = (inputs.enrolment.learner_id, inputs.enrolment.cohort_id)
-            _seen_by_refresh(session)[key] = applied
-
-    async def _refresh_actor_of(
-        self, session: AsyncSession, statement_id: str, object_id: str | None
-    ) -> None:
-        body = await session.scalar(select(Statement.body).where(Statement.statement_id == statement_id))
-        if body is None:
-            return
-        statement = (await hydrate_bodies(session, {statement_id: json.loads(body)}))[statement_id]
-        if (statement.get("verb") or {}).get("id") in verbs.NOT_READ:
-            return  # the LRS voiding its own satisfied statement: nothing the projection reads
-        ifi = agent_ifi(statement.get("actor") or {})
-        learner = None if ifi is None else await learner_by_ifi(session, ifi)
-        if learner is None:
-            return
-        target = object_id or (statement.get("object") or {}).get("id")
-        await self._refresh_enrolments(session, await enrolments_of(session, learner.id), target)
-
-    async def _refresh_enrolments(
-        self,
-        session: AsyncSession,
-        enrolments: list[Enrolment],
-        target: str | None,
-        statement_id: str | None = None,
-    ) -> None:
-        """Refresh the learner in each cohort they are enrolled in whose programme uses `target`,
-        unless a refresh earlier in this transaction already saw `statement_id`."""
-        for enrolment in enrolments:
-            if enrolment.status != "enrolled":
-                continue
-            try:
-                programme = await stored_programme(session, enrolment.programme_id)
-            except NotFound:
-                continue
-            if target not in programme_activity_iris(programme):
-                continue
-            seen = _seen_by_refresh(session).get((enrolment.learner_id, enrolment.cohort_id))
-            if (
-                statement_id is not None
-                and seen
-                and seen.programme is programme
-                and statement_id in seen.observed
-            ):
-                continue  # same programme, same statements: the refresh would change nothing
-            await self.refresh(session, enrolment.learner_id, programme, enrolment.cohort_id, publish=True)
-
-
-# The statements each learner's last refresh in this transaction saw, by (learner, cohort), with the
-# programme it ran against. An outbox group handles many events in one transaction, often several from
-# one learner's burst of statements, all committed before the group began: the first refresh sees them
-# all, and the others can be skipped. Kept in `session.info`, which the event bus clears whenever it
-# rolls a listener back, so it never vouches for undone work.
-_SEEN_KEY = "progress.seen_by_refresh"
-Seen = dict[tuple[int, str], Applied]
-
-
-def _seen_by_refresh(session: AsyncSession) -> Seen:
-    seen: Seen = session.info.setdefault(_SEEN_KEY, {})
-    return seen
+            plan_inputs(self.options, programme, inputs, writes, now=now, reconcile_all=reconcile_all)
+        await flush_writes(session, self.options, writes, now=now, publish=publish)
 
 
 async def arm_session_timers(session: AsyncSession, programme: Programme) -> None:

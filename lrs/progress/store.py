@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Any
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import Row, delete, select, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.events.bus import RetryLater
-from lrs.progress.observations import Observation
 from lrs.progress.projection import ItemProgress
 from lrs.storage.base import insert_ignoring_conflicts
-from lrs.storage.progress_models import ConfidenceResult, ProgressLearner, ProgressRecord
+from lrs.storage.progress_models import ConfidenceResult, ProgressDuration, ProgressLearner, ProgressRecord
 
 ItemKey = tuple[str, str]  # (kind, item id)
 _CHUNK = 500
@@ -91,20 +90,12 @@ async def _locked(
     return {(row.learner_id, row.programme_id, row.cohort_id): row for row in rows}
 
 
-async def set_last_activity(session: AsyncSession, key: LearnerKey, moment: datetime | None) -> None:
-    learner_id, programme_id, cohort_id = key
-    await session.execute(
-        update(ProgressLearner)
-        .filter_by(learner_id=learner_id, programme_id=programme_id, cohort_id=cohort_id)
-        .values(last_activity_at=moment)
-    )
-
-
 async def drop_projection(session: AsyncSession, learner_id: int, programme_id: str, cohort_id: str) -> None:
     """Remove one enrolment's progress rows and confidence answers (the learner left the cohort)."""
     owner = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
     await session.execute(delete(ProgressRecord).filter_by(**owner))
     await session.execute(delete(ConfidenceResult).filter_by(**owner))
+    await session.execute(delete(ProgressDuration).filter_by(**owner))
 
 
 async def load_records(
@@ -118,61 +109,15 @@ async def load_records(
     return {(row.item_kind, row.item_id): record_from_row(row) for row in rows}
 
 
-async def save_records(
-    session: AsyncSession,
-    learner_id: int,
-    programme_id: str,
-    cohort_id: str,
-    old: Mapping[ItemKey, ItemProgress],
-    new: Sequence[ItemProgress],
-) -> None:
-    """Write the rows that changed, add new ones, drop items the programme no longer has."""
-    owner = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
-    current = {(item.kind, item.item_id): item for item in new}
-    for key in sorted(set(old) - set(current)):
-        await session.execute(delete(ProgressRecord).filter_by(**owner, item_kind=key[0], item_id=key[1]))
-    for key, item in sorted(current.items()):
-        if key not in old:
-            session.add(ProgressRecord(**owner, item_kind=key[0], item_id=key[1], **_values(item)))
-        elif old[key] != item:
-            changed = update(ProgressRecord).filter_by(**owner, item_kind=key[0], item_id=key[1])
-            await session.execute(changed.values(**_values(item)))
-    await session.flush()
+_VALUES = tuple(spec.name for spec in fields(ItemProgress) if spec.name not in ("kind", "item_id"))
 
 
-async def save_confidence(
-    session: AsyncSession,
-    learner_id: int,
-    programme_id: str,
-    cohort_id: str,
-    answers: Mapping[str, Observation | None],
-) -> None:
-    """Replace the learner's pre/post confidence rows with `answers` (phase -> latest answer)."""
-    owner = {"learner_id": learner_id, "programme_id": programme_id, "cohort_id": cohort_id}
-    await session.execute(delete(ConfidenceResult).filter_by(**owner))
-    for phase, answer in sorted(answers.items()):
-        if answer is not None:
-            session.add(
-                ConfidenceResult(
-                    **owner,
-                    phase=phase,
-                    score_raw=answer.score_raw,
-                    score_scaled=answer.score_scaled,
-                    statement_id=answer.statement_id,
-                    recorded_at=answer.timestamp,
-                )
-            )
-    await session.flush()
+def record_values(item: ItemProgress) -> dict[str, object]:
+    """The row's columns but its key (no `asdict`: it deep-copies, and this runs per row per event)."""
+    return {name: getattr(item, name) for name in _VALUES}
 
 
-def _values(item: ItemProgress) -> dict[str, object]:
-    values = asdict(item)
-    values.pop("kind")
-    values.pop("item_id")
-    return values
-
-
-def record_from_row(row: ProgressRecord) -> ItemProgress:
+def record_from_row(row: ProgressRecord | Row[Any]) -> ItemProgress:
     return ItemProgress(
         kind=row.item_kind,
         item_id=row.item_id,

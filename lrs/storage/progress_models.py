@@ -31,6 +31,9 @@ class ProgressRecord(Base):
     satisfied_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     score_scaled: Mapped[float | None] = mapped_column(Float, nullable=True)
     time_spent_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Modules and sessions: what the row was computed from (lrs.progress.facts, JSON), so the next
+    # statement folds into it instead of re-reading the learner's history. None: compute from scratch.
+    facts: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("learner_id", "programme_id", "cohort_id", "item_kind", "item_id"),
@@ -47,6 +50,17 @@ class ProgressLearner(Base):
     programme_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     cohort_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ProgressDuration(Base):
+    """A statement whose duration an enrolment's facts have counted (durations are sums: folding one
+    statement twice, say after a full recomputation already saw it, must not count it twice)."""
+
+    __tablename__ = "progress_durations"
+    learner_id: Mapped[int] = mapped_column(BigId, ForeignKey("learners.id"), primary_key=True)
+    programme_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cohort_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class ConfidenceResult(Base):

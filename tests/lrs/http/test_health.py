@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from lrs.clock import utc_now
+from lrs.events.status import pipeline_status
 from lrs.storage.outbox import append_events
 from lrs.storage.readiness import head_revision
 from tests.lrs_server import RunningLrs, running_lrs
@@ -61,3 +62,40 @@ async def test_a_schema_behind_the_code_makes_the_server_not_ready(server: Runni
         await session.execute(text("UPDATE alembic_version SET version_num = '0009_drop_voiding_index'"))
     status, body = await _get(server, "/readyz")
     assert status == 503 and body["checks"]["migrations"] == {"ok": False}  # type: ignore[index]
+
+
+async def test_readiness_reads_the_numbers_lrs_events_status_reads(server: RunningLrs) -> None:
+    """A retry backing off is pending but not due: it counts, yet its wait is not lag. /readyz gives
+    the same pending count and oldest due age as `lrs events status` (lrs.events.status)."""
+    now = utc_now()
+    async with server.database.write_session() as session, session.begin():
+        await append_events(session, [("test.retry", {"n": 1})], now=now - timedelta(minutes=5))
+        await append_events(
+            session,
+            [("test.backoff", {"n": 2})],
+            now=now - timedelta(minutes=10),
+            available_at=now + timedelta(hours=1),
+        )
+    status = await pipeline_status(server.database, utc_now)
+    code, body = await _get(server, "/readyz")
+    outbox = body["checks"]["outbox"]  # type: ignore[index]
+    assert outbox["pending"] == status.pending >= 2
+    assert abs(outbox["oldest_pending_seconds"] - (status.oldest_due_age_seconds or 0)) < 5
+    assert 290 <= outbox["oldest_pending_seconds"] < 400  # the due one's wait, not the backing-off one's
+    assert code == 503 and outbox["ok"] is False  # 300 s > the 60 s this server allows
+    assert outbox["dead_letters"] == status.dead_letters and "drain_per_second" in outbox
+
+
+async def test_a_backing_off_retry_is_not_lag(server: RunningLrs) -> None:
+    now = utc_now()
+    async with server.database.write_session() as session, session.begin():
+        await append_events(
+            session,
+            [("test.backoff", {"n": 1})],
+            now=now - timedelta(minutes=10),
+            available_at=now + timedelta(hours=1),
+        )
+    code, body = await _get(server, "/readyz")
+    assert code == 200, body
+    # Only the start-up's own events are due (seconds old); the retry's ten minutes are not lag.
+    assert body["checks"]["outbox"]["oldest_pending_seconds"] < 60  # type: ignore[index]

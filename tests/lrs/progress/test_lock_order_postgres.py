@@ -56,12 +56,15 @@ async def stored_events(database: Database) -> dict[str, StatementStored]:
 
 async def run_group(
     database: Database, bus: EventBus, first: Event, second: Event, meet: asyncio.Barrier
-) -> list[ListenerFailure]:
-    """One worker's group: two events in one transaction, meeting the other group in between."""
+) -> list[tuple[ListenerFailure, Event]]:
+    """One worker's group: two events in one transaction, meeting the other group in between, then
+    the group listeners (the statements, projected set-wise) as the consumer runs them at the end."""
     async with database.write_session() as session, session.begin():
-        failures = await bus.dispatch(first, session)
+        failures = [(failure, first) for failure in await bus.dispatch(first, session, tag=first)]
         await meet.wait()
-        failures += await bus.dispatch(second, session)
+        failures += [(failure, second) for failure in await bus.dispatch(second, session, tag=second)]
+        for group in await bus.finish_group(session):
+            failures += [(ListenerFailure(group.name, group.error), tag) for tag in group.tags]
     return failures
 
 
@@ -93,11 +96,12 @@ async def test_opposite_orders_neither_deadlock_nor_lose_work() -> None:
             60,
         )
         failures = [failure for found in results for failure in found]
-        assert not any("Deadlock" in failure.error for failure in failures), failures
-        assert all(failure.error.startswith("LearnerBusy") for failure in failures), failures
-        for failure in failures:  # the retry the consumer would queue
+        assert not any("Deadlock" in failure.error for failure, _ in failures), failures
+        assert all(failure.error.startswith("LearnerBusy") for failure, _ in failures), failures
+        for failure, event in failures:  # the retry the consumer would queue
             async with database.write_session() as session, session.begin():
-                assert await bus.dispatch(due[gus], session, only=failure.name) == []
+                assert await bus.dispatch(event, session, only=failure.name) == []
+                assert await bus.finish_group(session) == []
 
         async with database.read_session() as session:
             inactive = [
