@@ -22,6 +22,7 @@ from lrs.programme.store import stored_programme
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
 from lrs.storage.programme_models import LearnerRow
+from notifications.batch import Batch, evaluate_batch
 from notifications.caps import DIGEST_RULE, cap_decision, fold_throttled, mark_folded, plan_catch_up
 from notifications.claims import Settlement, claim_due, settle
 from notifications.content import LearnerFacts, Render, default_renderer, render_context
@@ -83,13 +84,14 @@ class NotificationSender:
             return 0
         now = self.clock()
         claimed = await claim_due(self.database, now, lease=self.options.lease, limit=self.options.batch_size)
+        batch = await evaluate_batch(self.database, claimed, self.rules_for, now)  # notifications.batch
         for row_id in claimed:
-            await self.send_one(row_id)
+            await self.send_one(row_id, batch)
         return len(claimed) + await self.resend_retries()
 
-    async def send_one(self, row_id: int) -> Settlement:
+    async def send_one(self, row_id: int, batch: Batch | None = None) -> Settlement:
         try:
-            prepared = await self._prepare(row_id)
+            prepared = await self._prepare(row_id, batch)
         except Exception as err:  # one message's bad data (a template, a programme gone) stops only it
             log.exception("notification %s could not be prepared", row_id)
             outcome = Settlement(PlanState.FAILED, f"could not be prepared: {type(err).__name__}: {err}")
@@ -100,6 +102,8 @@ class NotificationSender:
         outcome = await self._decide(prepared)
         now = self.clock()
         await settle(self.database, row_id, outcome, now)
+        if batch is not None and outcome.state in {PlanState.SENT, PlanState.DELIVERED}:
+            batch.tally.record(prepared.row)  # counts toward the cap of the batch's later messages
         if outcome.state is PlanState.THROTTLED:
             await plan_catch_up(self.database, prepared.row, prepared.rules, now)
         elif prepared.row.rule == DIGEST_RULE and outcome.state in {PlanState.SENT, PlanState.DELIVERED}:
@@ -151,7 +155,9 @@ class NotificationSender:
             chosen = ["local"]
         return chosen
 
-    async def _prepare(self, row_id: int) -> Prepared | None:
+    async def _prepare(self, row_id: int, batch: Batch | None = None) -> Prepared | None:
+        if batch is not None and batch.covers(row_id):
+            return self._prepare_from_batch(row_id, batch)
         async with self.database.read_session() as session:
             row = await session.get(PlannedMessage, row_id)
             if row is None:
@@ -162,6 +168,27 @@ class NotificationSender:
             rules = self.rules_for(programme)
             over_cap = None if gone else await cap_decision(session, row, rules, self.clock())
             items = await fold_throttled(session, row) if row.rule == "catch_up_digest" else []
+        return self._prepared(row, programme, learner, gone, over_cap, rules, items)
+
+    def _prepare_from_batch(self, row_id: int, batch: Batch) -> Prepared:
+        """`_prepare` from what the batch read and decided at once (notifications.batch)."""
+        row = batch.rows[row_id]
+        programme, gone = batch.programmes[row.programme_id], batch.reasons[row_id]
+        learner = batch.learners.get(row.learner_id) if row.learner_id is not None else None
+        rules = self.rules_for(programme)
+        over_cap = None if gone else batch.tally.decision(row, rules)
+        return self._prepared(row, programme, learner, gone, over_cap, rules, [])
+
+    def _prepared(
+        self,
+        row: PlannedMessage,
+        programme: Programme,
+        learner: LearnerRow | None,
+        gone: str | None,
+        over_cap: str | None,
+        rules: NotificationRules,
+        items: list[str],
+    ) -> Prepared:
         facts = LearnerFacts(learner.id, learner.name, learner.email) if learner else LearnerFacts(0, "", "")
         context = {**render_context(row, programme, facts, self.options.base_url), "items": items}
         stored = json.loads(row.context)
