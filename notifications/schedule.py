@@ -182,9 +182,7 @@ async def cancel(
     due_after: datetime | None = None,
 ) -> int:
     """Cancel the planned messages that match; return how many."""
-    query = update(PlannedMessage).where(
-        PlannedMessage.cohort_id == cohort_id, PlannedMessage.state == PlanState.PLANNED.value
-    )
+    query = update(PlannedMessage).where(PlannedMessage.cohort_id == cohort_id, _state_is(PlanState.PLANNED))
     if learner_id is not None:
         query = query.where(PlannedMessage.learner_id == learner_id)
     if rules:

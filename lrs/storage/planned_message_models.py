@@ -39,7 +39,8 @@ class PlannedMessage(Base):
         Index("ix_planned_messages_due", "state", "due_at"),
         Index("ix_planned_messages_learner", "learner_id", "cohort_id"),
         Index("ix_planned_messages_cohort", "cohort_id", "due_at"),
-        Index("ix_planned_messages_occurrence", "cohort_id", "occurrence"),  # what a change touches
+        # What a programme change touches (cohort, occurrence), and one learner's share of it.
+        Index("ix_planned_messages_occurrence", "cohort_id", "occurrence", "learner_id"),
     )
 
 

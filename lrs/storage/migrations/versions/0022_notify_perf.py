@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_notification_plan_bases")),
     )
     with op.batch_alter_table("planned_messages", schema=None) as batch_op:
-        batch_op.create_index("ix_planned_messages_occurrence", ["cohort_id", "occurrence"])
+        batch_op.create_index("ix_planned_messages_occurrence", ["cohort_id", "occurrence", "learner_id"])
 
 
 def downgrade() -> None:
