@@ -7,9 +7,11 @@ shared machine stretches the first, not the second). A fresh store gets one prog
 
 - plan: the `programme.saved` listener planning every learner's calendar from nothing;
 - re-plan: the same listener after a change (every cohort's third session moves by a day);
-- day: the sender evaluating one day's due messages (claim a batch, re-check every reason and the
-  nudge cap for the batch at once, build each message's content), then the same day evaluated and
-  sent (the delivery log's claim and outcome per message) into a sink connector that accepts all;
+- invitations: evaluating the calendar invitations that planning made due at once (claim a batch,
+  re-check every reason and the nudge cap for the whole batch);
+- day: evaluating the calendar's busiest day of reminders and nudges the same way, then that day
+  evaluated, rendered and sent (the delivery log's claim and outcome, then the settlement, per
+  message) into a sink connector that accepts everything;
 - smtp: sending `--smtp` messages through the real SMTP connector and the delivery log to a local
   aiosmtpd sink (`--learners 0` skips the rest).
 
@@ -154,9 +156,25 @@ async def run(url: str, learners: int, cohorts: int) -> None:
 
 
 async def day_of_sending(database: Database, now: datetime) -> None:
+    """First the invitations planned with the calendars, all due at once (evaluated only), then the
+    calendar's busiest day of reminders and nudges (evaluated, then evaluated and sent)."""
+    sender = NotificationSender(
+        database, {"email": SinkConnector()}, clock=lambda: now,
+        rules_for=ProgrammeRules(default_rules()), options=SenderOptions(batch_size=500),
+    )  # fmt: skip
+    async with database.read_session() as session:
+        invitations = await session.scalar(
+            select(func.count()).where(PlannedMessage.rule == "session_invite", PlannedMessage.due_at <= now)
+        )
+    flood = await evaluate_only(database, sender, now)
+    print(
+        f"invitations: the {invitations:,} due when the calendars were planned, evaluating: {flood}",
+        flush=True,
+    )
     async with database.read_session() as session:
         busiest = await session.execute(
             select(func.min(PlannedMessage.due_at), func.count())
+            .where(PlannedMessage.rule != "session_invite")
             .group_by(func.date(PlannedMessage.due_at))
             .order_by(func.count().desc())
             .limit(1)
@@ -164,10 +182,7 @@ async def day_of_sending(database: Database, now: datetime) -> None:
         first_due, count = busiest.one()
     day_start = datetime.combine(first_due.date(), datetime.min.time(), tzinfo=UTC)
     clock_now = day_start + timedelta(days=1)
-    sender = NotificationSender(
-        database, {"email": SinkConnector()}, clock=lambda: clock_now,
-        rules_for=ProgrammeRules(default_rules()), options=SenderOptions(batch_size=500),
-    )  # fmt: skip
+    sender.clock = lambda: clock_now
     async with database.write_session() as session, session.begin():  # only that day's are due
         await session.execute(
             update(PlannedMessage)
@@ -175,23 +190,28 @@ async def day_of_sending(database: Database, now: datetime) -> None:
             .values(state="cancelled", reason="bench: before the measured day")
         )
     evaluated, watch = await evaluate_only(database, sender, clock_now), Stopwatch()
-    print(f"day: the busiest day ({count:,} planned); evaluating its due messages: {evaluated}", flush=True)
+    print(f"day: the busiest ({day_start.date()}, {count:,} planned), evaluating: {evaluated}", flush=True)
     handled = 0
     while step := await sender.step():
         handled += step
-    print(f"day: {handled:,} due messages evaluated and sent into the sink: {watch.stop()}")
+    print(f"day: {handled:,} due messages evaluated and sent into the sink: {watch.stop()}", flush=True)
 
 
 async def evaluate_only(database: Database, sender: NotificationSender, now: datetime) -> str:
-    """Claim the day's due messages batch by batch and decide each one as the sender does (re-check,
-    cap, content), without sending; then hand the claims back for the sending run."""
+    """Claim the due messages batch by batch and decide each one as the sender does (is its reason
+    gone, is it over the nudge cap), without building its content or sending it; then hand the
+    claims back for the sending run."""
     watch, decided, going = Stopwatch(), 0, 0
     while ids := await claim_due(database, now, lease=sender.options.lease, limit=sender.options.batch_size):
         batch = await evaluate_batch(database, ids, sender.rules_for, now)
+        assert batch is not None and all(batch.covers(row_id) for row_id in ids)
         for row_id in ids:
-            prepared = await sender._prepare(row_id, batch)
+            row = batch.rows[row_id]
+            rules = sender.rules_for(batch.programmes[row.programme_id])
             decided += 1
-            going += prepared is not None and prepared.reason_gone is None and prepared.over_cap is None
+            if batch.reasons[row_id] is None and batch.tally.decision(row, rules) is None:
+                going += 1
+                batch.tally.record(row)
     elapsed = watch.stop()
     async with database.write_session() as session, session.begin():
         await session.execute(update(PlannedMessage).values(claimed_until=None))
