@@ -12,6 +12,7 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, or_, select, update
@@ -49,7 +50,7 @@ class PlanItem:
     due_at: datetime
     context: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return planned_key(self.rule, self.cohort_id, self.learner_id, self.occurrence)
 
@@ -94,13 +95,14 @@ async def apply(
     """Plan `items` given the rows that already exist for them (`existing_rows`): insert the new ones
     in bulk, move the changed ones set-wise (one statement per new time and content)."""
     by_key = {item.key: item for item in items}
-    new_rows = [_new_values(item, now) for key, item in by_key.items() if key not in existing]
+    texts = _ContextTexts()
+    new_rows = [_new_values(item, texts(item), now) for key, item in by_key.items() if key not in existing]
     moved: dict[tuple[datetime, str], list[int]] = {}
     for key, item in by_key.items():
         row = existing.get(key)
         if row is None or PlanState(row.state) not in OPEN_STATES:
             continue
-        context = _context(item)
+        context = texts(item)
         if row.due_at != item.due_at or row.context != context or row.reason == REMOVED_REASON:
             moved.setdefault((item.due_at, context), []).append(row.id)
     for offset in range(0, len(new_rows), _INSERT_CHUNK):
@@ -199,7 +201,7 @@ async def cancel(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _new_values(item: PlanItem, now: datetime) -> dict[str, Any]:
+def _new_values(item: PlanItem, context: str, now: datetime) -> dict[str, Any]:
     return {
         "key": item.key,
         "rule": item.rule,
@@ -210,11 +212,21 @@ def _new_values(item: PlanItem, now: datetime) -> dict[str, Any]:
         "occurrence": item.occurrence,
         "due_at": item.due_at,
         "state": PlanState.PLANNED.value,
-        "context": _context(item),
+        "context": context,
         "created_at": now,
         "updated_at": now,
     }
 
 
-def _context(item: PlanItem) -> str:
-    return json.dumps(dict(item.context), sort_keys=True)
+class _ContextTexts:
+    """The stored JSON of each item's context, written once per context: a cohort's calendar shares one
+    context among all its learners' items (`apply` holds the items, so an id is not reused meanwhile)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str] = {}
+
+    def __call__(self, item: PlanItem) -> str:
+        text = self._texts.get(id(item.context))
+        if text is None:
+            text = self._texts[id(item.context)] = json.dumps(dict(item.context), sort_keys=True)
+        return text
