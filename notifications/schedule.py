@@ -105,8 +105,10 @@ async def apply(
         context = texts(item)
         if row.due_at != item.due_at or row.context != context or row.reason == REMOVED_REASON:
             moved.setdefault((item.due_at, context), []).append(row.id)
-    for offset in range(0, len(new_rows), _INSERT_CHUNK):
-        await session.execute(insert(PlannedMessage), new_rows[offset : offset + _INSERT_CHUNK])
+    if new_rows:
+        connection = await session.connection()  # core insert: the ORM would read back every new id
+        for offset in range(0, len(new_rows), _INSERT_CHUNK):
+            await connection.execute(insert(_table()), new_rows[offset : offset + _INSERT_CHUNK])
     await _move(session, moved, now)
     return len(new_rows) + sum(len(ids) for ids in moved.values())
 
@@ -130,7 +132,7 @@ async def _move(
                 )
             )
     if single:
-        table = cast(Table, PlannedMessage.__table__)
+        table = _table()
         connection = await session.connection()  # core executemany: one statement for every row
         await connection.execute(
             table.update()
@@ -144,6 +146,10 @@ async def _move(
             ),
             [{"row_id": row_id, "due_at": due, "context": context} for row_id, due, context in single],
         )
+
+
+def _table() -> Table:
+    return cast(Table, PlannedMessage.__table__)
 
 
 def _is_open() -> ColumnElement[bool]:
