@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import Clock
+from lrs.errors import NotFound
 from lrs.events.bus import EventBus, Unsubscribe
 from lrs.events.types import (
     LearnerEnrolled,
@@ -167,8 +168,9 @@ class NotificationPlanner:
     async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
         """Re-plan what the change touched: moved sessions move, removed ones are cancelled."""
         stored = await session.get(ProgrammeRow, event.programme_id)
-        if stored is not None:
-            await replan_programme(session, stored, self.rules_for, now=self.clock())
+        if stored is None:
+            raise NotFound(f"no programme {event.programme_id!r}")
+        await replan_programme(session, stored, self.rules_for, now=self.clock())
 
 
 def _module_occurrences(rules: NotificationRules) -> list[str]:
