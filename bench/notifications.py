@@ -1,12 +1,17 @@
 """Notifications benchmark: planning and re-planning a large programme, a day's due messages, sending.
 
-A fresh store gets one programme of `--cohorts` cohorts (a cohort starting every week, six sessions and
-three dated modules each) and `--learners` enrolled learners spread over them. Figures printed:
+Each figure is wall-clock seconds, with the process's CPU seconds beside it (other work on a
+shared machine stretches the first, not the second). A fresh store gets one programme of
+`--cohorts` cohorts (a cohort starting every week, six sessions and three dated modules each) and
+`--learners` enrolled learners spread over them. Figures printed:
 
 - plan: the `programme.saved` listener planning every learner's calendar from nothing;
 - re-plan: the same listener after a change (every cohort's third session moves by a day);
-- day: the sender evaluating one day's due messages (claim, re-check, cap, render, deliver) into a
-  sink connector that accepts everything;
+- invitations: evaluating the calendar invitations that planning made due at once (claim a batch,
+  re-check every reason and the nudge cap for the whole batch);
+- day: evaluating the calendar's busiest day of reminders and nudges the same way, then that day
+  evaluated, rendered and sent (the delivery log's claim and outcome, then the settlement, per
+  message) into a sink connector that accepts everything;
 - smtp: sending `--smtp` messages through the real SMTP connector and the delivery log to a local
   aiosmtpd sink (`--learners 0` skips the rest).
 
@@ -23,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bench.lrs_process import fresh_database
 from connectors.base import CheckResult, DeliveryResult, RenderedMessage
@@ -35,6 +40,8 @@ from lrs.programme.store import save_programme
 from lrs.storage.engine import Database, open_database
 from lrs.storage.planned_message_models import PlannedMessage
 from lrs.storage.schema import migrate
+from notifications.batch import evaluate_batch
+from notifications.claims import claim_due
 from notifications.planner import NotificationPlanner
 from notifications.rules import ProgrammeRules, default_rules
 from notifications.sender import NotificationSender, SenderOptions
@@ -109,11 +116,21 @@ async def setup(database: Database, learners: int, cohorts: int, now: datetime) 
         await import_roster(session, rows, now=now)
 
 
-async def timed_replan(database: Database, planner: NotificationPlanner) -> float:
-    started = time.perf_counter()
+class Stopwatch:
+    """Wall-clock and CPU seconds from its start to `stop()`."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> str:
+        return f"{time.perf_counter() - self.wall:.2f} s (CPU {time.process_time() - self.cpu:.2f} s)"
+
+
+async def timed_replan(database: Database, planner: NotificationPlanner) -> str:
+    watch = Stopwatch()
     async with database.write_session() as session, session.begin():
         await planner.on_programme_saved(ProgrammeSaved("bench", 1), session)
-    return time.perf_counter() - started
+    return watch.stop()
 
 
 async def run(url: str, learners: int, cohorts: int) -> None:
@@ -126,22 +143,38 @@ async def run(url: str, learners: int, cohorts: int) -> None:
         first = await timed_replan(database, planner)
         async with database.read_session() as session:
             total = await session.scalar(select(func.count()).select_from(PlannedMessage))
-        print(f"plan: {total:,} messages for {learners:,} learners in {cohorts} cohorts: {first:.2f} s")
+        print(f"plan: {total:,} messages for {learners:,} learners in {cohorts} cohorts: {first}", flush=True)
         async with database.write_session() as session, session.begin():
             await save_programme(
                 session, parse_programme(definition(cohorts, moved=True)), source="bench", now=now
             )
         again = await timed_replan(database, planner)
-        print(f"re-plan after every cohort's third session moved: {again:.2f} s")
+        print(f"re-plan after every cohort's third session moved: {again}", flush=True)
         await day_of_sending(database, now)
     finally:
         await database.dispose()
 
 
 async def day_of_sending(database: Database, now: datetime) -> None:
+    """First the invitations planned with the calendars, all due at once (evaluated only), then the
+    calendar's busiest day of reminders and nudges (evaluated, then evaluated and sent)."""
+    sender = NotificationSender(
+        database, {"email": SinkConnector()}, clock=lambda: now,
+        rules_for=ProgrammeRules(default_rules()), options=SenderOptions(batch_size=500),
+    )  # fmt: skip
+    async with database.read_session() as session:
+        invitations = await session.scalar(
+            select(func.count()).where(PlannedMessage.rule == "session_invite", PlannedMessage.due_at <= now)
+        )
+    flood = await evaluate_only(database, sender, now)
+    print(
+        f"invitations: the {invitations:,} due when the calendars were planned, evaluating: {flood}",
+        flush=True,
+    )
     async with database.read_session() as session:
         busiest = await session.execute(
             select(func.min(PlannedMessage.due_at), func.count())
+            .where(PlannedMessage.rule != "session_invite")
             .group_by(func.date(PlannedMessage.due_at))
             .order_by(func.count().desc())
             .limit(1)
@@ -149,25 +182,40 @@ async def day_of_sending(database: Database, now: datetime) -> None:
         first_due, count = busiest.one()
     day_start = datetime.combine(first_due.date(), datetime.min.time(), tzinfo=UTC)
     clock_now = day_start + timedelta(days=1)
-    sender = NotificationSender(
-        database, {"email": SinkConnector()}, clock=lambda: clock_now,
-        rules_for=ProgrammeRules(default_rules()), options=SenderOptions(batch_size=500),
-    )  # fmt: skip
+    sender.clock = lambda: clock_now
     async with database.write_session() as session, session.begin():  # only that day's are due
         await session.execute(
-            PlannedMessage.__table__.update()
+            update(PlannedMessage)
             .where(PlannedMessage.due_at < day_start)
             .values(state="cancelled", reason="bench: before the measured day")
         )
-    started = time.perf_counter()
+    evaluated, watch = await evaluate_only(database, sender, clock_now), Stopwatch()
+    print(f"day: the busiest ({day_start.date()}, {count:,} planned), evaluating: {evaluated}", flush=True)
     handled = 0
     while step := await sender.step():
         handled += step
-    elapsed = time.perf_counter() - started
-    print(
-        f"day: {handled:,} due messages on the busiest day ({count:,} planned), "
-        f"evaluated and sent: {elapsed:.2f} s"
-    )
+    print(f"day: {handled:,} due messages evaluated and sent into the sink: {watch.stop()}", flush=True)
+
+
+async def evaluate_only(database: Database, sender: NotificationSender, now: datetime) -> str:
+    """Claim the due messages batch by batch and decide each one as the sender does (is its reason
+    gone, is it over the nudge cap), without building its content or sending it; then hand the
+    claims back for the sending run."""
+    watch, decided, going = Stopwatch(), 0, 0
+    while ids := await claim_due(database, now, lease=sender.options.lease, limit=sender.options.batch_size):
+        batch = await evaluate_batch(database, ids, sender.rules_for, now)
+        assert batch is not None and all(batch.covers(row_id) for row_id in ids)
+        for row_id in ids:
+            row = batch.rows[row_id]
+            rules = sender.rules_for(batch.programmes[row.programme_id])
+            decided += 1
+            if batch.reasons[row_id] is None and batch.tally.decision(row, rules) is None:
+                going += 1
+                batch.tally.record(row)
+    elapsed = watch.stop()
+    async with database.write_session() as session, session.begin():
+        await session.execute(update(PlannedMessage).values(claimed_until=None))
+    return f"{decided:,} decided ({going:,} to send) in {elapsed}"
 
 
 class _Sink:

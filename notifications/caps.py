@@ -8,7 +8,8 @@ is silently dropped. The digest itself is exempt from the cap (it is the fold).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ async def cap_decision(
     session: AsyncSession, row: PlannedMessage, rules: NotificationRules, now: datetime
 ) -> str | None:
     """The reason to throttle `row`, or None when it may go."""
-    if row.category != Category.NUDGE.value or row.rule == DIGEST_RULE or row.learner_id is None:
+    if not _capped(row):
         return None
     sent = await session.scalar(
         select(func.count())
@@ -91,3 +92,52 @@ async def _throttled(session: AsyncSession, digest: PlannedMessage) -> list[Plan
         .order_by(PlannedMessage.due_at, PlannedMessage.id)
     )
     return list(found)
+
+
+class NudgeTally:
+    """The cap for a whole batch: each learner's nudges in the window, counted in one query per
+    distinct window, plus the ones the batch itself sends (`record`), so `decision` answers what
+    `cap_decision` would after each earlier message of the batch went out."""
+
+    def __init__(self, counts: Mapping[tuple[int, timedelta], int], windows: Iterable[timedelta]) -> None:
+        self._counts = dict(counts)
+        self._windows = set(windows)
+
+    @classmethod
+    async def load(
+        cls, session: AsyncSession, rows: Sequence[tuple[PlannedMessage, NotificationRules]], now: datetime
+    ) -> NudgeTally:
+        learners_by_window: dict[timedelta, set[int]] = {}
+        for row, rules in rows:
+            if _capped(row):
+                learners_by_window.setdefault(rules.cap_window, set()).add(row.learner_id or 0)
+        counts: dict[tuple[int, timedelta], int] = {}
+        for window, learners in learners_by_window.items():
+            found = await session.execute(
+                select(PlannedMessage.learner_id, func.count())
+                .where(
+                    PlannedMessage.learner_id.in_(sorted(learners)),
+                    PlannedMessage.category == Category.NUDGE.value,
+                    PlannedMessage.state.in_(COUNTED_STATES),
+                    PlannedMessage.sent_at > now - window,
+                )
+                .group_by(PlannedMessage.learner_id)
+            )
+            counts.update({(learner or 0, window): count for learner, count in found})
+        return cls(counts, learners_by_window)
+
+    def decision(self, row: PlannedMessage, rules: NotificationRules) -> str | None:
+        if not _capped(row) or self._counts.get((row.learner_id or 0, rules.cap_window), 0) < rules.nudge_cap:
+            return None
+        return f"over the cap of {rules.nudge_cap} nudges in {rules.cap_window.days} days"
+
+    def record(self, row: PlannedMessage) -> None:
+        """`row` went out (sent or delivered): it counts toward the learner's cap, in every window."""
+        if row.category == Category.NUDGE.value and row.learner_id is not None:
+            for window in self._windows:
+                key = (row.learner_id, window)
+                self._counts[key] = self._counts.get(key, 0) + 1
+
+
+def _capped(row: PlannedMessage) -> bool:
+    return row.category == Category.NUDGE.value and row.rule != DIGEST_RULE and row.learner_id is not None

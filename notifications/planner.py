@@ -6,13 +6,13 @@ writer) and never sends: the sender loop does that later, outside any listener.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import Clock
+from lrs.errors import NotFound
 from lrs.events.bus import EventBus, Unsubscribe
 from lrs.events.types import (
     LearnerEnrolled,
@@ -23,16 +23,14 @@ from lrs.events.types import (
     ProgrammeSaved,
     SessionMissed,
 )
-from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
-from lrs.storage.programme_models import EnrolmentRow, LearnerRow, ProgrammeRow
+from lrs.storage.programme_models import LearnerRow, ProgrammeRow
 from notifications import schedule
 from notifications.invites import cancellation, sent_invitations
+from notifications.replan import RulesFor, replan_programme
 from notifications.rules import NotificationRules, format_duration
 from notifications.schedule import PlanItem
-from notifications.timeline import CALENDAR_RULES, learner_calendar, welcome
-
-RulesFor = Callable[[Programme], NotificationRules]
+from notifications.timeline import learner_calendar, welcome
 
 
 class NotificationPlanner:
@@ -168,40 +166,11 @@ class NotificationPlanner:
         await schedule.plan(session, [item], now)
 
     async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
-        """Re-plan every enrolled learner's calendar: moved sessions move, removed ones are cancelled."""
-        now = self.clock()
-        programme = await stored_programme(session, event.programme_id)
-        rules = self.rules_for(programme)
-        for cohort in programme.cohorts:
-            learners = await session.execute(
-                select(LearnerRow.id, LearnerRow.email)
-                .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
-                .where(EnrolmentRow.cohort_id == cohort.id, EnrolmentRow.status == "enrolled")
-            )
-            items = [
-                item
-                for learner_id, email in learners
-                for item in learner_calendar(
-                    programme, cohort.id, learner_id, email, rules, now, sequence=event.version
-                )
-            ]
-            await schedule.plan(session, items, now)
-            present = {item.id for item in programme.sessions_of(cohort.id)}
-            gone = [
-                cancellation(context, programme.id, cohort.id, learner_id, now)
-                for learner_id, context in await sent_invitations(session, cohort.id, now)
-                if context["session_id"] not in present
-            ]
-            await schedule.plan(session, gone, now)
-            await schedule.cancel(
-                session,
-                cohort_id=cohort.id,
-                rules=CALENDAR_RULES,
-                except_keys=[item.key for item in items],
-                reason=schedule.REMOVED_REASON,
-                due_after=now,
-                now=now,
-            )
+        """Re-plan what the change touched: moved sessions move, removed ones are cancelled."""
+        stored = await session.get(ProgrammeRow, event.programme_id)
+        if stored is None:
+            raise NotFound(f"no programme {event.programme_id!r}")
+        await replan_programme(session, stored, self.rules_for, now=self.clock())
 
 
 def _module_occurrences(rules: NotificationRules) -> list[str]:

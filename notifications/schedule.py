@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.planned_message_models import PlannedMessage
@@ -33,6 +34,8 @@ class PlanState(enum.StrEnum):
     DEAD = "dead"
 
 
+# What `existing_rows` reads of a planned message: id, key, rule, occurrence, state, due_at, context, reason.
+ExistingRow = Row[int, str, str, str, str, datetime, str, str | None]
 REMOVED_REASON = "no longer in the programme (changed)"  # planning it again brings it back
 OPEN_STATES = frozenset({PlanState.PLANNED, PlanState.CANCELLED, PlanState.THROTTLED})
 
@@ -47,66 +50,131 @@ class PlanItem:
     due_at: datetime
     context: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return planned_key(self.rule, self.cohort_id, self.learner_id, self.occurrence)
 
 
 async def plan(session: AsyncSession, items: Collection[PlanItem], now: datetime) -> int:
     """Create or move the messages; return how many rows changed. A cancelled or throttled message
-    comes back only when its time or content changed (or the programme had dropped it). Two
-    statements per 500 items at most: one look-up of what exists, a bulk insert and a bulk update."""
+    comes back only when its time or content changed (or the programme had dropped it). Per 500 items
+    at most one look-up of what exists, a bulk insert and a few set-wise updates."""
     by_key = {item.key: item for item in items}
     keys = list(by_key)
     changed = 0
     for offset in range(0, len(keys), _CHUNK):
-        changed += await _plan_chunk(session, [by_key[key] for key in keys[offset : offset + _CHUNK]], now)
+        chunk = [by_key[key] for key in keys[offset : offset + _CHUNK]]
+        existing = await existing_rows(session, PlannedMessage.key.in_([item.key for item in chunk]))
+        changed += await apply(session, chunk, existing, now)
     return changed
 
 
 _CHUNK = 500
 
 
-async def _plan_chunk(session: AsyncSession, items: list[PlanItem], now: datetime) -> int:
+async def existing_rows(session: AsyncSession, *where: ColumnElement[bool]) -> dict[str, ExistingRow]:
+    """The rows that match, by key: what `apply` needs to decide (one query)."""
     found = await session.execute(
         select(
             PlannedMessage.id,
             PlannedMessage.key,
+            PlannedMessage.rule,
+            PlannedMessage.occurrence,
             PlannedMessage.state,
             PlannedMessage.due_at,
             PlannedMessage.context,
             PlannedMessage.reason,
-        ).where(PlannedMessage.key.in_([item.key for item in items]))
+        ).where(*where)
     )
-    existing = {row.key: row for row in found}
-    new_rows = [_new_values(item, now) for item in items if item.key not in existing]
-    moved = []
-    for item in items:
-        row = existing.get(item.key)
+    return {row.key: row for row in found}
+
+
+async def apply(
+    session: AsyncSession, items: Collection[PlanItem], existing: Mapping[str, ExistingRow], now: datetime
+) -> int:
+    """Plan `items` given the rows that already exist for them (`existing_rows`): insert the new ones
+    in bulk, move the changed ones set-wise (one statement per new time and content)."""
+    by_key = {item.key: item for item in items}
+    texts = _ContextTexts()
+    new_rows = [_new_values(item, texts(item), now) for key, item in by_key.items() if key not in existing]
+    moved: dict[tuple[datetime, str], list[int]] = {}
+    for key, item in by_key.items():
+        row = existing.get(key)
         if row is None or PlanState(row.state) not in OPEN_STATES:
             continue
-        context = _context(item)
-        changed = row.due_at != item.due_at or row.context != context
-        if changed or row.reason == REMOVED_REASON:
-            moved.append({"row_id": row.id, "due_at": item.due_at, "context": context, "updated_at": now})
+        context = texts(item)
+        if row.due_at != item.due_at or row.context != context or row.reason == REMOVED_REASON:
+            moved.setdefault((item.due_at, context), []).append(row.id)
     if new_rows:
-        await session.execute(insert(PlannedMessage), new_rows)
-    if moved:
-        table = cast(Table, PlannedMessage.__table__)
-        connection = await session.connection()  # core executemany: one statement for every moved row
+        connection = await session.connection()  # core insert: the ORM would read back every new id
+        for offset in range(0, len(new_rows), _INSERT_CHUNK):
+            await connection.execute(insert(_table()), new_rows[offset : offset + _INSERT_CHUNK])
+    await _move(session, moved, now)
+    return len(new_rows) + sum(len(ids) for ids in moved.values())
+
+
+_INSERT_CHUNK = 5000
+
+
+async def _move(
+    session: AsyncSession, moved: Mapping[tuple[datetime, str], list[int]], now: datetime
+) -> None:
+    """Rows sharing a new time and content (the same reminder of every learner) move in one statement;
+    the rest (an invitation's content names its learner) in one executemany."""
+    single = [(ids[0], due, context) for (due, context), ids in moved.items() if len(ids) == 1]
+    for (due, context), ids in moved.items():
+        for offset in range(0, len(ids) if len(ids) > 1 else 0, _CHUNK):
+            await session.execute(
+                update(PlannedMessage)
+                .where(PlannedMessage.id.in_(ids[offset : offset + _CHUNK]), _is_open())
+                .values(
+                    due_at=due, context=context, updated_at=now, state=PlanState.PLANNED.value, reason=None
+                )
+            )
+    if single:
+        table = _table()
+        connection = await session.connection()  # core executemany: one statement for every row
         await connection.execute(
             table.update()
-            .where(table.c.id == bindparam("row_id"))
+            .where(table.c.id == bindparam("row_id"), _is_open())
             .values(
                 due_at=bindparam("due_at"),
                 context=bindparam("context"),
-                updated_at=bindparam("updated_at"),
+                updated_at=now,
                 state=PlanState.PLANNED.value,
                 reason=None,
             ),
-            moved,
+            [{"row_id": row_id, "due_at": due, "context": context} for row_id, due, context in single],
         )
-    return len(new_rows) + len(moved)
+
+
+def _table() -> Table:
+    return cast(Table, PlannedMessage.__table__)
+
+
+def _is_open() -> ColumnElement[bool]:
+    return _state_is(*OPEN_STATES)
+
+
+def _state_is(*states: PlanState) -> ColumnElement[bool]:
+    """The row's state is still one of `states` (a guard on rows looked up by id). Written on an
+    expression and without IN: a bare `state = ?` makes SQLite scan the (state, due_at) index instead
+    of looking the ids up, and an executemany cannot expand an IN list."""
+    current = func.coalesce(PlannedMessage.state, "")
+    return or_(*(current == state.value for state in sorted(states)))
+
+
+async def cancel_rows(session: AsyncSession, ids: Sequence[int], *, reason: str, now: datetime) -> int:
+    """Cancel these planned messages (those still planned); return how many."""
+    cancelled = 0
+    for offset in range(0, len(ids), _CHUNK):
+        result = await session.execute(
+            update(PlannedMessage)
+            .where(PlannedMessage.id.in_(list(ids[offset : offset + _CHUNK])), _state_is(PlanState.PLANNED))
+            .values(state=PlanState.CANCELLED.value, reason=reason, updated_at=now)
+        )
+        cancelled += int(getattr(result, "rowcount", 0) or 0)
+    return cancelled
 
 
 async def cancel(
@@ -122,9 +190,7 @@ async def cancel(
     due_after: datetime | None = None,
 ) -> int:
     """Cancel the planned messages that match; return how many."""
-    query = update(PlannedMessage).where(
-        PlannedMessage.cohort_id == cohort_id, PlannedMessage.state == PlanState.PLANNED.value
-    )
+    query = update(PlannedMessage).where(PlannedMessage.cohort_id == cohort_id, _state_is(PlanState.PLANNED))
     if learner_id is not None:
         query = query.where(PlannedMessage.learner_id == learner_id)
     if rules:
@@ -141,7 +207,7 @@ async def cancel(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _new_values(item: PlanItem, now: datetime) -> dict[str, Any]:
+def _new_values(item: PlanItem, context: str, now: datetime) -> dict[str, Any]:
     return {
         "key": item.key,
         "rule": item.rule,
@@ -152,11 +218,21 @@ def _new_values(item: PlanItem, now: datetime) -> dict[str, Any]:
         "occurrence": item.occurrence,
         "due_at": item.due_at,
         "state": PlanState.PLANNED.value,
-        "context": _context(item),
+        "context": context,
         "created_at": now,
         "updated_at": now,
     }
 
 
-def _context(item: PlanItem) -> str:
-    return json.dumps(dict(item.context), sort_keys=True)
+class _ContextTexts:
+    """The stored JSON of each item's context, written once per context: a cohort's calendar shares one
+    context among all its learners' items (`apply` holds the items, so an id is not reused meanwhile)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str] = {}
+
+    def __call__(self, item: PlanItem) -> str:
+        text = self._texts.get(id(item.context))
+        if text is None:
+            text = self._texts[id(item.context)] = json.dumps(dict(item.context), sort_keys=True)
+        return text

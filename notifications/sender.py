@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import Connector, DeliveryStatus, Recipient, RenderedMessage
 from lrs.clock import Clock
@@ -24,6 +25,7 @@ from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
+from notifications.batch import Batch, evaluate_batch
 from notifications.caps import DIGEST_RULE, cap_decision, folded_nudges, mark_folded, plan_catch_up
 from notifications.claims import Settlement, claim_due, defer, settle
 from notifications.content import Render, default_renderer, override_folder
@@ -95,13 +97,14 @@ class NotificationSender:
             return 0
         now = self.clock()
         claimed = await claim_due(self.database, now, lease=self.options.lease, limit=self.options.batch_size)
+        batch = await evaluate_batch(self.database, claimed, self.rules_for, now)  # notifications.batch
         for row_id in claimed:
-            await self.send_one(row_id)
+            await self.send_one(row_id, batch)
         return len(claimed) + await self.resend_retries()
 
-    async def send_one(self, row_id: int) -> Settlement:
+    async def send_one(self, row_id: int, batch: Batch | None = None) -> Settlement:
         try:
-            prepared = await self._prepare(row_id)
+            prepared = await self._prepare(row_id, batch)
         except Exception as err:  # one message's bad data (a template, a programme gone) stops only it
             log.exception("notification %s could not be prepared", row_id)
             outcome = Settlement(PlanState.FAILED, f"could not be prepared: {type(err).__name__}: {err}")
@@ -117,6 +120,8 @@ class NotificationSender:
             return Settlement(PlanState.PLANNED, decision.reason)
         outcome = decision
         await settle(self.database, row_id, outcome, now)
+        if batch is not None and outcome.state in {PlanState.SENT, PlanState.DELIVERED}:
+            batch.tally.record(prepared.row)  # counts toward the cap of the batch's later messages
         if outcome.state is PlanState.THROTTLED:
             await plan_catch_up(self.database, prepared.row, prepared.rules, now)
         elif prepared.row.rule == DIGEST_RULE and outcome.state in {PlanState.SENT, PlanState.DELIVERED}:
@@ -183,29 +188,39 @@ class NotificationSender:
             chosen = ["local"]
         return chosen
 
-    async def _prepare(self, row_id: int) -> Prepared | None:
+    async def _prepare(self, row_id: int, batch: Batch | None = None) -> Prepared | None:
         now = self.clock()
         async with self.database.read_session() as session:
-            row = await session.get(PlannedMessage, row_id)
-            if row is None:
+            decided = await self._decided(session, row_id, batch)
+            if decided is None:
                 return None
-            programme = await stored_programme(session, row.programme_id)
+            row, programme, gone, over_cap = decided
             facts = await learner_facts(session, row, programme, self.links, now)
-            gone = await reason_gone(session, row, programme)
-            rules = self.rules_for(programme)
-            over_cap = None if gone else await cap_decision(session, row, rules, now)
             folded = await folded_nudges(session, row) if row.rule == DIGEST_RULE else []
         context = render_context(row, programme, facts, self.options.base_url)
         if row.rule == DIGEST_RULE:
             context["items"] = digest_items(folded, programme, str(context["deep_link"]))
-        return Prepared(
-            row,
-            self._messages(row, facts, context, programme),
-            gone,
-            over_cap,
-            rules,
-            facts,
-        )
+        rules = self.rules_for(programme)
+        return Prepared(row, self._messages(row, facts, context, programme), gone, over_cap, rules, facts)
+
+    async def _decided(
+        self, session: AsyncSession, row_id: int, batch: Batch | None
+    ) -> tuple[PlannedMessage, Programme, str | None, str | None] | None:
+        """The row, its programme, the reason it has gone and the cap's verdict: from what the batch
+        read and decided at once (notifications.batch) when it covers the row, else read here."""
+        if batch is not None and batch.covers(row_id):
+            row = batch.rows[row_id]
+            programme, gone = batch.programmes[row.programme_id], batch.reasons[row_id]
+            over_cap = None if gone else batch.tally.decision(row, self.rules_for(programme))
+            return row, programme, gone, over_cap
+        found = await session.get(PlannedMessage, row_id)
+        if found is None:
+            return None
+        programme = await stored_programme(session, found.programme_id)
+        gone = await reason_gone(session, found, programme)
+        rules = self.rules_for(programme)
+        over_cap = None if gone else await cap_decision(session, found, rules, self.clock())
+        return found, programme, gone, over_cap
 
     def _messages(
         self, row: PlannedMessage, facts: LearnerFacts, context: dict[str, Any], programme: Programme

@@ -2,11 +2,19 @@
 
 No I/O and no clock of its own: callers pass `now`, and nothing already past is planned (a learner who
 enrols late gets no stale T-7 reminder). Module dates are sent at `SEND_HOUR` local time.
+
+`CohortCalendar` works out a cohort's calendar once (which sessions, offsets and dates) and then
+stamps it for each learner, so planning a cohort of thousands costs one pass over the programme.
+A `CalendarScope` limits it to some sessions and modules: re-planning after a change plans only
+what changed (notifications.replan).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from lrs.programme.model import DEFAULT_TIMEZONE, Programme, Session, SessionKind
@@ -17,16 +25,105 @@ from notifications.schedule import PlanItem
 SEND_HOUR = time(9, 0)
 # Rules the calendar owns: re-planning cancels their messages that the programme no longer holds.
 CALENDAR_RULES = ("session_reminder", "module_due", "module_overdue", "review_day_invite", "session_invite")
+EVERYONE = None  # `email` for the calendar of the whole cohort, whoever the sessions expect
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # `now` that keeps every item, past ones too
 
 
-def expects(session: Session, email: str) -> bool:
-    if session.expected_attendees is None:
+@dataclass(frozen=True)
+class CalendarScope:
+    """The sessions and modules (by id) a calendar covers; None: all of them."""
+
+    sessions: frozenset[str] | None = None
+    modules: frozenset[str] | None = None
+
+    def covers_session(self, session_id: str) -> bool:
+        return self.sessions is None or session_id in self.sessions
+
+    def covers_module(self, module_id: str) -> bool:
+        return self.modules is None or module_id in self.modules
+
+
+WHOLE = CalendarScope()
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A plan item without its learner."""
+
+    rule: str
+    occurrence: str
+    due_at: datetime
+    context: Mapping[str, Any]
+
+
+def expects(session: Session, email: str | None) -> bool:
+    if session.expected_attendees is None or email is EVERYONE:
         return True
     return email.strip().lower() in {item.strip().lower() for item in session.expected_attendees}
 
 
 def at_send_hour(day: date, zone: str = DEFAULT_TIMEZONE) -> datetime:
     return datetime.combine(day, SEND_HOUR, tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+
+
+class CohortCalendar:
+    """One cohort's calendar under `rules` as of `now`, limited to `scope`; `sequence` is the
+    invitations' SEQUENCE."""
+
+    def __init__(
+        self,
+        programme: Programme,
+        cohort_id: str,
+        rules: NotificationRules,
+        now: datetime,
+        *,
+        sequence: int = 0,
+        scope: CalendarScope = WHOLE,
+    ) -> None:
+        self.programme, self.cohort_id, self.rules = programme, cohort_id, rules
+        self.now, self.sequence = now, sequence
+        cohort_sessions = programme.sessions_of(cohort_id)
+        self.sessions = [item for item in cohort_sessions if scope.covers_session(item.id)]
+        self._session_templates = [
+            (item, [t for t in _session_templates(item, cohort_sessions, rules) if t.due_at > now])
+            for item in self.sessions
+        ]
+        modules = [t for t in _module_templates(programme, cohort_id, rules, scope) if t.due_at > now]
+        self._module_templates = modules
+
+    def items_for(self, learner_id: int, email: str | None) -> list[PlanItem]:
+        """Every future reminder, module date and review-day invitation of one learner, and a calendar
+        invitation (due now) for each session still to come."""
+        stamp = self._stamp(learner_id)
+        expected = [(item, templates) for item, templates in self._session_templates if expects(item, email)]
+        planned = [stamp(template) for _item, templates in expected for template in templates]
+        planned += [stamp(template) for template in self._module_templates]
+        if self.rules.enabled("session_invite"):
+            sessions = [item for item, _templates in expected]
+            planned += invitations(
+                self.programme, sessions, self.cohort_id, learner_id, self.sequence, self.now
+            )
+        return planned
+
+    def occurrences(self) -> set[tuple[str, str]]:
+        """(rule, occurrence) of everything this calendar holds for anyone."""
+        return {(item.rule, item.occurrence) for item in self.items_for(0, EVERYONE)}
+
+    def _stamp(self, learner_id: int) -> Callable[[_Template], PlanItem]:
+        programme_id, cohort_id = self.programme.id, self.cohort_id
+
+        def stamp(template: _Template) -> PlanItem:
+            return PlanItem(
+                template.rule,
+                programme_id,
+                cohort_id,
+                learner_id,
+                template.occurrence,
+                template.due_at,
+                template.context,
+            )
+
+        return stamp
 
 
 def learner_calendar(
@@ -39,76 +136,55 @@ def learner_calendar(
     *,
     sequence: int = 0,
 ) -> list[PlanItem]:
-    """Every future reminder, module date and review-day invitation of one learner, and a calendar
-    invitation (due now) for each session still to come; `sequence` is the invitations' SEQUENCE."""
-    items = _session_items(programme, cohort_id, learner_id, email, rules)
-    items += _module_items(programme, cohort_id, learner_id, rules)
-    planned = [item for item in items if item.due_at > now]
-    if rules.enabled("session_invite"):
-        sessions = [item for item in programme.sessions_of(cohort_id) if expects(item, email)]
-        planned += invitations(programme, sessions, cohort_id, learner_id, sequence, now)
-    return planned
+    """Every future item of one learner's calendar (see CohortCalendar.items_for)."""
+    calendar = CohortCalendar(programme, cohort_id, rules, now, sequence=sequence)
+    return calendar.items_for(learner_id, email)
 
 
 def welcome(programme: Programme, cohort_id: str, learner_id: int, now: datetime) -> PlanItem:
     return PlanItem("welcome", programme.id, cohort_id, learner_id, "enrolment", now)
 
 
-def _session_items(
-    programme: Programme, cohort_id: str, learner_id: int, email: str, rules: NotificationRules
-) -> list[PlanItem]:
-    items: list[PlanItem] = []
-    sessions = [item for item in programme.sessions_of(cohort_id) if expects(item, email)]
-    for session in sessions:
-        if rules.enabled("session_reminder"):
-            for offset in rules.offsets("session_reminder", "before"):
-                occurrence = f"{session.id}:{format_duration(offset)}"
-                context = {"session_id": session.id, "starts_at": session.start.isoformat()}
-                due = session.start - offset
-                items.append(
-                    PlanItem(
-                        "session_reminder", programme.id, cohort_id, learner_id, occurrence, due, context
-                    )
-                )
-        if session.kind is SessionKind.REVIEW_DAY and rules.enabled("review_day_invite"):
-            items.extend(_review_day_items(programme, cohort_id, learner_id, session, rules))
-    return items
+def _session_templates(
+    session: Session, cohort_sessions: tuple[Session, ...], rules: NotificationRules
+) -> list[_Template]:
+    templates: list[_Template] = []
+    if rules.enabled("session_reminder"):
+        context = {"session_id": session.id, "starts_at": session.start.isoformat()}
+        for offset in rules.offsets("session_reminder", "before"):
+            occurrence = f"{session.id}:{format_duration(offset)}"
+            templates.append(_Template("session_reminder", occurrence, session.start - offset, context))
+    if session.kind is SessionKind.REVIEW_DAY and rules.enabled("review_day_invite"):
+        templates.extend(_review_day_templates(session, cohort_sessions, rules))
+    return templates
 
 
-def _review_day_items(
-    programme: Programme, cohort_id: str, learner_id: int, review: Session, rules: NotificationRules
-) -> list[PlanItem]:
+def _review_day_templates(
+    review: Session, cohort_sessions: tuple[Session, ...], rules: NotificationRules
+) -> list[_Template]:
     """The invitation goes out an offset after the cohort's last block day before the review day."""
     block_days = [
         item.end
-        for item in programme.sessions_of(cohort_id)
+        for item in cohort_sessions
         if item.kind in {SessionKind.BLOCK_DAY, SessionKind.RESIDENTIAL} and item.end <= review.start
     ]
     if not block_days:
         return []
     context = {"session_id": review.id, "starts_at": review.start.isoformat()}
     return [
-        PlanItem(
-            "review_day_invite",
-            programme.id,
-            cohort_id,
-            learner_id,
-            review.id,
-            max(block_days) + offset,
-            context,
-        )
+        _Template("review_day_invite", review.id, max(block_days) + offset, context)
         for offset in rules.offsets("review_day_invite", "after")[:1]
     ]
 
 
-def _module_items(
-    programme: Programme, cohort_id: str, learner_id: int, rules: NotificationRules
-) -> list[PlanItem]:
+def _module_templates(
+    programme: Programme, cohort_id: str, rules: NotificationRules, scope: CalendarScope
+) -> list[_Template]:
     cohort = programme.cohort(cohort_id)
-    items: list[PlanItem] = []
+    templates: list[_Template] = []
     for module in programme.modules:
         due_date = module.due_date(cohort)
-        if due_date is None:
+        if due_date is None or not scope.covers_module(module.id):
             continue
         context = {"module_id": module.id, "due_date": due_date.isoformat()}
         for rule, name, sign in (("module_due", "before", -1), ("module_overdue", "after", 1)):
@@ -119,5 +195,5 @@ def _module_items(
                     offset - timedelta(days=offset.days)
                 )
                 occurrence = f"{module.id}:{format_duration(offset)}"
-                items.append(PlanItem(rule, programme.id, cohort_id, learner_id, occurrence, due, context))
-    return items
+                templates.append(_Template(rule, occurrence, due, context))
+    return templates

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lrs.storage.base import Base, BigId, UtcDateTime
@@ -39,4 +39,18 @@ class PlannedMessage(Base):
         Index("ix_planned_messages_due", "state", "due_at"),
         Index("ix_planned_messages_learner", "learner_id", "cohort_id"),
         Index("ix_planned_messages_cohort", "cohort_id", "due_at"),
+        # What a programme change touches (cohort, occurrence), and one learner's share of it.
+        Index("ix_planned_messages_occurrence", "cohort_id", "occurrence", "learner_id"),
     )
+
+
+class PlanBasis(Base):
+    """The programme definition (and the calendar rules) the schedule was last planned from: the next
+    `programme.saved` re-plans only the sessions and modules that differ from it."""
+
+    __tablename__ = "notification_plan_bases"
+    programme_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[str] = mapped_column(Text)  # canonical JSON, as in programmes.definition
+    rules: Mapped[str] = mapped_column(Text)  # notifications.replan.rules_fingerprint
+    planned_at: Mapped[datetime] = mapped_column(UtcDateTime)
