@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from notifications.weekly_settings import WEEKLY_KEYS, parse_weekly_setting
+
 
 class Category(enum.StrEnum):
     INVITATION = "invitation"
@@ -86,6 +88,7 @@ def format_duration(value: timedelta) -> str:
 class RuleSettings:
     enabled: bool = True
     offsets: Mapping[str, tuple[timedelta, ...]] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # parsed weekly settings (weekday, time, ...)
 
     def offset_list(self, name: str) -> tuple[timedelta, ...]:
         return self.offsets.get(name, ())
@@ -99,6 +102,7 @@ class NotificationRules:
     # How long a sender owns a claimed message: a killed sender's messages come back after this. It
     # must exceed the slowest healthy send (Graph channels retry inside a send for minutes).
     send_lease: timedelta = timedelta(minutes=15)
+    inactive_after_days: int = 14  # the team digest's "inactive N days" (the progress timer's too)
 
     def enabled(self, rule: str) -> bool:
         return self.rules[rule].enabled
@@ -167,6 +171,10 @@ def _engine_setting(settings: NotificationRules, name: str, value: Any, where: s
         return replace(settings, cap_window=parse_duration(value, where))
     if name == "send_lease":
         return replace(settings, send_lease=parse_duration(value, where))
+    if name == "inactive_after_days":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise RulesError(where, f"expected a whole number of days, 1 or more, got {value!r}")
+        return replace(settings, inactive_after_days=value)
     return settings  # read by other parts (progress, templates)
 
 
@@ -175,7 +183,7 @@ def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSetti
         return replace(current, enabled=value)
     if not isinstance(value, Mapping):
         raise RulesError(where, f"expected true, false or a table, got {type(value).__name__}")
-    enabled, offsets = current.enabled, dict(current.offsets)
+    enabled, offsets, options = current.enabled, dict(current.offsets), dict(current.options)
     for key, item in value.items():
         if key == "enabled":
             if not isinstance(item, bool):
@@ -183,10 +191,19 @@ def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSetti
             enabled = item
         elif key in OFFSET_NAMES.get(name, ()):
             offsets[key] = _offsets(item, f"{where}.{key}")
+        elif key in WEEKLY_KEYS.get(name, ()):
+            options[key] = _weekly(key, item, f"{where}.{key}")
         else:
-            known = ", ".join(["enabled", *OFFSET_NAMES.get(name, ())])
+            known = ", ".join(["enabled", *OFFSET_NAMES.get(name, ()), *WEEKLY_KEYS.get(name, ())])
             raise RulesError(f"{where}.{key}", f"unknown setting (known: {known})")
-    return RuleSettings(enabled, offsets)
+    return RuleSettings(enabled, offsets, options)
+
+
+def _weekly(key: str, value: Any, where: str) -> Any:
+    try:
+        return parse_weekly_setting(key, value)
+    except ValueError as err:
+        raise RulesError(where, str(err)) from None
 
 
 def _offsets(value: Any, where: str) -> tuple[timedelta, ...]:

@@ -32,6 +32,7 @@ from notifications.keys import delivery_key
 from notifications.recheck import reason_gone
 from notifications.rules import NotificationRules
 from notifications.schedule import PlanState
+from notifications.weekly_send import is_weekly, render_weekly, weekly_channels, weekly_message
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,8 @@ class NotificationSender:
         return Settlement(PlanState.FAILED, "; ".join(hops) or "no channel is configured")
 
     def channels_for(self, row: PlannedMessage) -> list[str]:
+        if is_weekly(row.rule):
+            return weekly_channels(row.rule, self.connectors)
         if row.rule in CHANNEL_POSTS:
             wanted: Sequence[str] = (CHANNEL_POSTS[row.rule],)
         elif row.rule in INVITE_RULES:
@@ -162,12 +165,23 @@ class NotificationSender:
             rules = self.rules_for(programme)
             over_cap = None if gone else await cap_decision(session, row, rules, self.clock())
             items = await fold_throttled(session, row) if row.rule == "catch_up_digest" else []
-        facts = LearnerFacts(learner.id, learner.name, learner.email) if learner else LearnerFacts(0, "", "")
-        context = {**render_context(row, programme, facts, self.options.base_url), "items": items}
+            weekly = (
+                await weekly_message(session, row, programme, rules, self.clock(), self.options.base_url)
+                if is_weekly(row.rule)
+                else None
+            )
+        if weekly is not None:  # a cohort post or the team digest: its own recipient and content
+            facts, context, gone = weekly.facts, weekly.context, gone or weekly.reason_gone
+        else:
+            facts = (
+                LearnerFacts(learner.id, learner.name, learner.email) if learner else LearnerFacts(0, "", "")
+            )
+            context = {**render_context(row, programme, facts, self.options.base_url), "items": items}
+        render, language = (render_weekly, weekly.language) if weekly else (self.render, "en")
         stored = json.loads(row.context)
 
         def message_for(channel: str) -> RenderedMessage:
-            content = self.render(row.rule, channel, context)
+            content = render(row.rule, channel, context, language=language)
             text = content.activity_text if channel == "teams" and content.activity_text else content.text
             return RenderedMessage(
                 idempotency_key=delivery_key(row.key, channel),
