@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from notifications.weekly_settings import WEEKLY_KEYS, parse_weekly_setting
+from notifications.weekly_settings import WEEKLY_KEYS, WeeklySettingError, parse_weekly_setting
 
 
 class Category(enum.StrEnum):
@@ -203,7 +203,8 @@ def _weekly(key: str, value: Any, where: str) -> Any:
     try:
         return parse_weekly_setting(key, value)
     except ValueError as err:
-        raise RulesError(where, str(err)) from None
+        index = err.index if isinstance(err, WeeklySettingError) else None
+        raise RulesError(where if index is None else f"{where}[{index}]", str(err)) from None
 
 
 def _offsets(value: Any, where: str) -> tuple[timedelta, ...]:

@@ -78,24 +78,26 @@ async def weekly_message(
         "programme_title": programme.title,
         "cohort_title": cohort.title if cohort else row.cohort_id,
     }
-    if not rules.enabled(row.rule):
-        return WeeklyMessage(recipient, base, f"{row.rule} is switched off", language)
     schedule = weekly_schedule(rules, row.rule)
-    if row.rule == "team_digest" and to.lower() not in {item.lower() for item in schedule.to}:
-        return WeeklyMessage(recipient, base, "the address is no longer on the programme team", language)
     roster = await roster_of(session, row.cohort_id, now, rules.inactive_after_days)
     if cohort is None or roster is None:
         return WeeklyMessage(recipient, base, f"cohort {row.cohort_id} was removed", language)
-    if not roster.lines:
-        return WeeklyMessage(recipient, base, "the cohort has no enrolled learners", language)
     root = base_url.rstrip("/")
     if row.rule == "cohort_update":
         facts = await cohort_update_facts(session, programme, cohort, roster, now, schedule.ahead)
         context = {**base, **facts, "deep_link": f"{root}/programmes/{programme.id}"}
-        return WeeklyMessage(recipient, context, None, language)
-    digest = team_digest_facts(roster)
-    context = {**base, **digest, "deep_link": f"{root}/dashboard/cohorts/{cohort.id}"}
-    gone = None if digest["behind_count"] else "no learner is behind"
+    else:
+        context = {**base, **team_digest_facts(roster), "deep_link": f"{root}/dashboard/cohorts/{cohort.id}"}
+    reasons = [
+        (not rules.enabled(row.rule), f"{row.rule} is switched off"),
+        (
+            row.rule == "team_digest" and to.lower() not in {item.lower() for item in schedule.to},
+            "the address is no longer on the programme team",
+        ),
+        (not roster.lines, "the cohort has no enrolled learners"),
+        (row.rule == "team_digest" and not context.get("behind_count"), "no learner is behind"),
+    ]
+    gone = next((reason for applies, reason in reasons if applies), None)
     return WeeklyMessage(recipient, context, gone, language)
 
 

@@ -24,6 +24,14 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _DAYS = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?$")
 
 
+class WeeklySettingError(ValueError):
+    """A bad weekly setting; `index` is the list item at fault, when it is one."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
 def parse_weekly_setting(key: str, value: Any) -> Any:
     """The parsed value of one weekly setting: weekday (0 = Monday), time, time zone name, recipient
     addresses, or the look-ahead of the cohort update."""
@@ -70,7 +78,7 @@ def _recipients(value: Any) -> tuple[str, ...]:
     found: dict[str, str] = {}
     for index, item in enumerate(items):
         if not isinstance(item, str) or len(item) > 320 or not _EMAIL.match(item.strip()):
-            raise ValueError(f'item {index} is not an email address like "team@council.gov.uk"')
+            raise WeeklySettingError(f'{item!r} is not an email address like "team@council.gov.uk"', index)
         found.setdefault(item.strip().lower(), item.strip())
     return tuple(found.values())
 
