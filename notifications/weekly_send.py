@@ -109,9 +109,12 @@ def render_weekly(
     language: str = "en",
     override_dir: Path | None = None,
 ) -> RenderedContent:
-    """The template sets' rendering, with the digest's HTML from its own `email.html` (a list per
-    council rather than paragraphs)."""
+    """The template sets' rendering, with the digest's HTML from its own `email.html` (a table per
+    council rather than paragraphs), and the update's card kept when it goes to the local channel."""
     content = render(rule, channel, context, language=language, override_dir=override_dir)
+    if rule == "cohort_update" and channel == "local":  # the outbox keeps the card the channel would get
+        post = render(rule, "teams_channel", context, language=language, override_dir=override_dir)
+        return RenderedContent(subject=content.subject, text=content.text, html=content.html, card=post.card)
     if rule != "team_digest" or content.html is None:
         return content
     html = _digest_html(context, content.subject, language, override_dir)

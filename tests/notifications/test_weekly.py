@@ -5,17 +5,22 @@ with nobody behind cancelled with its reason, and a programme change moving or c
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from connectors.base import Connector
+from connectors.local.connector import create_connector as create_local_connector
 from connectors.teams_channel.connector import create_connector as create_channel_connector
 from lrs.programme.loader import parse_programme
 from lrs.programme.roster import RosterRow
@@ -176,3 +181,23 @@ async def test_a_programme_change_moves_the_weekly_messages_or_cancels_them(
     assert len(fake_microsoft.ok(r"^/workflows/")) == 1
     lead = final[f"team_digest:lead-1:cohort:2026-W06:{recipient_token(LEAD)}"]
     assert lead.state == "planned"  # the whole team again once the programme names them again
+
+
+async def test_with_only_the_local_channel_both_are_written_to_the_outbox(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    await install(database, clock.now)
+    folder = tmp_path / "outbox"
+    local = create_local_connector({"folder": str(folder)})
+    run = engine(database, clock, {"local": local}, WEEKLY_ONLY)
+    await run.at(datetime(2026, 1, 19, 10, tzinfo=UTC))
+    records = [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+    by_rule = Counter(record["metadata"]["rule"] for record in records)
+    assert by_rule == {"cohort_update": 3, "team_digest": 2}  # weeks 2-4; week 4's digest to both
+    cards = [record["card"] for record in records if record["metadata"]["rule"] == "cohort_update"]
+    assert all(card["version"] == "1.5" and card["type"] == "AdaptiveCard" for card in cards)
+    digest = [record for record in records if record["metadata"]["rule"] == "team_digest"]
+    assert {record["recipient"]["email"] for record in digest} == {TEAM, LEAD}
+    eml = BytesParser(policy=default).parsebytes((folder / digest[0]["eml"]).read_bytes())
+    text = eml.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "North Council (2):\n- Ada Lovelace: inactive 14 days\n- Ben Okri: inactive 14 days" in text
