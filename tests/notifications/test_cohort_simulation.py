@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -45,8 +47,12 @@ __all__ = ["channels", "fake_microsoft", "microsoft_ca"]  # fixtures used below
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'simulation.db'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real SQLite file, in memory-backed /dev/shm where there is one (nine months of commits)."""
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else tmp_path_factory.mktemp("simulation")
+    yield f"sqlite+aiosqlite:///{folder / 'simulation.db'}"
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
