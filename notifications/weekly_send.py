@@ -12,7 +12,7 @@ has nobody enrolled, the address left the programme team, or (the digest) nobody
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,10 +21,11 @@ from typing import Any
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Recipient
+from connectors.base import Recipient, RenderedMessage
 from lrs.programme.model import Programme
 from lrs.storage.planned_message_models import PlannedMessage
 from notifications.content import LearnerFacts
+from notifications.keys import delivery_key
 from notifications.rules import NotificationRules
 from notifications.templates import TEMPLATE_ROOT, RenderedContent, TemplateProblem, render
 from notifications.weekly import WEEKLY_RULES, weekly_schedule
@@ -99,6 +100,29 @@ async def weekly_message(
     ]
     gone = next((reason for applies, reason in reasons if applies), None)
     return WeeklyMessage(recipient, context, gone, language)
+
+
+def weekly_messages(
+    row: PlannedMessage, weekly: WeeklyMessage, override_dir: Path | None = None
+) -> Callable[[str], RenderedMessage]:
+    """The message for each channel the week's message may take, under that channel's delivery key."""
+
+    def message_for(channel: str) -> RenderedMessage:
+        content = render_weekly(
+            row.rule, channel, weekly.context, language=weekly.language, override_dir=override_dir
+        )
+        return RenderedMessage(
+            idempotency_key=delivery_key(row.key, channel),
+            recipient=weekly.recipient,
+            subject=content.subject,
+            text=content.text,
+            html=content.html,
+            deep_link=str(weekly.context.get("deep_link") or "") or None,
+            card=content.card,
+            metadata={"rule": row.rule, "category": row.category, "language": weekly.language},
+        )
+
+    return message_for
 
 
 def render_weekly(
