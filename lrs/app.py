@@ -29,6 +29,7 @@ from lrs.http.health import add_health_routes
 from lrs.http.metrics import install_metrics, latency_middleware
 from lrs.http.openapi import add_openapi_route
 from lrs.http.people import add_people_routes
+from lrs.http.preferences_page import add_learner_notification_routes
 from lrs.http.query_guard import query_guard_middleware
 from lrs.http.rate_limits import install_rate_limits, rate_limit_middleware
 from lrs.http.reports import add_report_routes
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_xapi_routes(app)
     add_admin_routes(app)
     add_notification_admin_routes(app)
+    add_learner_notification_routes(app)
     add_people_routes(app)
     add_demo_routes(app)
     add_health_routes(app)

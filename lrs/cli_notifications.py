@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +17,14 @@ from lrs.settings import Settings
 from lrs.storage.engine import Database, open_database
 from lrs.storage.schema import migrate
 from notifications.content import Content, default_renderer
+from notifications.facts import LinkSigner
+from notifications.install import link_key
 from notifications.preview import PreviewProblem, preview
 from notifications.records import PlanRecord, ScheduleFilter, attempts_by_key, plan_records
 from notifications.replay import replay_dead
 from notifications.rules import parse_rules
 from notifications.schedule import PlanState
+from notifications.templates import TemplateProblem
 from notifications.weekly import WEEKLY_RULES
 from notifications.weekly_preview import DEFAULT_CHANNELS, WeeklyPreviewProblem, preview_weekly
 
@@ -120,6 +124,7 @@ async def _preview(database: Database, settings: Settings, args: argparse.Namesp
         return 2
     channels = [args.channel] if args.channel else ["teams", "email"]
     try:
+        links = LinkSigner(await link_key(database, settings), settings.base_url)
         async with database.read_session() as session:
             shown = await preview(
                 session,
@@ -129,9 +134,10 @@ async def _preview(database: Database, settings: Settings, args: argparse.Namesp
                 cohort_id=args.cohort,
                 channels=channels,
                 at=args.at or utc_now(),
-                base_url=settings.base_url,
+                links=links,
+                templates_root=Path(settings.programmes_dir),
             )
-    except PreviewProblem as err:
+    except (PreviewProblem, TemplateProblem) as err:
         print(f"lrs: {err}", file=sys.stderr)
         return 2
     for item in shown:
@@ -151,8 +157,9 @@ async def _preview_weekly(database: Database, settings: Settings, args: argparse
                 channels=[args.channel] if args.channel else DEFAULT_CHANNELS[args.rule],
                 at=args.at or utc_now(),
                 base_url=settings.base_url,
+                templates_root=Path(settings.programmes_dir),
             )
-    except WeeklyPreviewProblem as err:
+    except (WeeklyPreviewProblem, TemplateProblem) as err:
         print(f"lrs: {err}", file=sys.stderr)
         return 2
     for item in shown:

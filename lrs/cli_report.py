@@ -14,8 +14,9 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 
 from lrs.errors import InvalidRequest
-from lrs.reporting.export import CSV_PLAIN, csv_header, csv_page, whole_pass
+from lrs.reporting.export import CSV_PLAIN, csv_chunk, csv_header, whole_pass
 from lrs.reporting.filters import CompletionFilters, parse_filters
+from lrs.reporting.flat import FlatRow, flat_pass
 from lrs.reporting.queries import pass_upper_bound
 from lrs.reporting.records import CompletionRecord
 from lrs.reporting.xlsx import write_xlsx
@@ -74,22 +75,27 @@ async def _export(
     with Progress(disable=not show, transient=True) as progress:
         task = progress.add_task("completions", total=total)
 
-        async def pages() -> AsyncIterator[list[CompletionRecord]]:
+        async def records() -> AsyncIterator[list[CompletionRecord]]:
             async for page in whole_pass(database, filters):
                 progress.advance(task, len(page))
                 yield page
 
+        async def rows() -> AsyncIterator[list[FlatRow]]:
+            async for page in flat_pass(database, filters):
+                progress.advance(task, len(page))
+                yield page
+
         if chosen == "xlsx":
-            return await write_xlsx(pages(), out)
+            return await write_xlsx(rows(), out)
         with out.open("w", encoding="utf-8", newline="") as stream:
-            return await (_write_json(pages(), stream) if chosen == "json" else _write_csv(pages(), stream))
+            return await (_write_json(records(), stream) if chosen == "json" else _write_csv(rows(), stream))
 
 
-async def _write_csv(pages: AsyncIterator[list[CompletionRecord]], stream: TextIO) -> int:
+async def _write_csv(pages: AsyncIterator[list[FlatRow]], stream: TextIO) -> int:
     stream.write(csv_header(CSV_PLAIN))
     count = 0
     async for page in pages:
-        stream.write(csv_page(page, CSV_PLAIN))
+        stream.write(csv_chunk(page, CSV_PLAIN))
         count += len(page)
     return count
 

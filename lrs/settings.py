@@ -51,6 +51,9 @@ class Settings:
     worker_lease_seconds: float = 60.0  # how long claimed events stay a worker's before others may take them
     # Processed outbox rows are deleted this long after processing (by the worker, in small batches).
     outbox_keep_processed_hours: float = 168.0
+    # Settled delivery attempts (one per call to a connector) are deleted this long after they
+    # finished; the delivery and its idempotency key stay. 0 keeps them.
+    delivery_attempts_keep_days: int = 180
     programmes_dir: str = "config/programmes"
     demo: bool = False
     log_level: str = "INFO"

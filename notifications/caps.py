@@ -8,7 +8,6 @@ is silently dropped. The digest itself is exempt from the cap (it is the fold).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -64,10 +63,9 @@ async def plan_catch_up(
         await plan(session, [item], now)
 
 
-async def fold_throttled(session: AsyncSession, digest: PlannedMessage) -> list[str]:
-    """What the digest lists: one line per throttled nudge of the learner in the cohort."""
-    rows = await _throttled(session, digest)
-    return [_line(row) for row in rows]
+async def folded_nudges(session: AsyncSession, digest: PlannedMessage) -> list[PlannedMessage]:
+    """The throttled nudges the digest folds (what `mark_folded` marks once it is sent)."""
+    return await _throttled(session, digest)
 
 
 async def mark_folded(database: Database, digest: PlannedMessage, now: datetime) -> int:
@@ -93,9 +91,3 @@ async def _throttled(session: AsyncSession, digest: PlannedMessage) -> list[Plan
         .order_by(PlannedMessage.due_at, PlannedMessage.id)
     )
     return list(found)
-
-
-def _line(row: PlannedMessage) -> str:
-    context = json.loads(row.context)
-    what = context.get("module_id") or context.get("session_id") or ""
-    return f"{row.rule.replace('_', ' ')} {what}".strip()

@@ -64,11 +64,13 @@ async def settle(database: Database, row_id: int, outcome: Settlement, now: date
         await session.execute(update(PlannedMessage).where(PlannedMessage.id == row_id).values(**values))
 
 
-async def defer(database: Database, row_id: int, due_at: datetime, now: datetime) -> None:
+async def defer(
+    database: Database, row_id: int, due_at: datetime, now: datetime, *, reason: str | None = None
+) -> None:
     """Put a claimed message back for later (quiet hours, a working day, a bank holiday)."""
     async with database.write_session() as session, session.begin():
         await session.execute(
             update(PlannedMessage)
             .where(PlannedMessage.id == row_id)
-            .values(due_at=due_at, claimed_until=None, updated_at=now)
+            .values(due_at=due_at, claimed_until=None, updated_at=now, reason=reason)
         )

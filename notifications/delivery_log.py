@@ -19,6 +19,7 @@ from connectors.base import DeliveryResult, DeliveryStatus
 from lrs.storage.base import dialect_name, insert_ignoring_conflicts
 from lrs.storage.engine import Database
 from lrs.storage.notification_models import Delivery, DeliveryAttempt
+from lrs.storage.throttles import add_throttled
 from notifications.retries import RetryPolicy
 from notifications.suppression import suppress_in
 
@@ -98,6 +99,7 @@ class Outcome:
     state: DeliveryState
     next_attempt_at: datetime | None = None
     suppress_reason: str | None = None  # put the recipient on the suppression list, same transaction
+    throttled: int = 0  # throttling replies (429 / Retry-After) the provider gave during the attempt
 
 
 class ReceiptKind(enum.Enum):
@@ -219,6 +221,7 @@ class DeliveryLog:
                 row.provider_id = result.provider_id
             if outcome.suppress_reason is not None:
                 await suppress_in(session, row.recipient, outcome.suppress_reason, now)
+            await add_throttled(session, row.channel, outcome.throttled, now)
             return DeliveryRecord.of(row)
 
     async def record_receipt(

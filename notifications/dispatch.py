@@ -21,9 +21,11 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from connectors.base import Connector, DeliveryResult, DeliveryStatus, RenderedMessage
+from connectors.throttling import throttle_tally
 from lrs.clock import Clock
 from notifications.delivery_log import Claim, DeliveryLog, DeliveryRecord, DeliveryState, Outcome
 from notifications.retries import RetryPolicy
@@ -62,9 +64,11 @@ async def deliver(
     )
     if isinstance(claim, DeliveryRecord):
         return result_without_sending(claim, started)
-    result = await _send(connector, message, limit=lease * SEND_SHARE_OF_LEASE)
+    with throttle_tally() as throttled:
+        result = await _send(connector, message, limit=lease * SEND_SHARE_OF_LEASE)
     finished = clock()
     outcome = outcome_for(result, claim, connector.channel, finished, policy or RetryPolicy(), jitter())
+    outcome = replace(outcome, throttled=throttled.count)
     await delivery_log.finish(claim, outcome, now=finished)
     return reported_result(outcome, claim, finished)
 

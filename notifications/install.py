@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from connectors.base import Connector
@@ -14,6 +15,7 @@ from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
 from lrs.settings import Settings
 from lrs.storage.engine import Database
+from lrs.storage.hash_key import load_hash_key
 from notifications.planner import NotificationPlanner
 from notifications.rules import NotificationRules, ProgrammeRules, parse_rules
 from notifications.sender import NotificationSender, SenderOptions
@@ -59,20 +61,30 @@ def planner_installer(rules: NotificationRules, *, clock: Clock) -> Callable[[Ev
     return install
 
 
+async def link_key(database: Database, settings: Settings) -> bytes:
+    """The install's hash key, which signs the learners' preferences and unsubscribe links (the web
+    pages behind those links verify them with the same key)."""
+    async with database.write_session() as session, session.begin():
+        return await load_hash_key(session, settings.secret_key, Path(settings.hash_key_file))
+
+
 def sender_for(
     database: Database,
     connectors: Mapping[str, Connector],
     rules: NotificationRules,
     *,
     clock: Clock,
-    base_url: str,
+    settings: Settings,
+    key: bytes,
 ) -> NotificationSender:
+    options = SenderOptions(
+        base_url=settings.base_url,
+        lease=rules.send_lease,
+        link_key=key,
+        templates_root=Path(settings.programmes_dir),
+    )
     return NotificationSender(
-        database,
-        connectors,
-        clock=clock,
-        rules_for=ProgrammeRules(rules),
-        options=SenderOptions(base_url=base_url, lease=rules.send_lease),
+        database, connectors, clock=clock, rules_for=ProgrammeRules(rules), options=options
     )
 
 
@@ -92,7 +104,8 @@ async def notification_engine(
     """The planner and the sender for a worker; the connectors are closed when the worker stops."""
     rules = rules_from_settings(settings.notifications)
     connectors = build_connectors(settings.connectors, database, clock=clock)
-    sender = sender_for(database, connectors, rules, clock=clock, base_url=settings.base_url)
+    key = await link_key(database, settings)
+    sender = sender_for(database, connectors, rules, clock=clock, settings=settings, key=key)
     try:
         yield NotificationEngine([planner_installer(rules, clock=clock)], [sender.step])
     finally:

@@ -19,6 +19,10 @@ class LinkProblem(ValueError):
     """A token that is malformed, for another purpose, expired or not signed by this install."""
 
 
+class LinkExpired(LinkProblem):
+    """A genuine token whose lifetime is over (a page can say "expired" rather than "not valid")."""
+
+
 def _signature(payload: str, key: bytes) -> str:
     digest = hmac.new(key, f"notify-link:{payload}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
@@ -44,7 +48,7 @@ def verify_token(token: str, purpose: str, key: bytes, *, now: datetime) -> int:
     if parts[1] != purpose:
         raise LinkProblem(f"t: token is for {parts[1]}, not {purpose}")
     if int(parts[2]) < now.timestamp():
-        raise LinkProblem("t: link has expired")
+        raise LinkExpired("t: link has expired")
     return int(parts[0])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -19,8 +20,9 @@ from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.planned_message_models import PlannedMessage
 from lrs.storage.programme_models import CohortRow, EnrolmentRow, LearnerRow
-from notifications.content import Content, LearnerFacts, Render, render_context
-from notifications.rsvp_state import rsvp_state
+from notifications.content import Content, Render, override_folder
+from notifications.context import render_context
+from notifications.facts import LinkSigner, learner_facts
 from notifications.rules import RULE_CATEGORIES
 
 
@@ -44,7 +46,8 @@ async def preview(
     cohort_id: str,
     channels: list[str],
     at: datetime,
-    base_url: str,
+    links: LinkSigner,
+    templates_root: Path,
 ) -> list[Preview]:
     if rule not in RULE_CATEGORIES:
         raise PreviewProblem(f"RULE: unknown rule {rule!r} (known: {', '.join(RULE_CATEGORIES)})")
@@ -59,11 +62,15 @@ async def preview(
     row = await _planned(session, rule, learner.id, cohort_id, at)
     programme = await stored_programme(session, programme_id)
     row = row or _sample(programme, rule, learner.id, cohort_id, at)
-    facts = LearnerFacts(
-        learner.id, learner.name, learner.email, rsvp_state=await _rsvp(session, row, programme)
-    )
-    context = render_context(row, programme, facts, base_url)
-    return [Preview(channel, row.key, render(rule, channel, context)) for channel in channels]
+    facts = await learner_facts(session, row, programme, links, at)
+    context = render_context(row, programme, facts, links.base_url)
+    folder = override_folder(programme, templates_root)
+    return [
+        Preview(
+            channel, row.key, render(rule, channel, context, language=facts.language, override_dir=folder)
+        )
+        for channel in channels
+    ]
 
 
 async def _planned(
@@ -108,11 +115,3 @@ def _sample(programme: Programme, rule: str, learner_id: int, cohort_id: str, at
         state="planned",
         context=json.dumps(context),
     )
-
-
-async def _rsvp(session: AsyncSession, row: PlannedMessage, programme: Programme) -> str | None:
-    session_id = json.loads(row.context).get("session_id")
-    found = next((item for item in programme.sessions if item.id == session_id), None)
-    if found is None or row.learner_id is None:
-        return None
-    return await rsvp_state(session, row.learner_id, found.activity_iri)

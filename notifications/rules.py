@@ -102,6 +102,8 @@ class NotificationRules:
     # How long a sender owns a claimed message: a killed sender's messages come back after this. It
     # must exceed the slowest healthy send (Graph channels retry inside a send for minutes).
     send_lease: timedelta = timedelta(minutes=15)
+    # False sends each message when due, whatever the learner's quiet hours, days and bank holidays.
+    sending_windows: bool = True
     inactive_after_days: int = 14  # the team digest's "inactive N days" (the progress timer's too)
 
     def enabled(self, rule: str) -> bool:
@@ -120,7 +122,16 @@ def default_rules() -> NotificationRules:
     return parse_rules(table, path=DEFAULTS_FILE.name, base=bare)
 
 
-_ENGINE_KEYS = {"nudge_cap", "cap_window", "send_lease", "inactive_after_days", "templates", "language"}
+_ENGINE_KEYS = {
+    "nudge_cap",
+    "cap_window",
+    "send_lease",
+    "sending_windows",
+    "inactive_after_days",
+    "templates",
+    "language",
+}
+TEMPLATE_LANGUAGES = ("en", "cy")
 
 
 def parse_rules(
@@ -175,7 +186,15 @@ def _engine_setting(settings: NotificationRules, name: str, value: Any, where: s
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise RulesError(where, f"expected a whole number of days, 1 or more, got {value!r}")
         return replace(settings, inactive_after_days=value)
-    return settings  # read by other parts (progress, templates)
+    if name == "sending_windows":
+        if not isinstance(value, bool):
+            raise RulesError(where, f"expected true or false, got {value!r}")
+        return replace(settings, sending_windows=value)
+    if name == "templates" and (not isinstance(value, str) or not value.strip()):
+        raise RulesError(where, f"expected the name of a template folder, got {value!r}")
+    if name == "language" and value not in TEMPLATE_LANGUAGES:
+        raise RulesError(where, f"expected one of {', '.join(TEMPLATE_LANGUAGES)}, got {value!r}")
+    return settings  # read by other parts (progress, the sender's templates and language)
 
 
 def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSettings:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,18 +24,20 @@ from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
-from lrs.storage.programme_models import LearnerRow
-from notifications.caps import DIGEST_RULE, cap_decision, fold_throttled, mark_folded, plan_catch_up
-from notifications.claims import Settlement, claim_due, settle
-from notifications.content import LearnerFacts, Render, default_renderer, render_context
+from notifications.caps import DIGEST_RULE, cap_decision, folded_nudges, mark_folded, plan_catch_up
+from notifications.claims import Settlement, claim_due, defer, settle
+from notifications.content import Render, default_renderer, override_folder
+from notifications.context import LearnerFacts, digest_items, render_context
+from notifications.decisions import Deferral, channel_order, opted_out, window_decision
 from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.dispatch import deliver
+from notifications.facts import LinkSigner, learner_facts
 from notifications.invites import INVITE_CHANNELS, INVITE_RULES, calendar_invite
 from notifications.keys import delivery_key
 from notifications.recheck import reason_gone
 from notifications.rules import NotificationRules
 from notifications.schedule import PlanState
-from notifications.weekly_send import is_weekly, render_weekly, weekly_channels, weekly_message
+from notifications.weekly_send import is_weekly, weekly_channels, weekly_message, weekly_messages
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +48,14 @@ CHANNEL_POSTS = {"cohort_update": "teams_channel"}
 @dataclass(frozen=True)
 class SenderOptions:
     base_url: str = "http://127.0.0.1:8080"
+    # Messages to no learner (a team digest) go in this order; a learner's own preference wins.
     channel_order: tuple[str, ...] = DEFAULT_CHANNEL_ORDER
     lease: timedelta = timedelta(minutes=15)
     batch_size: int = 50
+    # Signs the preferences and unsubscribe links: the install's hash key in a worker. The random
+    # default makes links only this process could verify (tests and benchmarks).
+    link_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    templates_root: Path = Path("config/programmes")  # a programme's `templates` folder is relative to it
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,7 @@ class Prepared:
     reason_gone: str | None
     over_cap: str | None
     rules: NotificationRules
+    facts: LearnerFacts
 
 
 class NotificationSender:
@@ -77,6 +88,7 @@ class NotificationSender:
         self.options = options or SenderOptions()
         self.render = render or default_renderer()
         self.delivery_log = DeliveryLog(database)
+        self.links = LinkSigner(self.options.link_key, self.options.base_url)
 
     async def step(self) -> int:
         """Send what is due now, and the delivery log's due retries; return how many were handled."""
@@ -98,8 +110,13 @@ class NotificationSender:
             return outcome
         if prepared is None:
             return Settlement(PlanState.CANCELLED, "gone")
-        outcome = await self._decide(prepared)
+        decision = await self._decide(prepared)
         now = self.clock()
+        if isinstance(decision, Deferral):
+            await defer(self.database, row_id, decision.until, now, reason=decision.reason)
+            log.info("notification %s: deferred to %s", prepared.row.key, decision.until.isoformat())
+            return Settlement(PlanState.PLANNED, decision.reason)
+        outcome = decision
         await settle(self.database, row_id, outcome, now)
         if outcome.state is PlanState.THROTTLED:
             await plan_catch_up(self.database, prepared.row, prepared.rules, now)
@@ -108,16 +125,27 @@ class NotificationSender:
         log.info("notification %s: %s %s", prepared.row.key, outcome.state.value, outcome.reason or "")
         return outcome
 
-    async def _decide(self, prepared: Prepared) -> Settlement:
+    async def _decide(self, prepared: Prepared) -> Settlement | Deferral:
+        """Cancelled (reason gone, opted out), deferred (quiet hours), throttled, or delivered."""
         if prepared.reason_gone is not None:
             return Settlement(PlanState.CANCELLED, prepared.reason_gone)
+        preferences = prepared.facts.preferences
+        opted = opted_out(prepared.row, preferences)
+        if opted is not None:
+            return Settlement(PlanState.CANCELLED, opted)
+        windows = prepared.rules.sending_windows
+        window = window_decision(prepared.row, preferences, self.clock(), windows=windows)
+        if isinstance(window, str):
+            return Settlement(PlanState.CANCELLED, window)
+        if window is not None:
+            return window
         if prepared.over_cap is not None:
             return Settlement(PlanState.THROTTLED, prepared.over_cap)
         return await self._deliver_by_order(prepared)
 
     async def _deliver_by_order(self, prepared: Prepared) -> Settlement:
         hops: list[str] = []
-        for channel in self.channels_for(prepared.row):
+        for channel in self.channels_for(prepared.row, prepared.facts):
             try:
                 message = prepared.message_for(channel)
             except Exception as err:  # a template that does not render fails this message, not the loop
@@ -140,13 +168,17 @@ class NotificationSender:
             )
         return Settlement(PlanState.FAILED, "; ".join(hops) or "no channel is configured")
 
-    def channels_for(self, row: PlannedMessage) -> list[str]:
+    def channels_for(self, row: PlannedMessage, facts: LearnerFacts | None = None) -> list[str]:
+        """Where the message goes, in order: a channel post to its channel, an invitation to the
+        calendar or email, anything else by the learner's channel order."""
         if is_weekly(row.rule):
             return weekly_channels(row.rule, self.connectors)
         if row.rule in CHANNEL_POSTS:
             wanted: Sequence[str] = (CHANNEL_POSTS[row.rule],)
         elif row.rule in INVITE_RULES:
             wanted = INVITE_CHANNELS
+        elif facts is not None and row.learner_id is not None:
+            wanted = channel_order(facts.preferences, self.connectors)
         else:
             wanted = self.options.channel_order
         chosen = [channel for channel in wanted if channel in self.connectors]
@@ -155,47 +187,62 @@ class NotificationSender:
         return chosen
 
     async def _prepare(self, row_id: int) -> Prepared | None:
+        now = self.clock()
         async with self.database.read_session() as session:
             row = await session.get(PlannedMessage, row_id)
             if row is None:
                 return None
             programme = await stored_programme(session, row.programme_id)
-            learner = await session.get(LearnerRow, row.learner_id) if row.learner_id is not None else None
+            facts = await learner_facts(session, row, programme, self.links, now)
             gone = await reason_gone(session, row, programme)
             rules = self.rules_for(programme)
-            over_cap = None if gone else await cap_decision(session, row, rules, self.clock())
-            items = await fold_throttled(session, row) if row.rule == "catch_up_digest" else []
+            over_cap = None if gone else await cap_decision(session, row, rules, now)
+            folded = await folded_nudges(session, row) if row.rule == DIGEST_RULE else []
             weekly = (
-                await weekly_message(session, row, programme, rules, self.clock(), self.options.base_url)
+                await weekly_message(session, row, programme, rules, now, self.options.base_url)
                 if is_weekly(row.rule)
                 else None
             )
         if weekly is not None:  # a cohort post or the team digest: its own recipient and content
-            facts, context, gone = weekly.facts, weekly.context, gone or weekly.reason_gone
-        else:
-            facts = (
-                LearnerFacts(learner.id, learner.name, learner.email) if learner else LearnerFacts(0, "", "")
-            )
-            context = {**render_context(row, programme, facts, self.options.base_url), "items": items}
-        render, language = (render_weekly, weekly.language) if weekly else (self.render, "en")
+            folder = override_folder(programme, self.options.templates_root)
+            messages = weekly_messages(row, weekly, folder)
+            return Prepared(row, messages, gone or weekly.reason_gone, over_cap, rules, facts)
+        context = render_context(row, programme, facts, self.options.base_url)
+        if row.rule == DIGEST_RULE:
+            context["items"] = digest_items(folded, programme, str(context["deep_link"]))
+        return Prepared(
+            row,
+            self._messages(row, facts, context, programme),
+            gone,
+            over_cap,
+            rules,
+            facts,
+        )
+
+    def _messages(
+        self, row: PlannedMessage, facts: LearnerFacts, context: dict[str, Any], programme: Programme
+    ) -> Callable[[str], RenderedMessage]:
         stored = json.loads(row.context)
+        recipient = Recipient(facts.email, facts.name)
 
         def message_for(channel: str) -> RenderedMessage:
-            content = render(row.rule, channel, context, language=language)
+            folder = override_folder(programme, self.options.templates_root)
+            content = self.render(row.rule, channel, context, language=facts.language, override_dir=folder)
             text = content.activity_text if channel == "teams" and content.activity_text else content.text
             return RenderedMessage(
                 idempotency_key=delivery_key(row.key, channel),
-                recipient=Recipient(facts.email, facts.name),
+                recipient=recipient,
                 subject=content.subject,
                 text=text,
                 html=content.html,
                 deep_link=str(context.get("deep_link") or "") or None,
                 card=content.card,
-                invite=calendar_invite(stored, Recipient(facts.email, facts.name), content.text),
-                metadata={"rule": row.rule, "category": row.category},
+                invite=calendar_invite(stored, recipient, content.text),
+                unsubscribe_url=facts.unsubscribe_url or None,
+                metadata={"rule": row.rule, "category": row.category, "language": facts.language},
             )
 
-        return Prepared(row, message_for, gone, over_cap, rules)
+        return message_for
 
     async def resend_retries(self) -> int:
         """Send again the delivery log's due keys that belong to planned messages."""

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+_LINK = "https://learn.example.gov.uk/module/1"
 _LEARNER: dict[str, Any] = {
     "first_name": "Amira",
     "programme_title": "Leading Places",
+    "programme_description": "A programme for place directors.",
+    "cohort_title": "Cohort 3",
+    "cohort_start_local": "Monday 4 January 2027",
+    "cohort_end_local": "Friday 30 July 2027",
     "preferences_url": "https://lrs.example.gov.uk/notifications/preferences?t=sample",
     "unsubscribe_url": "https://lrs.example.gov.uk/notifications/unsubscribe?t=sample",
+    "deep_link": _LINK,
+    "module_title": "Leading change",
+    "first_module_link": _LINK,
+    "first_session_title": "Systems leadership workshop",
+    "first_session_local": "Tuesday 12 January 2027 at 10:00",
+    "cancelled": False,
+    "items": [],
 }
 _SESSION: dict[str, Any] = {
     "session_title": "Systems leadership workshop",
-    "starts_at_local": "Tuesday 12 January 2027, 10:00",
+    "starts_at_local": "Tuesday 12 January 2027 at 10:00",
+    "ends_at_local": "Tuesday 12 January 2027 at 16:00",
     "venue": "Council Chamber, Civic Centre",
     "join_url": "https://teams.example.com/l/meetup-join/sample",
+    "rsvp_state": "none",
+    "catch_up_url": _LINK,
 }
-_LINK = "https://learn.example.gov.uk/module/1"
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": {**_LEARNER, "cohort_title": "Cohort 3", "module_title": "Leading change", "deep_link": _LINK},
     "session_invite": {**_LEARNER, **_SESSION},
     "session_reminder": {**_LEARNER, **_SESSION, "rsvp_state": "accepted"},
-    "missed_session": {**_LEARNER, "session_title": "Systems leadership workshop", "catch_up_url": _LINK},
+    "missed_session": {**_LEARNER, **_SESSION},
     "module_due": {
         **_LEARNER,
         "module_title": "Leading change",
@@ -88,5 +102,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "deep_link": _LINK,
     },
-    "catch_up_digest": {**_LEARNER, "items": [{"title": "Leading change", "url": _LINK}]},
+    "catch_up_digest": {
+        **_LEARNER,
+        "items": [{"title": "Leading change", "about": "module due leading-change", "url": _LINK}],
+    },
 }

@@ -5,21 +5,22 @@ text, paragraphs separated by a blank line) and `activity.txt` (the short Teams 
 `<language>/_layout/` holds `email.html` and `footer.txt`. A programme's override folder has the
 same layout and wins file by file. Welsh ("cy") falls back to English file by file.
 
-Context keys by rule (every key must be given; StrictUndefined names a missing one):
-- every learner rule: first_name, programme_title, preferences_url, unsubscribe_url
-- welcome: cohort_title, module_title, deep_link
-- session_invite, session_reminder, review_day_invite: session_title (not review_day_invite),
-  cohort_title (review_day_invite), starts_at_local, venue, join_url; session_reminder rsvp_state
-  ("accepted" | "declined" | "tentative" | "none")
-- missed_session: session_title, catch_up_url
-- module_due, module_overdue: module_title, due_date_local, deep_link
-- inactivity: deep_link
-- congratulations: achievement ("module" | "programme"), achievement_title, deep_link
+Context keys (notifications/context.py builds them from the learner's real data; StrictUndefined
+names a key a template uses and the context lacks). Every message to a learner has: first_name,
+programme_title, programme_description, cohort_title, cohort_start_local, cohort_end_local,
+preferences_url, unsubscribe_url, deep_link, module_title (the first module, for welcome),
+first_module_link, first_session_title, first_session_local, cancelled, items. By rule, also:
+- session_invite, session_reminder, review_day_invite, missed_session: session_title,
+  starts_at_local, ends_at_local, venue, join_url (each "" when the session has none), rsvp_state
+  ("accepted" | "declined" | "tentative" | "none"), catch_up_url; a session_invite with
+  cancelled true is the CANCEL of an invitation that went out
+- module_due, module_overdue: module_title, due_date_local, deep_link (the module)
+- congratulations: achievement ("module" | "programme"), achievement_title
+- catch_up_digest: items [{title, about, url}] (one per folded nudge)
 - cohort_update (no names): cohort_title, learner_count, on_track_count,
   modules_completed_this_week, deep_link
 - team_digest (to the programme team): programme_title, items [{council, learner_name, reason}],
   deep_link
-- catch_up_digest: items [{title, url}]
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ def render(
     body = _render_file(env, rule, language, "body.txt", context)
     footer = "" if rule in _NOT_TO_A_LEARNER else _render_file(env, rule, language, "footer.txt", context)
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    body = "\n\n".join(paragraphs)  # a section left out by a condition leaves no blank run
     text = body + (f"\n\n{footer}" if footer else "")
     if channel in ("email", "local"):
         footer_lines = [_linkified(line) for line in footer.splitlines() if line.strip()]

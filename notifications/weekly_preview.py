@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs.programme.store import stored_programme
 from lrs.storage.planned_message_models import PlannedMessage
 from lrs.storage.programme_models import CohortRow
+from notifications.content import override_folder
 from notifications.keys import planned_key
 from notifications.rules import RULE_CATEGORIES, NotificationRules, ProgrammeRules
 from notifications.templates import RenderedContent
@@ -50,6 +52,7 @@ async def preview_weekly(
     channels: Sequence[str],
     at: datetime,
     base_url: str,
+    templates_root: Path | None = None,
 ) -> list[WeeklyPreview]:
     programme_id = await session.scalar(select(CohortRow.programme_id).where(CohortRow.id == cohort_id))
     if programme_id is None:
@@ -61,9 +64,13 @@ async def preview_weekly(
     )
     message = await weekly_message(session, row, programme, rules, at, base_url)
     note = f"would be cancelled: {message.reason_gone}" if message.reason_gone else None
+    folder = override_folder(programme, templates_root) if templates_root is not None else None
     return [
         WeeklyPreview(
-            channel, row.key, render_weekly(rule, channel, message.context, language=message.language), note
+            channel,
+            row.key,
+            render_weekly(rule, channel, message.context, language=message.language, override_dir=folder),
+            note,
         )
         for channel in channels
     ]

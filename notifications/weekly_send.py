@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.base import Recipient, RenderedMessage
 from lrs.programme.model import Programme
 from lrs.storage.planned_message_models import PlannedMessage
-from notifications.content import LearnerFacts
 from notifications.keys import delivery_key
 from notifications.rules import NotificationRules
 from notifications.templates import TEMPLATE_ROOT, RenderedContent, TemplateProblem, render
@@ -43,10 +42,6 @@ class WeeklyMessage:
     context: dict[str, Any]
     reason_gone: str | None
     language: str = "en"
-
-    @property
-    def facts(self) -> LearnerFacts:
-        return LearnerFacts(0, self.recipient.display_name, self.recipient.email)
 
 
 def is_weekly(rule: str) -> bool:

@@ -19,6 +19,7 @@ from multidict import CIMultiDict
 from connectors.graph.errors import ConfigurationError, PermanentError, TransientError
 from connectors.graph.ratelimit import TokenBucket
 from connectors.graph.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
+from connectors.throttling import is_throttling, note_throttled
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class HttpTransport:
                 # The exception text may contain the URL: keep only its type.
                 failure = TransientError(f"{where}: {type(err).__name__}", None)
             else:
+                if is_throttling(reply.status, reply.headers):
+                    note_throttled()
                 if reply.status < 400:
                     return reply
                 if reply.status == 401 and self._tokens is not None and not force_refresh:

@@ -17,6 +17,7 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from requests.adapters import HTTPAdapter
 
 from connectors.notify.settings import NotifySettings
+from connectors.throttling import note_throttled
 
 Result = TypeVar("Result")
 
@@ -145,7 +146,10 @@ def _domain_error(err: APIError) -> NotifyError:
     status = err.status_code
     detail = f"{status} {_describe(err.message)}"
     if status == 429 or status >= 500:
-        return NotifyTransientError(detail, _retry_after(err))
+        retry_after = _retry_after(err)
+        if status == 429 or retry_after is not None:
+            note_throttled()
+        return NotifyTransientError(detail, retry_after)
     return NotifyRejected(detail, status, address_invalid="email_address" in detail)
 
 

@@ -12,6 +12,7 @@ from connectors.graph.errors import ConnectorError, PermanentError, TransientErr
 from connectors.graph.retry import TRANSIENT_STATUSES, parse_retry_after
 from connectors.graph.transport import HttpReply
 from connectors.teams.client import BULK_LIMIT, ActivityNotification, batch_provider_id
+from connectors.throttling import is_throttling, note_throttled
 
 if TYPE_CHECKING:
     from connectors.teams.connector import TeamsConnector
@@ -109,6 +110,8 @@ def _result_for_reply(reply: HttpReply, request_id: str) -> DeliveryResult:
     if reply.status < 300:
         return DeliveryResult.delivered(batch_provider_id(reply, request_id))
     detail = f"sendActivityNotification in $batch: HTTP {reply.status} {reply.body}"
+    if is_throttling(reply.status, reply.headers):
+        note_throttled()
     if reply.status in TRANSIENT_STATUSES:
         return delivery_result_for(
             TransientError(detail, parse_retry_after(reply.headers.get("Retry-After")))

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from lrs.dashboard.entra import EntraConfig, EntraRejected, EntraSignIn
 from lrs.dashboard.sessions import new_session
+from lrs.dashboard.sign_in_audit import audit_sign_in_failed, audit_signed_in
 from lrs.dashboard.users import viewer_by_email
 from lrs.dashboard.web import ENTRA, is_https, safe_next, see_other, set_session_cookie, sign_in_form
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
@@ -72,19 +73,23 @@ async def _finish(request: web.Request) -> web.Response:
     flow = _unseal(request.cookies.get(FLOW_COOKIE, ""), _flow_key(request))
     now = int(request.app[CLOCK]().timestamp())
     if flow is None or now - int(flow.get("lrs_at", 0)) > FLOW_SECONDS:
+        await audit_sign_in_failed(request, "expired_form", method="entra")
         return sign_in_form(request, status=400, error="Your Microsoft sign-in expired. Try again.")
     target = str(flow.pop("lrs_next", "/dashboard/"))
     flow.pop("lrs_at", None)
     try:
         email = await request.app[ENTRA].finish(flow, request.query)
     except EntraRejected:
+        await audit_sign_in_failed(request, "entra_rejected", method="entra")
         return sign_in_form(request, status=401, error="Microsoft sign-in did not complete. Try again.")
     async with request.app[DATABASE].read_session() as session:
         viewer = await viewer_by_email(session, email)
     if viewer is None:
+        await audit_sign_in_failed(request, "no_account", method="entra")
         return sign_in_form(
             request, status=403, error="There is no staff account for your Microsoft account."
         )
+    await audit_signed_in(request, viewer.user_id, "entra")
     response = see_other(target)
     set_session_cookie(
         request, response, new_session(viewer.user_id, request.app[CLOCK](), viewer.session_generation)

@@ -1,4 +1,5 @@
-"""The learner page: their statements as a timeline, progress per item, attendance, messages sent.
+"""The learner page: their statements as a timeline, progress per item, attendance, and the messages
+planned and sent to them with why (lrs.dashboard.learner_messages).
 
 Only the most recent TIMELINE_LIMIT statements are read, through the per-person index, so the page's
 cost stays flat however long the learner's history is.
@@ -13,11 +14,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.dashboard.learner_messages import OtherDelivery, PlannedLine, other_deliveries, planned_lines
 from lrs.dashboard.scope import organisation_visible, visible_cohorts
 from lrs.dashboard.users import Viewer
 from lrs.errors import NotFound
 from lrs.storage.models import Person, Statement, StatementAgent
-from lrs.storage.notification_models import Delivery
 from lrs.storage.programme_models import EnrolmentRow, LearnerIdentityRow, LearnerRow, OrganisationRow
 from lrs.storage.progress_models import ProgressRecord
 
@@ -44,14 +45,6 @@ class ItemProgress:
 
 
 @dataclass(frozen=True)
-class Message:
-    channel: str
-    status: str
-    created_at: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
 class LearnerPage:
     learner_id: int
     name: str
@@ -59,7 +52,8 @@ class LearnerPage:
     organisation: str
     progress: tuple[ItemProgress, ...]
     timeline: tuple[TimelineEntry, ...]
-    messages: tuple[Message, ...]
+    planned: tuple[PlannedLine, ...]  # what the notifications engine planned, why, and what became of it
+    messages: tuple[OtherDelivery, ...]  # deliveries no planned message accounts for
 
     @property
     def attendance(self) -> tuple[ItemProgress, ...]:
@@ -86,7 +80,8 @@ async def learner_page(session: AsyncSession, viewer: Viewer, learner_id: int) -
             for p in progress
         ),
         timeline=await _timeline(session, learner_id),
-        messages=await _messages(session, row.email),
+        planned=await planned_lines(session, learner_id, await _cohorts_shown(session, viewer)),
+        messages=await other_deliveries(session, row.email),
     )
 
 
@@ -96,6 +91,13 @@ async def _visible(session: AsyncSession, viewer: Viewer, row: LearnerRow) -> bo
     cohorts = {cohort.id for cohort in await visible_cohorts(session, viewer)}
     enrolled = await session.scalars(select(EnrolmentRow.cohort_id).where(EnrolmentRow.learner_id == row.id))
     return bool(cohorts & set(enrolled))
+
+
+async def _cohorts_shown(session: AsyncSession, viewer: Viewer) -> set[str] | None:
+    """A facilitator sees the messages of their own cohorts only; others see all of the learner's."""
+    if viewer.role != "facilitator":
+        return None
+    return {cohort.id for cohort in await visible_cohorts(session, viewer)}
 
 
 async def _timeline(session: AsyncSession, learner_id: int) -> tuple[TimelineEntry, ...]:
@@ -133,12 +135,3 @@ def _when_and_what(body: str, stored_at: datetime) -> tuple[datetime, str]:
     except ValueError:
         return stored_at, object_id
     return (happened.astimezone(UTC) if happened.tzinfo else stored_at), object_id
-
-
-async def _messages(session: AsyncSession, email: str) -> tuple[Message, ...]:
-    rows = await session.scalars(
-        select(Delivery).where(Delivery.recipient == email).order_by(Delivery.created_at.desc()).limit(50)
-    )
-    return tuple(
-        Message(row.channel, row.status, row.created_at, row.idempotency_key.split(":", 1)[0]) for row in rows
-    )

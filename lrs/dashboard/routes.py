@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from lrs.dashboard import pages
+from lrs.dashboard import outbox_pages, pages
 from lrs.dashboard.entra_web import install_entra
 from lrs.dashboard.web import (
     get_sign_in,
@@ -35,3 +35,7 @@ def add_dashboard_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard/learners/{learner}", staff_page(pages.learner))
     app.router.add_get("/dashboard/councils/{organisation}", staff_page(pages.council))
     app.router.add_get("/dashboard/councils/{organisation}/learners.{format:csv}", staff_page(pages.council))
+    app.router.add_get("/admin/outbox", staff_page(outbox_pages.outbox_list))
+    app.router.add_get("/admin/outbox/{stem}", staff_page(outbox_pages.outbox_one))
+    app.router.add_get("/admin/outbox/{stem}/message.html", staff_page(outbox_pages.outbox_html))
+    app.router.add_get("/admin/outbox/{stem}/message.eml", staff_page(outbox_pages.outbox_download))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
+from lrs.dashboard import sign_in_audit
 from lrs.dashboard.entra import EntraSignIn
 from lrs.dashboard.sessions import (
     COOKIE_NAME,
@@ -131,18 +132,22 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     nonce = request.cookies.get(SIGNIN_NONCE, "")
     if not nonce or not secrets.compare_digest(nonce, str(form.get("csrf_token", ""))):
+        await sign_in_audit.audit_sign_in_failed(request, "expired_form")
         return sign_in_form(request, status=400, error="Your sign-in form expired. Try again.")
     email, now = str(form.get("email", "")), request.app[CLOCK]()
     wait = request.app[THROTTLE].retry_after(email, now)
     if wait is not None:
+        await sign_in_audit.audit_wrong_password(request, email, throttled=True)
         minutes = max(1, round(wait.total_seconds() / 60))
         return sign_in_form(request, status=429, error=f"Too many attempts. Try again in {minutes} minutes.")
     async with request.app[DATABASE].read_session() as session:
         viewer = await signed_in_viewer(session, email=email, password=str(form.get("password", "")))
     if viewer is None:
         request.app[THROTTLE].failed(email, now)
+        await sign_in_audit.audit_wrong_password(request, email)
         return sign_in_form(request, status=401, error="Enter a correct e-mail address and password.")
     request.app[THROTTLE].succeeded(email)
+    await sign_in_audit.audit_signed_in(request, viewer.user_id, "password")
     response = see_other(safe_next(str(form.get("next", ""))))
     set_session_cookie(
         request, response, new_session(viewer.user_id, request.app[CLOCK](), viewer.session_generation)
@@ -159,6 +164,7 @@ async def post_sign_out(request: web.Request) -> web.StreamResponse:
     if signed_in is not None:
         async with request.app[DATABASE].write_session() as session, session.begin():
             await end_sessions(session, signed_in[0].user_id)
+            await sign_in_audit.audit_signed_out(session, request, signed_in[0].user_id)
     response = see_other("/sign-in?signed_out=1")
     response.del_cookie(COOKIE_NAME, path="/")
     return response
@@ -183,7 +189,10 @@ def sign_in_form(request: web.Request, *, status: int, error: str) -> web.Respon
 
 
 def safe_next(target: str) -> str:
-    """Only a local dashboard path: never an open redirect to another site."""
-    if target.startswith("/dashboard/") and not target.startswith("//") and "\\" not in target:
+    """Only a local staff page (dashboards, the admin outbox): never an open redirect to another site."""
+    local = target == "/admin/outbox" or target.startswith(
+        ("/dashboard/", "/admin/outbox?", "/admin/outbox/")
+    )
+    if local and not target.startswith("//") and "\\" not in target:
         return target
     return "/dashboard/"

@@ -25,6 +25,7 @@ from lrs.clock import Clock
 from lrs.events.bus import EventBus
 from lrs.events.consumer import ConsumerOptions, OutboxConsumer
 from lrs.events.timers import fire_due_timers
+from lrs.storage.attempts_purge import purge_settled_attempts
 from lrs.storage.engine import Database
 from lrs.storage.outbox import NOTIFY_CHANNEL, purge_processed
 
@@ -54,11 +55,12 @@ class Wakeup:
 class PurgeSchedule:
     """Processed outbox rows are kept `keep`, then deleted, `limit` at a time every `every`.
     `keep=None` (a bare OutboxWorker's default) never deletes; `lrs.progress.install.event_worker`
-    passes the setting `outbox_keep_processed_hours`."""
+    passes the settings `outbox_keep_processed_hours` and `delivery_attempts_keep_days`."""
 
     keep: timedelta | None = None
     every: timedelta = timedelta(seconds=30)
     limit: int = 5000
+    attempts_keep: timedelta | None = None  # settled delivery attempts, `delivery_attempts_keep_days`
 
 
 class OutboxWorker:
@@ -93,14 +95,22 @@ class OutboxWorker:
 
     async def purge_if_due(self) -> int:
         """At most once per `purge.every`, delete up to `purge.limit` rows processed more than
-        `purge.keep` ago, in a transaction of its own; return how many went."""
+        `purge.keep` ago and as many delivery attempts settled more than `purge.attempts_keep` ago,
+        in a transaction of its own; return how many went."""
         now = self.clock()
-        keep = self.purge.keep
-        if keep is None or (self._next_purge is not None and now < self._next_purge):
+        keep, attempts_keep = self.purge.keep, self.purge.attempts_keep
+        if (keep is None and attempts_keep is None) or (
+            self._next_purge is not None and now < self._next_purge
+        ):
             return 0
         self._next_purge = now + self.purge.every
+        purged = 0
         async with self.database.write_session() as session, session.begin():
-            return await purge_processed(session, now - keep, limit=self.purge.limit)
+            if keep is not None:
+                purged += await purge_processed(session, now - keep, limit=self.purge.limit)
+            if attempts_keep is not None:
+                purged += await purge_settled_attempts(session, now - attempts_keep, limit=self.purge.limit)
+        return purged
 
     async def run_until_idle(self) -> int:
         """Work until nothing is due (tests, `lrs worker --once`); return the rows handled."""

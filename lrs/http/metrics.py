@@ -3,14 +3,17 @@
 
 Per process: request latency by route and statements ingested. From the database at each scrape
 (the same for every process): outbox backlog, oldest pending age and dead letters, and deliveries
-by channel and state. No label carries personal data: routes are the route patterns, not paths.
+by channel and state, and connector throttling by channel (`lrs_connector_throttled_total`: replies
+with HTTP 429 or Retry-After, as the workers stored them). No label carries personal data: routes
+are the route patterns, not paths.
 """
 
 from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from prometheus_client import (
@@ -21,6 +24,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from lrs.events.consumer import ConsumerOptions
@@ -28,9 +33,27 @@ from lrs.http.context import CLOCK, DATABASE, SETTINGS
 from lrs.http.middleware_types import Handler
 from lrs.storage.notification_models import Delivery
 from lrs.storage.readiness import dead_letters, outbox_backlog
+from lrs.storage.throttles import throttled_by_channel
 
 METRICS_PATH = "/metrics"
 _REQUEST_LABELS = ("method", "route", "status")
+
+
+@dataclass(eq=False)  # the registry keys collectors by identity
+class ThrottleCollector(Collector):
+    """A counter whose totals live in the database (connector_throttles), read at each scrape."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "lrs_connector_throttled",
+            "Provider replies that throttled a connector (HTTP 429 or Retry-After), by channel",
+            labels=["connector"],
+        )
+        for channel, count in sorted(self.totals.items()):
+            family.add_metric([channel], count)
+        yield family
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,7 @@ class Metrics:
     outbox_oldest: Gauge
     outbox_dead: Gauge
     deliveries: Gauge
+    throttles: ThrottleCollector
 
 
 METRICS = web.AppKey("metrics", Metrics)
@@ -49,6 +73,8 @@ METRICS = web.AppKey("metrics", Metrics)
 
 def install_metrics(app: web.Application) -> None:
     registry = CollectorRegistry()
+    throttles = ThrottleCollector()
+    registry.register(throttles)
     app[METRICS] = Metrics(
         registry=registry,
         latency=Histogram(
@@ -66,6 +92,7 @@ def install_metrics(app: web.Application) -> None:
         deliveries=Gauge(
             "lrs_deliveries", "Deliveries by channel and state", ["channel", "state"], registry=registry
         ),
+        throttles=throttles,
     )
     app.router.add_get(METRICS_PATH, get_metrics)
 
@@ -120,6 +147,7 @@ async def _refresh_from_database(app: web.Application) -> None:
         metrics.deliveries.clear()
         for channel, state, count in rows:
             metrics.deliveries.labels(channel, state).set(count)
+        metrics.throttles.totals = await throttled_by_channel(session)
     metrics.outbox_pending.set(backlog.pending)
     metrics.outbox_oldest.set(backlog.oldest_age_seconds)
     metrics.outbox_dead.set(dead)

@@ -15,7 +15,7 @@ from aiohttp import web
 from lrs.errors import InvalidRequest, NotPermitted
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, DATABASE
-from lrs.reporting.export import CSV_EXCEL, CSV_PLAIN, CsvDialect, csv_header, csv_page, whole_pass
+from lrs.reporting.export import CSV_EXCEL, CSV_PLAIN, CsvDialect, csv_chunk, csv_header
 from lrs.reporting.filters import (
     FILTER_PARAMS,
     CompletionFilters,
@@ -25,6 +25,7 @@ from lrs.reporting.filters import (
     parse_filters,
     watermark,
 )
+from lrs.reporting.flat import flat_pass
 from lrs.reporting.queries import completion_records, pass_upper_bound
 from lrs.reporting.xlsx import XLSX_CHUNK, XLSX_TYPE, temporary_xlsx, write_xlsx
 from lrs.scopes import Access
@@ -116,8 +117,8 @@ async def _csv(request: web.Request, filters: CompletionFilters, dialect: CsvDia
     response.charset = "utf-8"
     await response.prepare(request)
     await response.write(csv_header(dialect).encode())
-    async for page in whole_pass(request.app[DATABASE], filters):
-        await response.write(csv_page(page, dialect).encode())
+    async for page in flat_pass(request.app[DATABASE], filters):
+        await response.write(csv_chunk(page, dialect).encode())
     await response.write_eof()
     return response
 
@@ -125,7 +126,7 @@ async def _csv(request: web.Request, filters: CompletionFilters, dialect: CsvDia
 async def _xlsx(request: web.Request, filters: CompletionFilters) -> web.StreamResponse:
     path = temporary_xlsx()
     try:
-        await write_xlsx(whole_pass(request.app[DATABASE], filters), path)
+        await write_xlsx(flat_pass(request.app[DATABASE], filters), path)
         response = web.StreamResponse(headers=_download_headers("xlsx"))
         response.content_type = XLSX_TYPE
         await response.prepare(request)

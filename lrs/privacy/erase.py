@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs.privacy.subject import Subject, find_subject
 from lrs.storage.document_models import Document
 from lrs.storage.engine import Database
+from lrs.storage.known_ids import start_identity_generation
 from lrs.storage.models import AgentForm, Person
 from lrs.storage.notification_models import Delivery, DeliveryAttempt, SuppressedAddress
 from lrs.storage.outbox import append_events
@@ -82,9 +83,6 @@ async def erase_person(
     except _DryRun:
         pass
     assert receipt is not None
-    if not dry_run:
-        database.known_ids.persons.clear()  # this process must not map the old identity to the pseudonym
-        database.known_ids.forms.clear()
     return receipt
 
 
@@ -110,6 +108,7 @@ async def _erase(
     erasers: dict[str, Eraser],
 ) -> ErasureReceipt:
     pseudonym = secrets.token_hex(12)
+    await start_identity_generation(session)  # no process may map the old identity to the pseudonym
     removed = {
         "persons": await _pseudonymise_persons(session, subject, base_url, pseudonym),
         "agent_forms": await _pseudonymise_forms(session, subject, base_url, pseudonym),

@@ -18,7 +18,14 @@ from lrs.programme.model import Cohort, Module, Programme, Session
 def programme_definition(programme: Programme) -> dict[str, Any]:
     """JSON-ready definition (dates as YYYY-MM-DD, date-times as local time with UTC offset)."""
     definition: dict[str, Any] = {
-        "programme": {"id": programme.id, "title": programme.title, "description": programme.description},
+        "programme": _drop_none(
+            {
+                "id": programme.id,
+                "title": programme.title,
+                "description": programme.description,
+                "url": programme.url,
+            }
+        ),
         "organisations": [
             {"id": item.id, "name": item.name, "sector": item.sector.value}
             for item in programme.organisations
@@ -82,6 +89,7 @@ def _module(module: Module) -> dict[str, Any]:
             "mastery_score": module.mastery_score,
             "due": module.due.isoformat() if module.due is not None else None,
             "blocks": list(module.blocks),
+            "url": module.url,
         }
     )
 
@@ -103,6 +111,7 @@ def _session(session: Session) -> dict[str, Any]:
             "online": None if online is None else _drop_none(vars(online).copy()),
             "attendees": attendees,
             "blocks": list(session.blocks),
+            "catch_up_url": session.catch_up_url,
         }
     )
 

@@ -34,6 +34,7 @@ from lrs.programme.parts import (
     parse_off_the_job,
     parse_online,
     parse_raw_blocks,
+    web_url,
 )
 from lrs.programme.references import resolve_programme
 
@@ -88,7 +89,7 @@ def parse_programme(raw: object) -> Programme:
     """A definition mapping (parsed TOML or JSON) to a validated programme."""
     top = f.table(raw, "", required=("programme", "cohorts"), optional=_TOP)
     head = f.table(
-        top["programme"], "programme", required=("id", "title"), optional=("description", "timezone")
+        top["programme"], "programme", required=("id", "title"), optional=("description", "timezone", "url")
     )
     tz = f.zone(head.get("timezone", DEFAULT_TIMEZONE), "programme.timezone")
     cohorts = tuple(_items(top, "cohorts", _cohort))
@@ -97,6 +98,7 @@ def parse_programme(raw: object) -> Programme:
         id=f.slug(head["id"], "programme.id"),
         title=f.text(head["title"], "programme.title"),
         description=f.text(head.get("description", ""), "programme.description", allow_empty=True),
+        url=web_url(head["url"], "programme.url") if "url" in head else None,
         organisations=tuple(_items(top, "organisations", _organisation)),
         lists=tuple(_items(top, "lists", _organisation_list)),
         cohorts=cohorts,
@@ -174,7 +176,7 @@ def _eligibility(raw: object, path: str) -> Eligibility:
 
 
 def _module(raw: object, path: str) -> Module:
-    optional = ("move_on", "mastery_score", "due", "blocks")
+    optional = ("move_on", "mastery_score", "due", "blocks", "url")
     item = f.table(raw, path, required=("id", "activity", "title"), optional=optional)
     due = None
     if "due" in item:
@@ -191,12 +193,13 @@ def _module(raw: object, path: str) -> Module:
         mastery_score=None if mastery is None else f.number(mastery, f"{path}.mastery_score", low=0, high=1),
         due=due,
         blocks=f.slugs(item.get("blocks", []), f"{path}.blocks"),
+        url=web_url(item["url"], f"{path}.url") if "url" in item else None,
     )
 
 
 def _session(raw: object, path: str, default_zone: str, only_cohort: str | None) -> Session:
     required = ("id", "activity", "title", "kind", "start", "end")
-    optional = ("cohort", "timezone", "location", "online", "attendees", "blocks")
+    optional = ("cohort", "timezone", "location", "online", "attendees", "blocks", "catch_up_url")
     item = f.table(raw, path, required=required, optional=optional)
     if "cohort" not in item and only_cohort is None:
         raise DefinitionError(f"{path}.cohort", "is required when the programme has several cohorts")
@@ -221,7 +224,14 @@ def _session(raw: object, path: str, default_zone: str, only_cohort: str | None)
         online=parse_online(item["online"], f"{path}.online") if "online" in item else None,
         expected_attendees=_attendees(item.get("attendees", "cohort"), f"{path}.attendees"),
         blocks=f.slugs(item.get("blocks", []), f"{path}.blocks"),
+        catch_up_url=web_url(item["catch_up_url"], f"{path}.catch_up_url")
+        if "catch_up_url" in item
+        else None,
     )
+
+
+def _optional_url(item: Mapping[str, Any], key: str, path: str) -> str | None:
+    return web_url(item[key], f"{path}.{key}") if key in item else None
 
 
 def _attendees(raw: object, path: str) -> tuple[str, ...] | None:

@@ -131,6 +131,7 @@ class Module:
     move_on: MoveOn = MoveOn.COMPLETED
     mastery_score: float | None = None  # 0..1; a passing scaled score when set
     due: CalendarPeriod | None = None  # relative to the cohort start
+    url: str | None = None  # where a learner opens the module (https), for the messages' links
     blocks: tuple[str, ...] = ()
 
     def due_date(self, cohort: Cohort) -> date | None:
@@ -160,6 +161,7 @@ class Session:
     online: OnlineMeeting | None = None
     expected_attendees: tuple[str, ...] | None = None  # None: the whole cohort; else work emails
     blocks: tuple[str, ...] = ()
+    catch_up_url: str | None = None  # the recording or material for those who missed it (https)
 
     @property
     def whole_cohort(self) -> bool:
@@ -240,6 +242,7 @@ class Programme:
     id: str
     title: str
     description: str = ""
+    url: str | None = None  # the programme's home for learners (https), linked from its messages
     organisations: tuple[Organisation, ...] = ()
     lists: tuple[OrganisationList, ...] = ()
     cohorts: tuple[Cohort, ...] = ()

@@ -18,7 +18,7 @@ def parse_online(raw: object, path: str) -> OnlineMeeting:
     item = f.table(raw, path, required=("join_url",), optional=("organiser",))
     organiser = item.get("organiser")
     return OnlineMeeting(
-        join_url=_web_url(item["join_url"], f"{path}.join_url"),
+        join_url=web_url(item["join_url"], f"{path}.join_url"),
         organiser=None if organiser is None else f.email(organiser, f"{path}.organiser"),
     )
 
@@ -111,7 +111,7 @@ def _hours(raw: object, path: str) -> dict[str, float]:
     }
 
 
-def _web_url(raw: object, path: str) -> str:
+def web_url(raw: object, path: str) -> str:
     url = f.iri(raw, path)
     if not url.startswith("https://"):
         raise DefinitionError(path, "must be an https:// URL")

@@ -64,7 +64,14 @@ def event_worker(
     if settings.outbox_keep_processed_hours < 0:
         raise ValueError("outbox_keep_processed_hours must not be negative")
     options = ConsumerOptions(lease=timedelta(seconds=settings.worker_lease_seconds))
-    purge = PurgeSchedule(keep=timedelta(hours=settings.outbox_keep_processed_hours))
+    if settings.delivery_attempts_keep_days < 0:
+        raise ValueError("delivery_attempts_keep_days must not be negative")
+    purge = PurgeSchedule(
+        keep=timedelta(hours=settings.outbox_keep_processed_hours),
+        attempts_keep=timedelta(days=settings.delivery_attempts_keep_days)
+        if settings.delivery_attempts_keep_days
+        else None,
+    )
     return OutboxWorker(
         database,
         bus,

@@ -1,8 +1,8 @@
-"""A whole pass of completion records, page by page, and the flat file formats HR systems import.
+"""A whole pass of completion records, page by page, and the CSV files HR systems import.
 
-CSV is UTF-8 (the `excel` variant adds a BOM and CRLF line ends); XLSX is written by openpyxl in
-write-only mode, a row at a time. Text cells that a spreadsheet would run as a formula (starting
-with = + - @, or a tab or carriage return) are prefixed with an apostrophe.
+CSV is UTF-8 (the `excel` variant adds a BOM and CRLF line ends), written from the flat rows of
+lrs.reporting.flat; XLSX is in lrs.reporting.xlsx. Text cells that a spreadsheet would run as a
+formula (starting with = + - @, or a tab or carriage return) are prefixed with an apostrophe.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from lrs.reporting.filters import CompletionFilters, Cursor
+from lrs.reporting.flat import FlatRow
 from lrs.reporting.queries import completion_records, pass_upper_bound
-from lrs.reporting.records import HR_COLUMNS, CompletionRecord, flat_values
+from lrs.reporting.records import HR_COLUMNS, CompletionRecord
 from lrs.storage.engine import Database
 
 PAGE_ROWS = 2000
@@ -66,5 +67,8 @@ def csv_rows(rows: Iterable[Iterable[object]], dialect: CsvDialect) -> str:
     return buffer.getvalue()
 
 
-def csv_page(page: Iterable[CompletionRecord], dialect: CsvDialect) -> str:
-    return csv_rows((flat_values(record) for record in page), dialect)
+def csv_chunk(page: list[FlatRow], dialect: CsvDialect) -> str:
+    """Flat rows (already spreadsheet-safe and formatted) as CSV text, in one C-level loop."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=dialect.line_end).writerows(page)
+    return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import NotFound
@@ -19,10 +19,15 @@ from lrs.storage.progress_models import ProgressRecord
 async def with_off_the_job_hours(
     session: AsyncSession, records: list[CompletionRecord]
 ) -> list[CompletionRecord]:
-    programmes = await _programmes_with_hours(session, {record.programme for record in records})
+    programmes = await programmes_with_hours(session, {record.programme for record in records})
     if not programmes:
         return records
-    totals = await _totals(session, records, programmes)
+    owners = {
+        (record.learner_id, record.cohort): record.programme
+        for record in records
+        if record.item_type == "programme" and record.programme in programmes and not record.deleted
+    }
+    totals = await learner_totals(session, owners, programmes)
     filled = []
     for record in records:
         programme = programmes.get(record.programme)
@@ -45,27 +50,28 @@ async def with_off_the_job_hours(
     return filled
 
 
-async def _programmes_with_hours(session: AsyncSession, ids: set[str]) -> dict[str, Programme]:
-    found = {}
-    for programme_id in sorted(ids):
-        try:
-            programme = await stored_programme(session, programme_id)
-        except NotFound:
-            continue
-        if programme.off_the_job is not None:
-            found[programme_id] = programme
-    return found
+async def programmes_with_hours(
+    session: AsyncSession, ids: set[str], known: dict[str, Programme | None] | None = None
+) -> dict[str, Programme]:
+    """The programmes among `ids` with [off_the_job] hours; `known` caches look-ups across pages."""
+    known = {} if known is None else known
+    for programme_id in sorted(ids - known.keys()):
+        known[programme_id] = await _programme_with_hours(session, programme_id)
+    return {programme_id: found for programme_id in ids if (found := known[programme_id]) is not None}
 
 
-async def _totals(
-    session: AsyncSession, records: list[CompletionRecord], programmes: dict[str, Programme]
+async def _programme_with_hours(session: AsyncSession, programme_id: str) -> Programme | None:
+    try:
+        programme = await stored_programme(session, programme_id)
+    except NotFound:
+        return None
+    return programme if programme.off_the_job is not None else None
+
+
+async def learner_totals(
+    session: AsyncSession, owners: dict[tuple[int, str], str], programmes: dict[str, Programme]
 ) -> dict[tuple[int, str], float]:
-    """Each (learner, cohort) with a programme record on the page: the total, from one query."""
-    owners = {
-        (record.learner_id, record.cohort): record.programme
-        for record in records
-        if record.item_type == "programme" and record.programme in programmes and not record.deleted
-    }
+    """Each (learner, cohort) of `owners` (to its programme id): the total hours, from one query."""
     if not owners:
         return {}
     rows = await session.execute(
@@ -77,13 +83,14 @@ async def _totals(
             ProgressRecord.status,
             ProgressRecord.satisfied_at,
             ProgressRecord.time_spent_ms,
-        ).where(tuple_(ProgressRecord.learner_id, ProgressRecord.cohort_id).in_(list(owners)))
+        ).where(ProgressRecord.learner_id.in_(sorted({learner_id for learner_id, _ in owners})))
     )
     items: dict[tuple[int, str], list[ItemState]] = {}
     for learner_id, cohort_id, kind, item_id, status, satisfied, spent in rows:
-        items.setdefault((learner_id, cohort_id), []).append(
-            ItemState(kind, item_id, status, satisfied, spent or 0)
-        )
+        if (learner_id, cohort_id) in owners:
+            items.setdefault((learner_id, cohort_id), []).append(
+                ItemState(kind, item_id, status, satisfied, spent or 0)
+            )
     totals = {}
     for owner, programme_id in owners.items():
         hours = learner_hours(programmes[programme_id], items.get(owner, []))

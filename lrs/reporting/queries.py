@@ -7,9 +7,23 @@ moves above it and is seen once, in the next pass (`since` = the pass's high_wat
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -59,14 +73,46 @@ async def completion_records(
     session: AsyncSession, filters: CompletionFilters, after: Cursor, limit: int
 ) -> list[CompletionRecord]:
     """Up to `limit` records after `after` (which carries the pass's upper bound)."""
+    rows = (await session.execute(_page_query(filters, after, limit, raw_times=None))).all()
+    return await with_off_the_job_hours(session, [_record(row) for row in rows])
+
+
+async def raw_record_rows(
+    session: AsyncSession, filters: CompletionFilters, after: Cursor, limit: int
+) -> list[Sequence[Any]]:
+    """The same page as plain rows in RECORD_COLUMNS order, with times as the driver returns them
+    (text on SQLite, aware datetimes on PostgreSQL): no ORM objects, no per-value type conversion."""
+    connection = await session.connection()
+    raw: RawTimes = "sqlite" if connection.dialect.name == "sqlite" else "driver"
+    return list((await connection.execute(_page_query(filters, after, limit, raw_times=raw))).all())
+
+
+async def item_rows(session: AsyncSession, owners: set[tuple[int, str]]) -> list[Sequence[Any]]:
+    """The progress rows of these learners: (learner, cohort, programme, kind, item, status, satisfied
+    time as the driver returns it, time spent in ms); may include other cohorts of the same learners."""
+    if not owners:
+        return []
+    record = ProgressRecord
+    query = select(
+        record.learner_id,
+        record.cohort_id,
+        record.programme_id,
+        record.item_kind,
+        record.item_id,
+        record.status,
+        type_coerce(record.satisfied_at, String),
+        record.time_spent_ms,
+    ).where(record.learner_id.in_(sorted({learner_id for learner_id, _ in owners})))
+    return list((await (await session.connection()).execute(query)).all())
+
+
+def _page_query(filters: CompletionFilters, after: Cursor, limit: int, *, raw_times: RawTimes) -> Select[Any]:
     change = ProgressChange
-    query = _records_query().where(
+    query = _records_query(raw_times).where(
         change.change_seq < after.upper,
         tuple_(change.change_seq, change.id) > tuple_(literal(after.seq), literal(after.record_id)),
     )
-    query = _filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
-    rows = (await session.execute(query)).all()
-    return await with_off_the_job_hours(session, [_record(row) for row in rows])
+    return _filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
 
 
 def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
@@ -88,9 +134,26 @@ def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
     return query
 
 
-def _records_query() -> Any:  # a Select of the record columns
+# RECORD_COLUMNS, the record query's columns in this order (lrs.reporting.flat unpacks rows by
+# position): id learner_id programme_id cohort_id item_kind item_id change_seq updated_at deleted
+# progress_id status first_activity_at completed_at satisfied_at score_scaled time_spent_ms
+# employee_number email name organisation_id role organisation_name enrolled_at title done total.
+
+
+# How record times come back: None, as aware datetimes; "driver", as the driver returns them (aware
+# datetimes from asyncpg); "sqlite", as ISO 8601 text made by SQLite itself (see _sqlite_iso).
+RawTimes = Literal["driver", "sqlite"] | None
+
+
+def _records_query(raw_times: RawTimes) -> Any:  # a Select of RECORD_COLUMNS
     change, progress = ProgressChange, ProgressRecord
     title = func.coalesce(ModuleRow.title, SessionRow.title, BlockRow.title, ProgrammeRow.title)
+
+    def time(column: Any, name: str) -> Any:
+        if raw_times == "sqlite":
+            return _sqlite_iso(column).label(name)
+        return (type_coerce(column, String) if raw_times else column).label(name)
+
     return (
         select(
             change.id,
@@ -100,13 +163,13 @@ def _records_query() -> Any:  # a Select of the record columns
             change.item_kind,
             change.item_id,
             change.change_seq,
-            change.updated_at,
+            time(change.updated_at, "updated_at"),
             change.deleted,
             progress.id.label("progress_id"),
             progress.status,
-            progress.first_activity_at,
-            progress.completed_at,
-            progress.satisfied_at,
+            time(progress.first_activity_at, "first_activity_at"),
+            time(progress.completed_at, "completed_at"),
+            time(progress.satisfied_at, "satisfied_at"),
             progress.score_scaled,
             progress.time_spent_ms,
             LearnerRow.employee_number,
@@ -115,7 +178,7 @@ def _records_query() -> Any:  # a Select of the record columns
             LearnerRow.organisation_id,
             LearnerRow.role,
             OrganisationRow.name.label("organisation_name"),
-            EnrolmentRow.enrolled_at,
+            time(EnrolmentRow.enrolled_at, "enrolled_at"),
             title.label("title"),
             _programme_share(True).label("done"),
             _programme_share(False).label("total"),
@@ -143,6 +206,15 @@ def _records_query() -> Any:  # a Select of the record columns
         .outerjoin(SessionRow, _item(SessionRow.programme_id, SessionRow.session_id, "session"))
         .outerjoin(BlockRow, _item(BlockRow.programme_id, BlockRow.block_id, "block"))
     )
+
+
+def _sqlite_iso(column: Any) -> Any:
+    """SQLite stores times as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC): the same instant as the JSON API
+    writes it, `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (no fraction when it is zero); NULL stays NULL."""
+    stored = type_coerce(column, String)
+    fraction = func.substr(stored, 20)
+    shown = case((fraction.in_(["", ".000000"]), literal("")), else_=fraction)
+    return func.substr(stored, 1, 10) + literal("T") + func.substr(stored, 12, 8) + shown + literal("Z")
 
 
 def _item(programme_column: Any, id_column: Any, kind: str) -> ColumnElement[bool]:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from lrs import json_codec
 from lrs.storage.base import Base
 from lrs.storage.driver_sql import insert_tuples, placeholders
-from lrs.storage.known_ids import KnownIds
+from lrs.storage.known_ids import KnownIds, identity_generation
 from lrs.storage.models import AgentForm, Person
 from lrs.xapi.agents import agent_ifi
 
@@ -148,7 +148,10 @@ def save_agent_forms_sync(connection: Connection, refs: AgentRefs, known: KnownI
     fill every reference with its form id."""
     if not refs.forms:
         return
-    known = known or KnownIds()
+    if known is None:
+        known = KnownIds()
+    else:
+        known.follow(identity_generation(connection))
     persons = {ifi: (ifi,) for ifi, _ in refs.forms.values()}
     person_ids = _ensure_rows(connection, Person, ("ifi",), persons, known.persons, known)
     wanted = {form_hash: (form_hash, person_ids[ifi], body) for form_hash, (ifi, body) in refs.forms.items()}

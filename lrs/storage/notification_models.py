@@ -55,7 +55,11 @@ class DeliveryAttempt(Base):
     retry_after_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (UniqueConstraint("delivery_id", "number"),)
+    # The worker purges settled attempts oldest first (`lrs.storage.attempts_purge`).
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "number"),
+        Index("ix_delivery_attempts_finished", "finished_at"),
+    )
 
 
 class SuppressedAddress(Base):
@@ -65,3 +69,13 @@ class SuppressedAddress(Base):
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     suppressed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConnectorThrottle(Base):
+    """How many times a provider has throttled a channel (HTTP 429 or Retry-After), ever: a counter
+    that only grows, written with the delivery attempt it happened in (lrs.storage.throttles)."""
+
+    __tablename__ = "connector_throttles"
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
+    throttled: Mapped[int] = mapped_column(BigId, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

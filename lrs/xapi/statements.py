@@ -32,6 +32,13 @@ def validate_statement(data: object, *, version: str, field: str = "statement") 
     """
     if version not in SUPPORTED_VERSIONS:
         raise ValueError(f"unsupported xAPI version {version!r}")
+    try:
+        return _validate_statement(data, version=version, field=field)
+    except RecursionError:  # callers other than the HTTP layer do not bound the depth first
+        raise fail(field, "is nested too deeply to validate") from None
+
+
+def _validate_statement(data: object, *, version: str, field: str) -> dict[str, Any]:
     common = common_statement(data, version=version, field=field)
     if common is not None:
         return common

@@ -72,7 +72,7 @@ def toml_table(name: str, table: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-async def lrs(site_file: Path, *arguments: str) -> tuple[int, list[str]]:
+async def run_lrs(site_file: Path, *arguments: str) -> tuple[int, str, str]:
     """Run `python -m lrs --config SITE ...` without blocking the loop the fake Microsoft server runs on."""
     environment = {name: value for name, value in os.environ.items() if name not in CA_VARIABLES}
     process = await asyncio.create_subprocess_exec(
@@ -89,9 +89,15 @@ async def lrs(site_file: Path, *arguments: str) -> tuple[int, list[str]]:
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
     assert process.returncode is not None
-    if process.returncode != 0:
-        print(stderr.decode())
-    return process.returncode, stdout.decode().splitlines()
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def lrs(site_file: Path, *arguments: str) -> tuple[int, list[str]]:
+    """The exit code and stdout lines of an `lrs` command; stderr is printed when it fails."""
+    code, stdout, stderr = await run_lrs(site_file, *arguments)
+    if code != 0:
+        print(stderr)
+    return code, stdout.splitlines()
 
 
 def provider_id(line: str) -> str:
@@ -230,23 +236,12 @@ async def test_send_test_when_the_identity_service_answers_503_is_one_line_no_tr
     site_file: Path, fake_microsoft: FakeMicrosoft
 ) -> None:
     fake_microsoft.faults.add(r"/oauth2/v2\.0/token$", 503, retry_after=9, code="temporarily_unavailable")
-    environment = {name: value for name, value in os.environ.items() if name not in CA_VARIABLES}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "lrs",
-        "--config",
-        str(site_file),
-        *("connectors", "send-test", "--channel", "teams", "--to", LEARNER),
-        cwd=site_file.parent,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    code, stdout, stderr = await run_lrs(
+        site_file, "connectors", "send-test", "--channel", "teams", "--to", LEARNER
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
-    assert process.returncode == 1
-    assert "Traceback" not in stderr.decode()
-    assert stdout.decode().splitlines() == [
+    assert code == 1
+    assert "Traceback" not in stderr
+    assert stdout.splitlines() == [
         "channel=teams status=retry provider_id=None retry_after=9s "
         "detail=token endpoint unavailable: HTTP 503"
     ]

@@ -48,8 +48,9 @@ def nudge(key: str, email: str = "sam@partner.example.org") -> RenderedMessage:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """Three days before the test programme's cohort starts (Friday 2 January 2026)."""
-    return ManualClock(COHORT_START - timedelta(days=3))
+    """Friday 2 January 2026 09:00 London, three days before the test programme's cohort starts:
+    inside the default sending window (08:00-18:00, Monday to Friday)."""
+    return ManualClock(COHORT_START - timedelta(days=3) + timedelta(hours=9))
 
 
 def email_connector(smtp: FakeSmtpServer, database: Database, clock: ManualClock) -> EmailConnector:

@@ -44,7 +44,7 @@ def settings_file(tmp_path: Path, url: str, smtp: FakeSmtpServer) -> Path:
         'public_url = "https://lrs.test"\nlog_level = "WARNING"\nprogrammes_dir = "none"\n\n'
         f"[connectors.email]\n{email.replace(chr(39), chr(34))}\n\n"
         '[notifications]\nsend_lease = "PT3S"\nmissed_session = false\ninactivity = false\n'
-        "module_overdue = false\n"
+        "module_overdue = false\nsending_windows = false\n"
     )
     return path
 

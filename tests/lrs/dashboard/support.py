@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from sqlalchemy import select, update
@@ -78,8 +79,8 @@ def csrf_in(html: str) -> str:
 
 
 @asynccontextmanager
-async def dashboard_site(database_url: str) -> AsyncIterator[DashboardSite]:
-    async with running_lrs(database_url, demo=True) as lrs:
+async def dashboard_site(database_url: str, **overrides: Any) -> AsyncIterator[DashboardSite]:
+    async with running_lrs(database_url, demo=True, **overrides) as lrs:
         await event_worker(lrs.app[SETTINGS], lrs.app[DATABASE], clock=utc_now).run_until_idle()
         async with lrs.app[DATABASE].write_session() as session, session.begin():
             for email, role, organisations in ACCOUNTS.values():

@@ -16,6 +16,7 @@ from lrs.events.types import LearnerEnrolled
 from lrs.events.worker import OutboxWorker, PurgeSchedule
 from lrs.storage.engine import Database
 from lrs.storage.models import OutboxEvent
+from lrs.storage.notification_models import Delivery, DeliveryAttempt
 from tests.lrs.events.helpers import SettableClock, effect_counts, queue_enrolments, record_effect
 
 
@@ -94,3 +95,47 @@ async def test_dead_letters_show_their_reason_are_counted_and_replay(database: D
     assert await worker.run_until_idle() == 1
     assert await dead_letters(database) == []
     assert (await effect_counts(database))[3] == 1
+
+
+async def test_settled_delivery_attempts_are_purged_and_open_ones_and_deliveries_stay(
+    database: Database,
+) -> None:
+    clock = SettableClock()
+    start = clock()
+    async with database.write_session() as session, session.begin():
+        delivery = Delivery(
+            idempotency_key="nudge:c1:7:m1|email",
+            channel="email",
+            recipient="learner@example.org",
+            status="retry",
+            attempts=3,
+            created_at=start,
+            updated_at=start,
+        )
+        session.add(delivery)
+        await session.flush()
+        for number in (1, 2):  # two settled attempts, then one a sender died in
+            finished = start + timedelta(minutes=number)
+            session.add(
+                DeliveryAttempt(
+                    delivery_id=delivery.id, number=number, started_at=finished, finished_at=finished
+                )
+            )
+        session.add(DeliveryAttempt(delivery_id=delivery.id, number=3, started_at=start, finished_at=None))
+    purge = PurgeSchedule(attempts_keep=timedelta(days=30), every=timedelta(minutes=1), limit=1)
+    worker = OutboxWorker(database, EventBus(), clock=clock, purge=purge)
+    await worker.step()
+    assert await _attempt_numbers(database) == [1, 2, 3]  # none is 30 days old yet
+    clock.advance(timedelta(days=31))
+    await worker.step()
+    assert await _attempt_numbers(database) == [2, 3]  # oldest first, `limit` at a time
+    clock.advance(timedelta(minutes=1))
+    await worker.step()
+    assert await _attempt_numbers(database) == [3]  # never the unfinished attempt
+    async with database.read_session() as session:
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
+async def _attempt_numbers(database: Database) -> list[int]:
+    async with database.read_session() as session:
+        return list(await session.scalars(select(DeliveryAttempt.number).order_by(DeliveryAttempt.number)))

@@ -1,0 +1,168 @@
+"""After an erasure, on SQLite and PostgreSQL, nothing the LRS holds or hands out names the person:
+not a table, not an export (completions as JSON, CSV and XLSX; another person's subject-access
+export; the dashboards' CSVs and pages; the admin and xAPI reads), not the outbox payloads and not
+one line of the JSON logs of the whole run. The needles: email, name and employee number."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import select
+
+from lrs.clock import utc_now
+from lrs.dashboard.users import create_staff_user
+from lrs.demo_cohort import DEMO_COHORT_ID
+from lrs.http.access_log import RequestIdFilter
+from lrs.http.context import DATABASE, SETTINGS
+from lrs.logs import JsonFormatter
+from lrs.privacy.export import subject_access, write_export
+from lrs.progress.install import event_worker
+from lrs.storage.models import OutboxEvent
+from tests.lrs.dashboard.support import csrf_in
+from tests.lrs.privacy.test_erase import (
+    EMAIL,
+    NAME,
+    NUMBER,
+    OTHER,
+    XAPI,
+    _activity,
+    _enrol,
+    _tables_mentioning,
+)
+from tests.lrs_server import RunningLrs, basic_auth
+
+NEEDLES = [EMAIL, NAME, NUMBER]
+STAFF, PASSWORD = "dpo.admin@example.gov.uk", "correct horse battery staple"
+
+
+@contextmanager
+def json_logs() -> Iterator[io.StringIO]:
+    """Every record of the run, at the service's default level, as its JSON log lines."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _text(body: bytes) -> str:
+    if body.startswith(b"PK"):  # an XLSX workbook: the text of its parts
+        with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+            return "\n".join(workbook.read(name).decode() for name in workbook.namelist())
+    return body.decode()
+
+
+def _mentions(text: str) -> list[str]:
+    return [needle for needle in NEEDLES if needle.lower() in text.lower()]
+
+
+async def _signed_in(lrs: RunningLrs, client: aiohttp.ClientSession) -> None:
+    async with lrs.app[DATABASE].write_session() as session, session.begin():
+        await create_staff_user(
+            session, email=STAFF, role="admin", organisations=(), password=PASSWORD, now=utc_now()
+        )
+    form = await client.get(lrs.server.make_url("/sign-in"))
+    data = {
+        "email": STAFF,
+        "password": PASSWORD,
+        "csrf_token": csrf_in(await form.text()),
+        "next": "/dashboard/",
+    }
+    signed_in = await client.post(lrs.server.make_url("/sign-in"), data=data, allow_redirects=False)
+    assert signed_in.status == 303
+
+
+def _reads(learner_id: int) -> list[tuple[str, dict[str, str]]]:
+    agent = json.dumps({"objectType": "Agent", "mbox": f"mailto:{EMAIL}"})
+    return [
+        ("/api/v1/completions", {"format": "json"}),
+        ("/api/v1/completions", {"format": "csv"}),
+        ("/api/v1/completions", {"format": "excel"}),
+        ("/api/v1/completions", {"format": "xlsx"}),
+        ("/xapi/statements", {"limit": "1000"}),
+        ("/xapi/agents", {"agent": agent}),
+        (f"/admin/cohorts/{DEMO_COHORT_ID}", {}),
+        (f"/admin/cohorts/{DEMO_COHORT_ID}/confidence", {}),
+        ("/admin/notifications", {}),
+        ("/admin/audit", {}),
+        (f"/dashboard/cohorts/{DEMO_COHORT_ID}", {}),
+        (f"/dashboard/cohorts/{DEMO_COHORT_ID}/roster.csv", {}),
+        (f"/dashboard/cohorts/{DEMO_COHORT_ID}/overview", {}),
+        ("/dashboard/councils/demo-ashvale", {}),
+        ("/dashboard/councils/demo-ashvale/learners.csv", {}),
+        (f"/dashboard/learners/{learner_id}", {}),
+    ]
+
+
+async def _exports_mentioning(
+    lrs: RunningLrs, client: aiohttp.ClientSession, learner_id: int
+) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    headers = {**basic_auth(lrs.key, lrs.secret), **XAPI}
+    for path, params in _reads(learner_id):
+        sender = client if path.startswith("/dashboard/") else lrs.session
+        async with sender.get(lrs.server.make_url(path), params=params, headers=headers) as response:
+            gone = path.startswith("/dashboard/learners/") and response.status == 404  # once erased
+            assert response.status == 200 or gone, (path, response.status)
+            text = _text(await response.read())
+        if path == "/xapi/agents":  # the Person object repeats the agent asked about: only that
+            text = text.replace(f"mailto:{EMAIL}", "", 1)
+        hits = _mentions(text)
+        if hits:
+            found[f"{path} {params}"] = hits
+    return found
+
+
+async def _others_export_mentions(lrs: RunningLrs, tmp_path: Path) -> list[str]:
+    """The subject-access export of the person who had the erased one as instructor."""
+    export = await subject_access(lrs.app[DATABASE], email=OTHER, now=utc_now())
+    assert export["statements"], "the other person's statements are in their export"
+    written, summary = write_export(export, tmp_path / "other.json")
+    return _mentions(written.read_text() + summary.read_text())
+
+
+async def test_after_an_erasure_nothing_names_the_person(lrs: RunningLrs, tmp_path: Path) -> None:
+    with json_logs() as logs:
+        learner_id = await _enrol(lrs)
+        await _activity(lrs)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+            await _signed_in(lrs, client)
+            before = await _exports_mentioning(lrs, client, learner_id)
+            assert {"/api/v1/completions {'format': 'xlsx'}", "/xapi/statements {'limit': '1000'}"} <= set(
+                before
+            )
+            assert f"/dashboard/cohorts/{DEMO_COHORT_ID}/roster.csv {{}}" in before  # the scan sees them
+            assert NAME in await _others_export_mentions(lrs, tmp_path)  # as their instructor
+
+            auth = basic_auth(lrs.key, lrs.secret)
+            erased = await lrs.session.delete(
+                lrs.server.make_url(f"/admin/people/{learner_id}"), headers=auth
+            )
+            assert erased.status == 200, await erased.text()
+            await event_worker(lrs.app[SETTINGS], lrs.app[DATABASE], clock=utc_now).run_until_idle()
+
+            assert await _tables_mentioning(lrs, NEEDLES) == {}
+            assert await _exports_mentioning(lrs, client, learner_id) == {}
+            assert await _others_export_mentions(lrs, tmp_path) == []
+        async with lrs.app[DATABASE].read_session() as session:
+            payloads = "\n".join(await session.scalars(select(OutboxEvent.payload)))
+        assert payloads and _mentions(payloads) == []
+    lines = logs.getvalue().splitlines()
+    assert len(lines) > 20 and all(json.loads(line)["request_id"] for line in lines)
+    leaking = [line for line in lines if _mentions(line)]
+    assert leaking == [], leaking[:5]
