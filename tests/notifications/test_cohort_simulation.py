@@ -163,8 +163,10 @@ def calendar_part(message: EmailMessage) -> dict[str, str] | None:
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
             lines = part.get_content().replace("\r\n ", "").splitlines()
-            fields = [line.split(":", 1) for line in lines if ":" in line]
-            return {name.split(";")[0]: value for name, value in fields if name != "BEGIN" and name != "END"}
+            event = lines[lines.index("BEGIN:VEVENT") :]  # not the VTIMEZONE's own DTSTARTs
+            fields = [line.split(":", 1) for line in event if ":" in line]
+            found = {name.split(";")[0]: value for name, value in fields}
+            return {**found, "METHOD": next(line[7:] for line in lines if line.startswith("METHOD:"))}
     return None
 
 
@@ -190,15 +192,17 @@ async def test_fifty_learners_over_nine_months(
     actual = {key: row.state for key, row in rows.items()}
     differences = {key: (actual.get(key), expected.get(key)) for key in actual.keys() | expected.keys()}
     assert {k: v for k, v in sorted(differences.items()) if v[0] != v[1]} == {}  # (actual, expected)
-    check_reasons(rows)
+    check_reasons(rows, by_id)
     check_mail(mail(smtp), rows, by_id, learners)
     check_teams(rows, fake_microsoft)
     check_weekly_content(mail(smtp), fake_microsoft, by_id)
 
 
-def check_reasons(rows: dict[str, PlannedMessage]) -> None:
+def check_reasons(rows: dict[str, PlannedMessage], by_id: dict[int, str]) -> None:
     for row in rows.values():
-        if row.state == "cancelled" and row.rule in {"module_due", "module_overdue"}:
+        if by_id.get(row.learner_id or 0) == sim.OPTED_OUT and row.category == "nudge":
+            assert (row.state, row.reason) == ("cancelled", "the learner opted out of nudge messages")
+        elif row.state == "cancelled" and row.rule in {"module_due", "module_overdue"}:
             assert row.reason == f"module {sim.MODULE} is satisfied"
         if row.state == "cancelled" and row.rule == "session_reminder":
             assert row.reason == "the learner withdrew"
@@ -282,6 +286,7 @@ def check_weekly_content(
             f"- {sim.name_of(email)}: {'; '.join(sim.behind(email, at, start))}"
         )
     listing = "\n\n".join(
-        f"{council} ({len(lines)}):\n" + "\n".join(lines) for council, lines in sorted(groups.items())
+        f"{council} ({len(lines)}):\n" + "\n".join(lines)
+        for council, lines in sorted(groups.items(), key=lambda item: item[0].lower())
     )
     assert f"are behind this week, by council:\n\n{listing}\n\nOpen the cohort dashboard:" in body
