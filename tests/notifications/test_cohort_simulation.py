@@ -237,7 +237,9 @@ def check_mail(
     moved = [
         item
         for to, item in invites
-        if item and item["UID"].endswith(f":session-5:learner-{learners[to]}") and item["SEQUENCE"] == "2"
+        if item
+        and item["UID"].endswith(f":session-5:learner-{learners[to]}")
+        and (item["METHOD"], item["SEQUENCE"]) == ("REQUEST", "2")
     ]
     assert len(moved) == 48 and {item["DTSTART"] for item in moved} == {"20260217T093000"}
     others = Counter(to for to, message in sent if calendar_part(message) is None)
