@@ -16,14 +16,17 @@ from lrs.programme.model import DEFAULT_TIMEZONE
 from lrs.settings import Settings
 from lrs.storage.engine import Database, open_database
 from lrs.storage.schema import migrate
-from notifications.content import default_renderer
+from notifications.content import Content, default_renderer
 from notifications.facts import LinkSigner
 from notifications.install import link_key
 from notifications.preview import PreviewProblem, preview
 from notifications.records import PlanRecord, ScheduleFilter, attempts_by_key, plan_records
 from notifications.replay import replay_dead
+from notifications.rules import parse_rules
 from notifications.schedule import PlanState
 from notifications.templates import TemplateProblem
+from notifications.weekly import WEEKLY_RULES
+from notifications.weekly_preview import DEFAULT_CHANNELS, WeeklyPreviewProblem, preview_weekly
 
 COMMAND = "notifications"
 PREVIEW_CHANNELS = ("teams", "email", "teams_channel", "local")
@@ -44,7 +47,7 @@ def add_notification_commands(commands: argparse._SubParsersAction[argparse.Argu
     log.add_argument("--json", action="store_true")
     shown = actions.add_parser("preview", help="render what a rule would send a learner, without sending")
     shown.add_argument("rule")
-    shown.add_argument("--learner", required=True, help="the learner's email")
+    shown.add_argument("--learner", help="the learner's email (team_digest: a programme team address)")
     shown.add_argument("--cohort", required=True)
     shown.add_argument("--channel", choices=PREVIEW_CHANNELS, help="one channel (default: teams and email)")
     shown.add_argument("--at", type=_moment, help="as at this time (ISO 8601; default now)")
@@ -114,6 +117,11 @@ async def _listing(database: Database, args: argparse.Namespace) -> int:
 
 
 async def _preview(database: Database, settings: Settings, args: argparse.Namespace) -> int:
+    if args.rule in WEEKLY_RULES:
+        return await _preview_weekly(database, settings, args)
+    if not args.learner:
+        print(f"lrs: --learner: required for {args.rule} (the learner's email)", file=sys.stderr)
+        return 2
     channels = [args.channel] if args.channel else ["teams", "email"]
     try:
         links = LinkSigner(await link_key(database, settings), settings.base_url)
@@ -133,16 +141,43 @@ async def _preview(database: Database, settings: Settings, args: argparse.Namesp
         print(f"lrs: {err}", file=sys.stderr)
         return 2
     for item in shown:
-        content = item.content
-        print(f"== {item.channel} ({item.key})\nSubject: {content.subject}\n\n{content.text}")
-        if content.activity_text:
-            print(f"\n-- activity feed text\n{content.activity_text}")
-        if content.html:
-            print(f"\n-- html\n{content.html}")
-        if content.card:
-            print(f"\n-- adaptive card\n{json.dumps(content.card, indent=2)}")
-        print()
+        _print_content(item.channel, item.key, item.content)
     return 0
+
+
+async def _preview_weekly(database: Database, settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        async with database.read_session() as session:
+            shown = await preview_weekly(
+                session,
+                parse_rules(settings.notifications, path="notifications"),
+                rule=args.rule,
+                cohort_id=args.cohort,
+                email=args.learner,
+                channels=[args.channel] if args.channel else DEFAULT_CHANNELS[args.rule],
+                at=args.at or utc_now(),
+                base_url=settings.base_url,
+                templates_root=Path(settings.programmes_dir),
+            )
+    except (WeeklyPreviewProblem, TemplateProblem) as err:
+        print(f"lrs: {err}", file=sys.stderr)
+        return 2
+    for item in shown:
+        _print_content(item.channel, item.key, item.content)
+        if item.note:
+            print(f"-- {item.note}\n")
+    return 0
+
+
+def _print_content(channel: str, key: str, content: Content) -> None:
+    print(f"== {channel} ({key})\nSubject: {content.subject}\n\n{content.text}")
+    if content.activity_text:
+        print(f"\n-- activity feed text\n{content.activity_text}")
+    if content.html:
+        print(f"\n-- html\n{content.html}")
+    if content.card:
+        print(f"\n-- adaptive card\n{json.dumps(content.card, indent=2)}")
+    print()
 
 
 def _with_attempts(row: dict[str, Any], attempts: list[dict[str, Any]] | None) -> dict[str, Any]:

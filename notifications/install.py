@@ -22,6 +22,7 @@ from notifications.planner import NotificationPlanner
 from notifications.rules import NotificationRules, ProgrammeRules, parse_rules
 from notifications.sender import NotificationSender, SenderOptions
 from notifications.suppression import StoredSuppressionList
+from notifications.weekly import WeeklyPlanner
 
 # Channels that carry a message to one learner or a cohort channel (calendar invites ride on these).
 MESSAGE_CHANNELS = ("teams", "email", "notify", "graph_mail", "teams_channel")
@@ -48,7 +49,16 @@ def build_connectors(
 
 def planner_installer(rules: NotificationRules, *, clock: Clock) -> Callable[[EventBus], Unsubscribe]:
     def install(bus: EventBus) -> Unsubscribe:
-        return NotificationPlanner(ProgrammeRules(rules), clock=clock).subscribe(bus)
+        handles = [
+            NotificationPlanner(ProgrammeRules(rules), clock=clock).subscribe(bus),
+            WeeklyPlanner(ProgrammeRules(rules), clock=clock).subscribe(bus),
+        ]
+
+        def unsubscribe() -> None:
+            for handle in handles:
+                handle()
+
+        return unsubscribe
 
     return install
 

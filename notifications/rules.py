@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from notifications.weekly_settings import WEEKLY_KEYS, WeeklySettingError, parse_weekly_setting
+
 
 class Category(enum.StrEnum):
     INVITATION = "invitation"
@@ -86,6 +88,7 @@ def format_duration(value: timedelta) -> str:
 class RuleSettings:
     enabled: bool = True
     offsets: Mapping[str, tuple[timedelta, ...]] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # parsed weekly settings (weekday, time, ...)
 
     def offset_list(self, name: str) -> tuple[timedelta, ...]:
         return self.offsets.get(name, ())
@@ -101,6 +104,7 @@ class NotificationRules:
     send_lease: timedelta = timedelta(minutes=15)
     # False sends each message when due, whatever the learner's quiet hours, days and bank holidays.
     sending_windows: bool = True
+    inactive_after_days: int = 14  # the team digest's "inactive N days" (the progress timer's too)
 
     def enabled(self, rule: str) -> bool:
         return self.rules[rule].enabled
@@ -178,6 +182,10 @@ def _engine_setting(settings: NotificationRules, name: str, value: Any, where: s
         return replace(settings, cap_window=parse_duration(value, where))
     if name == "send_lease":
         return replace(settings, send_lease=parse_duration(value, where))
+    if name == "inactive_after_days":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise RulesError(where, f"expected a whole number of days, 1 or more, got {value!r}")
+        return replace(settings, inactive_after_days=value)
     if name == "sending_windows":
         if not isinstance(value, bool):
             raise RulesError(where, f"expected true or false, got {value!r}")
@@ -194,7 +202,7 @@ def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSetti
         return replace(current, enabled=value)
     if not isinstance(value, Mapping):
         raise RulesError(where, f"expected true, false or a table, got {type(value).__name__}")
-    enabled, offsets = current.enabled, dict(current.offsets)
+    enabled, offsets, options = current.enabled, dict(current.offsets), dict(current.options)
     for key, item in value.items():
         if key == "enabled":
             if not isinstance(item, bool):
@@ -202,10 +210,20 @@ def _rule(name: str, value: Any, current: RuleSettings, where: str) -> RuleSetti
             enabled = item
         elif key in OFFSET_NAMES.get(name, ()):
             offsets[key] = _offsets(item, f"{where}.{key}")
+        elif key in WEEKLY_KEYS.get(name, ()):
+            options[key] = _weekly(key, item, f"{where}.{key}")
         else:
-            known = ", ".join(["enabled", *OFFSET_NAMES.get(name, ())])
+            known = ", ".join(["enabled", *OFFSET_NAMES.get(name, ()), *WEEKLY_KEYS.get(name, ())])
             raise RulesError(f"{where}.{key}", f"unknown setting (known: {known})")
-    return RuleSettings(enabled, offsets)
+    return RuleSettings(enabled, offsets, options)
+
+
+def _weekly(key: str, value: Any, where: str) -> Any:
+    try:
+        return parse_weekly_setting(key, value)
+    except ValueError as err:
+        index = err.index if isinstance(err, WeeklySettingError) else None
+        raise RulesError(where if index is None else f"{where}[{index}]", str(err)) from None
 
 
 def _offsets(value: Any, where: str) -> tuple[timedelta, ...]:

@@ -39,6 +39,7 @@ from notifications.keys import delivery_key
 from notifications.recheck import reason_gone
 from notifications.rules import NotificationRules
 from notifications.schedule import PlanState
+from notifications.weekly_send import is_weekly, weekly_channels, weekly_message, weekly_messages
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,8 @@ class NotificationSender:
     def channels_for(self, row: PlannedMessage, facts: LearnerFacts | None = None) -> list[str]:
         """Where the message goes, in order: a channel post to its channel, an invitation to the
         calendar or email, anything else by the learner's channel order."""
+        if is_weekly(row.rule):
+            return weekly_channels(row.rule, self.connectors)
         if row.rule in CHANNEL_POSTS:
             wanted: Sequence[str] = (CHANNEL_POSTS[row.rule],)
         elif row.rule in INVITE_RULES:
@@ -197,6 +200,15 @@ class NotificationSender:
             row, programme, gone, over_cap = decided
             facts = await learner_facts(session, row, programme, self.links, now)
             folded = await folded_nudges(session, row) if row.rule == DIGEST_RULE else []
+            weekly = (
+                await weekly_message(session, row, programme, rules, now, self.options.base_url)
+                if is_weekly(row.rule)
+                else None
+            )
+        if weekly is not None:  # a cohort post or the team digest: its own recipient and content
+            folder = override_folder(programme, self.options.templates_root)
+            messages = weekly_messages(row, weekly, folder)
+            return Prepared(row, messages, gone or weekly.reason_gone, over_cap, rules, facts)
         context = render_context(row, programme, facts, self.options.base_url)
         if row.rule == DIGEST_RULE:
             context["items"] = digest_items(folded, programme, str(context["deep_link"]))

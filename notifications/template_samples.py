@@ -61,12 +61,45 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "cohort_title": "Cohort 3",
         "learner_count": 24,
         "on_track_count": 19,
+        "on_track_percent": 79,
+        "completed_count": 2,
+        "completed_percent": 8,
         "modules_completed_this_week": 7,
+        "attendance_percent": 88,
+        "modules": [
+            {"title": "Leading change", "done": 20, "percent": 83, "due_date_local": "Monday 2 March 2026"}
+        ],
+        "upcoming": [
+            {
+                "kind": "session",
+                "title": "Academy 2",
+                "when_local": "Tuesday 10 March 2026 at 10:00",
+                "where": "Online (Teams)",
+            },
+            {
+                "kind": "module",
+                "title": "Data as infrastructure",
+                "when_local": "Monday 16 March 2026",
+                "where": "",
+            },
+        ],
+        "ahead_days": 14,
         "deep_link": _LINK,
     },
     "team_digest": {
         "programme_title": "Leading Places",
-        "items": [{"council": "Northshire", "learner_name": "Sam Jones", "reason": "module overdue"}],
+        "cohort_title": "Cohort 3",
+        "learner_count": 24,
+        "behind_count": 1,
+        "councils": [
+            {
+                "council": "Northshire",
+                "learners": [{"learner_name": "Sam Jones", "reasons": ["overdue module: Leading change"]}],
+            }
+        ],
+        "items": [
+            {"council": "Northshire", "learner_name": "Sam Jones", "reason": "overdue module: Leading change"}
+        ],
         "deep_link": _LINK,
     },
     "catch_up_digest": {

@@ -34,6 +34,7 @@ def json_record(message: RenderedMessage, *, written_at: datetime, eml_name: str
         "text": message.text,
         "html": message.html,
         "deep_link": message.deep_link,
+        "card": dict(message.card) if message.card is not None else None,  # Adaptive Card (channel posts)
         "unsubscribe_url": message.unsubscribe_url,
         "metadata": dict(message.metadata),
         "invite": None

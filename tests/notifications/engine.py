@@ -28,6 +28,7 @@ from lrs.storage.programme_models import LearnerRow
 from notifications.planner import NotificationPlanner
 from notifications.rules import NotificationRules, ProgrammeRules, parse_rules
 from notifications.sender import NotificationSender, SenderOptions
+from notifications.weekly import WeeklyPlanner
 from tests.lrs.progress.cohort import lead_definition
 from tests.notifications.support import ManualClock
 
@@ -72,8 +73,9 @@ async def next_due(database: Database) -> datetime | None:
     return min((moment for moment in (message, timer) if moment is not None), default=None)
 
 
-# Most tests follow reminders and nudges; calendar invitations have their own (test_invites.py).
-WITHOUT_INVITES = parse_rules({"session_invite": False})
+# Most tests follow one learner's reminders and nudges; calendar invitations (test_invites.py) and the
+# weekly cohort messages (test_weekly.py, test_cohort_simulation.py) have their own.
+WITHOUT_INVITES = parse_rules({"session_invite": False, "cohort_update": False, "team_digest": False})
 
 
 def engine(
@@ -87,6 +89,7 @@ def engine(
     bus = EventBus()
     ProgressProjector(progress_options(settings), clock=clock).subscribe(bus)
     NotificationPlanner(ProgrammeRules(chosen), clock=clock).subscribe(bus)
+    WeeklyPlanner(ProgrammeRules(chosen), clock=clock).subscribe(bus)
     sender = NotificationSender(
         database,
         connectors,

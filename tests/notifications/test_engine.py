@@ -3,46 +3,26 @@ real SMTP server, a satisfied module and a withdrawal cancel what no longer has 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-import pytest
-
 from connectors.email.connector import EmailConnector
-from connectors.email.settings import EmailSettings
 from lrs.programme.roster import RosterRow
 from lrs.programme.roster_import import import_roster
 from lrs.progress import verbs
 from lrs.storage.engine import Database
 from notifications.content import PlainContent, plain_render
 from notifications.rules import parse_rules
-from notifications.suppression import StoredSuppressionList
 from tests.fakes.smtp import FakeSmtpServer
 from tests.lrs.progress.cohort import BASE, COHORT_START, post, statement
 from tests.notifications.engine import engine, install, planned, states, timeline
-from tests.notifications.support import ManualClock
+from tests.notifications.support import ManualClock, clock, email
+
+__all__ = ["clock", "email"]  # fixtures used below
 
 ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    # Friday 2 January 09:00 London: inside the default sending window (08:00-18:00, Monday to Friday)
-    return ManualClock(COHORT_START - timedelta(days=3) + timedelta(hours=9))
-
-
-@pytest.fixture
-async def email(
-    smtp: FakeSmtpServer, database: Database, clock: ManualClock
-) -> AsyncIterator[EmailConnector]:
-    settings = EmailSettings.from_mapping(smtp.settings_table())
-    connector = EmailConnector(
-        settings, suppression=StoredSuppressionList(database, clock=clock), clock=clock
-    )
-    yield connector
-    await connector.close()
 
 
 def sent(smtp: FakeSmtpServer) -> list[tuple[str, str]]:

@@ -3,51 +3,20 @@ learner Teams cannot reach (not in the tenant) gets email under its own key; eve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from email.utils import parseaddr
 
-import pytest
-
 from connectors.base import Connector
-from connectors.email.connector import EmailConnector
-from connectors.email.settings import EmailSettings
-from connectors.teams.connector import create_connector as create_teams_connector
 from lrs.storage.engine import Database
 from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.suppression import StoredSuppressionList
 from tests.fakes.microsoft import FakeMicrosoft, fake_microsoft, microsoft_ca
 from tests.fakes.smtp import FakeSmtpServer
-from tests.lrs.progress.cohort import COHORT_START
 from tests.notifications.engine import engine, install, planned
-from tests.notifications.support import ManualClock
+from tests.notifications.support import ManualClock, channels, clock
 
-__all__ = ["fake_microsoft", "microsoft_ca"]  # fixtures used below
+__all__ = ["channels", "clock", "fake_microsoft", "microsoft_ca"]  # fixtures used below
 
 ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    # Friday 2 January 09:00 London: inside the default sending window (08:00-18:00, Monday to Friday)
-    return ManualClock(COHORT_START - timedelta(days=3) + timedelta(hours=9))
-
-
-@pytest.fixture
-async def channels(
-    smtp: FakeSmtpServer, fake_microsoft: FakeMicrosoft, database: Database, clock: ManualClock
-) -> AsyncIterator[dict[str, Connector]]:
-    suppression = StoredSuppressionList(database, clock=clock)
-    email = EmailConnector(
-        EmailSettings.from_mapping(smtp.settings_table()), suppression=suppression, clock=clock
-    )
-    config = fake_microsoft.graph_config(
-        default_web_url="https://teams.microsoft.com/l/entity/app/home", teams_app_id="app-123"
-    )
-    teams = create_teams_connector(config, suppression=suppression)
-    yield {"teams": teams, "email": email}
-    await teams.close()
-    await email.close()
 
 
 async def test_teams_first_and_email_when_teams_cannot_reach_the_learner(

@@ -4,41 +4,21 @@ the reminders, and a learner who attended after all gets no missed-session follo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-
-import pytest
+from datetime import UTC, datetime
 
 from connectors.email.connector import EmailConnector
-from connectors.email.settings import EmailSettings
 from lrs.programme.loader import parse_programme
 from lrs.programme.store import save_programme
 from lrs.progress import verbs
 from lrs.storage.engine import Database
-from notifications.suppression import StoredSuppressionList
 from tests.fakes.smtp import FakeSmtpServer
-from tests.lrs.progress.cohort import BASE, COHORT_START, post, statement
+from tests.lrs.progress.cohort import BASE, post, statement
 from tests.notifications.engine import due_definition, engine, install, planned, states
-from tests.notifications.support import ManualClock
+from tests.notifications.support import ManualClock, clock, email
+
+__all__ = ["clock", "email"]  # fixtures used below
 
 ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(COHORT_START - timedelta(days=3))
-
-
-@pytest.fixture
-async def email(
-    smtp: FakeSmtpServer, database: Database, clock: ManualClock
-) -> AsyncIterator[EmailConnector]:
-    settings = EmailSettings.from_mapping(smtp.settings_table())
-    connector = EmailConnector(
-        settings, suppression=StoredSuppressionList(database, clock=clock), clock=clock
-    )
-    yield connector
-    await connector.close()
 
 
 async def test_a_moved_session_moves_its_reminders_and_a_removed_module_is_cancelled(
