@@ -198,6 +198,7 @@ class NotificationSender:
             if decided is None:
                 return None
             row, programme, gone, over_cap = decided
+            rules = self.rules_for(programme)
             facts = await learner_facts(session, row, programme, self.links, now)
             folded = await folded_nudges(session, row) if row.rule == DIGEST_RULE else []
             weekly = (
@@ -212,7 +213,6 @@ class NotificationSender:
         context = render_context(row, programme, facts, self.options.base_url)
         if row.rule == DIGEST_RULE:
             context["items"] = digest_items(folded, programme, str(context["deep_link"]))
-        rules = self.rules_for(programme)
         return Prepared(row, self._messages(row, facts, context, programme), gone, over_cap, rules, facts)
 
     async def _decided(
