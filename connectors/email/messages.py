@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.headerregistry import Address
+from email.utils import format_datetime
 from urllib.parse import quote
 
 from connectors.base import Recipient, RenderedMessage
@@ -26,6 +27,13 @@ def message_id_for(idempotency_key: str, domain: str) -> str:
     # 128 bits of the hash: unique enough, and short enough that the header is not folded.
     digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
     return f"<{digest}@{domain}>"
+
+
+def mailbox(display_name: str | None, address: str) -> Address:
+    """A From/To mailbox. Built from its parts, so a non-ASCII local part (siân@cyngor.cymru, which
+    `formataddr` refuses) is kept for SMTPUTF8 rather than failing the message."""
+    username, _, domain = address.rpartition("@")
+    return Address(display_name or "", username=username, domain=domain)
 
 
 def build_email(message: RenderedMessage, settings: EmailSettings, *, sent_at: datetime) -> EmailMessage:
@@ -47,8 +55,8 @@ def build_email(message: RenderedMessage, settings: EmailSettings, *, sent_at: d
 def _add_headers(
     mime: EmailMessage, message: RenderedMessage, settings: EmailSettings, sent_at: datetime
 ) -> None:
-    mime["From"] = formataddr((settings.from_name, settings.from_address))
-    mime["To"] = formataddr((message.recipient.display_name, message.recipient.email))
+    mime["From"] = mailbox(settings.from_name, settings.from_address)
+    mime["To"] = mailbox(message.recipient.display_name, message.recipient.email)
     mime["Subject"] = message.subject
     mime["Date"] = format_datetime(sent_at)
     mime["Message-ID"] = message_id_for(message.idempotency_key, settings.message_id_domain)

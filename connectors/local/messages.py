@@ -17,8 +17,10 @@ def file_stem_for(idempotency_key: str) -> str:
 
 
 def eml_bytes(message: RenderedMessage, settings: LocalSettings, *, written_at: datetime) -> bytes:
-    """The MIME message the email channel would send (the invitation attached as invite.ics)."""
-    return build_email(message, settings.as_email_settings(), sent_at=written_at).as_bytes()
+    """The MIME message the email channel would send (the invitation attached as invite.ics).
+    Written as SMTPUTF8 would send it, so an address like siân@cyngor.cymru stays as it is."""
+    built = build_email(message, settings.as_email_settings(), sent_at=written_at)
+    return built.as_bytes(policy=built.policy.clone(utf8=True))
 
 
 def json_record(message: RenderedMessage, *, written_at: datetime, eml_name: str) -> dict[str, Any]:

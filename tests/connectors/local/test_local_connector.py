@@ -135,3 +135,14 @@ def test_the_registry_uses_the_local_channel_when_nothing_is_configured() -> Non
     assert registry.channels_in_use({"email": {"host": "x"}}) == ["email"]
     assert registry.table_for("local", {}) == {}
     assert isinstance(registry.create("local", {"folder": "x"}), LocalConnector)
+
+
+async def test_an_address_with_non_ascii_characters_is_written_as_utf8_mime(tmp_path: Path) -> None:
+    folder = tmp_path / "outbox"
+    connector = _connector(folder, [T0])
+    sent = await connector.send(_nudge("nudge:sian:module-1", to="siân.ellis@cyngor.cymru"))
+    assert sent.status is DeliveryStatus.DELIVERED, sent.detail
+    (eml,) = folder.glob("*.eml")
+    message = _parse(eml)
+    assert str(message["To"]) == "Ada Lovelace <siân.ellis@cyngor.cymru>"  # raw UTF-8, as SMTPUTF8 sends it
+    assert message["Subject"] == "Module 3 is open"
