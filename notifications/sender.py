@@ -171,7 +171,12 @@ class NotificationSender:
             log.info(
                 "notification %s: %s failed for good, trying the next channel", prepared.row.key, channel
             )
-        return Settlement(PlanState.FAILED, "; ".join(hops) or "no channel is configured")
+        unreachable = (
+            "none of the message's channels is configured (the learner's order: "
+            + ", ".join(prepared.facts.preferences.channel_order)
+            + ")"
+        )
+        return Settlement(PlanState.FAILED, "; ".join(hops) or unreachable)
 
     def channels_for(self, row: PlannedMessage, facts: LearnerFacts | None = None) -> list[str]:
         """Where the message goes, in order: a channel post to its channel, an invitation to the

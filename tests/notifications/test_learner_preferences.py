@@ -179,3 +179,16 @@ async def test_the_learners_channel_order_and_language_on_teams(
     [activity] = fake_microsoft.ok(r"/teamwork/sendActivityNotification")
     assert isinstance(activity.body, dict)
     assert activity.body["previewText"]["content"] == "Croeso i Lead, Learner1"
+
+
+async def test_a_learner_who_wants_teams_only_on_a_site_without_teams_is_told_why(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    _programme, learners = await install(database, [ADA], clock.now)
+    await prefer(database, learners[ADA], Preferences(channel_order=("teams",)), clock)
+    await engine(database, clock, {"email": email}).run()
+    assert (await states(database))[f"welcome:lead-1:learner-{learners[ADA]}:enrolment"] == (
+        "failed",
+        "none of the message's channels is configured (the learner's order: teams)",
+    )
+    assert smtp.captured() == []
