@@ -128,7 +128,8 @@ async def test_preferences_with_javascript_off_and_the_keyboard_alone(
         await retype(page, "quiet_start", "25:00")
         await submit_with_enter(page)
         # The error summary takes the focus on load (autofocus: no script needed), so it is read first.
-        assert await page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+        # Browsers apply autofocus after the load event, a moment later on a busy machine: poll for it.
+        await page.wait_for("document.activeElement.classList.contains('govuk-error-summary')")
         await check_page(page, "preferences-error", expected="There is a problem")
         assert await page.evaluate(
             "document.querySelector('.govuk-error-summary a').getAttribute('href')"
