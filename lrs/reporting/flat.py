@@ -1,7 +1,8 @@
 """A whole pass of completion records as flat rows for the file exports (CSV, XLSX).
 
 Built for size (100,000 learners x 12 items and more): keyset pages of 10,000 rows read as plain
-tuples (no ORM objects, times left as the driver returns them), each turned straight into the
+tuples (no ORM objects; times written as ISO 8601 text by SQLite itself, or aware datetimes from
+asyncpg), each turned straight into the
 HR_COLUMNS values, already safe for a spreadsheet (see lrs.csv_safety) and already formatted as the
 JSON API formats them. The next page is read while the current one is being written, and each page
 is dropped once written, so memory stays flat whatever the size of the pass.

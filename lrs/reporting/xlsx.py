@@ -5,6 +5,7 @@ each with the header row."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -22,25 +23,36 @@ SHEET_ROWS = 1_048_576  # Excel's rows per sheet, the header included
 
 
 async def write_xlsx(pages: AsyncIterator[list[FlatRow]], path: Path, *, sheet_rows: int = SHEET_ROWS) -> int:
-    """Write every row of `pages` (lrs.reporting.flat) to `path`; the number of rows written."""
-    workbook = Workbook(write_only=True)
-    sheet, room, count = _new_sheet(workbook), sheet_rows - 1, 0
+    """Write every row of `pages` (lrs.reporting.flat) to `path`; the number of rows written. The
+    workbook is written in a worker thread, a page at a time, so the server keeps answering."""
+    book = _Book(sheet_rows)
+    count = 0
     async for page in pages:
-        for row in page:
-            if not room:
-                sheet, room = _new_sheet(workbook), sheet_rows - 1
-            sheet.append(row)
-            room -= 1
+        await asyncio.to_thread(book.append, page)
         count += len(page)
-    workbook.save(path)
+    await asyncio.to_thread(book.workbook.save, path)
     return count
 
 
-def _new_sheet(workbook: Workbook) -> Any:
-    number = len(workbook.worksheets) + 1
-    sheet = workbook.create_sheet("Completions" if number == 1 else f"Completions {number}")
-    sheet.append([name for name, _ in HR_COLUMNS])
-    return sheet
+class _Book:
+    """A write-only workbook that starts a new sheet when one is full (used by one thread at a time)."""
+
+    def __init__(self, sheet_rows: int) -> None:
+        self.workbook, self.sheet_rows = Workbook(write_only=True), sheet_rows
+        self.sheet, self.room = self._new_sheet(), sheet_rows - 1
+
+    def append(self, page: list[FlatRow]) -> None:
+        for row in page:
+            if not self.room:
+                self.sheet, self.room = self._new_sheet(), self.sheet_rows - 1
+            self.sheet.append(row)
+            self.room -= 1
+
+    def _new_sheet(self) -> Any:
+        number = len(self.workbook.worksheets) + 1
+        sheet = self.workbook.create_sheet("Completions" if number == 1 else f"Completions {number}")
+        sheet.append([name for name, _ in HR_COLUMNS])
+        return sheet
 
 
 def temporary_xlsx() -> Path:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import update
 
 from lrs.programme.loader import parse_programme
@@ -17,6 +19,7 @@ from lrs.reporting.export import CSV_PLAIN, csv_chunk, csv_header
 from lrs.reporting.filters import CompletionFilters
 from lrs.reporting.flat import flat_pass
 from lrs.reporting.records import HR_COLUMNS
+from lrs.reporting.xlsx import write_xlsx
 from lrs.storage.programme_models import LearnerRow
 from tests.lrs.progress.cohort import BASE, lead_definition, statement
 from tests.lrs.reporting.support import PATH, projecting, pull
@@ -83,3 +86,22 @@ async def test_a_filtered_export_matches_the_filtered_json(lrs: RunningLrs) -> N
     ).read()
     rows = list(csv.reader(io.StringIO(raw.decode())))
     assert rows[1:] == [expected_cells(record) for record in json_records]
+
+
+async def test_an_xlsx_larger_than_a_sheet_carries_on_in_the_next_sheet(
+    lrs: RunningLrs, tmp_path: Path
+) -> None:
+    cohort = await projecting(lrs.database, EMAILS)
+    await cohort.post([statement(EMAILS[0], verbs.COMPLETED, f"{BASE}/intro", cohort.clock.now)])
+    json_records = (await pull(lrs))["records"]
+    path = tmp_path / "small-sheets.xlsx"
+    count = await write_xlsx(flat_pass(lrs.database, CompletionFilters(), page_rows=3), path, sheet_rows=5)
+    assert count == len(json_records)
+    workbook = load_workbook(path, read_only=True)
+    sheets = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets]
+    workbook.close()
+    assert workbook.sheetnames[:2] == ["Completions", "Completions 2"]
+    header = [name for name, _ in HR_COLUMNS]
+    assert all(rows[0] == header and 1 < len(rows) <= 5 for rows in sheets)
+    record_ids = [row[0] for rows in sheets for row in rows[1:]]
+    assert record_ids == [record["record_id"] for record in json_records]

@@ -34,7 +34,10 @@ KNOWN_IDS = {
     "session": _SHIPPED.sessions[0].id,
     "person": 1,
 }
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning"),
+    pytest.mark.timeout(400),  # about a minute each on an idle machine; the 2 shared cores are not
+]
 
 
 def explore(base: str, auth: str, answers: Counter[str]) -> list[str]:
