@@ -76,3 +76,11 @@ def make_certificates(directory: Path) -> None:
     (directory / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
     (directory / "server.pem").write_bytes(server_cert.public_bytes(pem) + ca_cert.public_bytes(pem))
     _write_key(server_key, directory / "server.key")
+
+
+if __name__ == "__main__":  # python3 deploy/local_tls.py deploy/tls   (for the compose file's nginx)
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "deploy/tls")
+    make_certificates(target)
+    print(f"{target}/server.pem and server.key (clients trust {target}/ca.pem)")

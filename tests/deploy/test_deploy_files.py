@@ -193,3 +193,24 @@ def test_compose_nginx_differs_from_the_shipped_only_in_names_and_paths() -> Non
         differing
     )
     assert "server lrs-1:8080;" in composed and "server lrs-2:8080;" in composed
+
+
+def test_the_local_certificate_is_trusted_through_its_ca_for_localhost(tmp_path: Path) -> None:
+    import ssl
+    import sys
+
+    sys.path.insert(0, str(DEPLOY))
+    from local_tls import make_certificates
+
+    make_certificates(tmp_path)
+    assert (tmp_path / "server.key").stat().st_mode & 0o077 == 0  # the key is the owner's alone
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    client = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    assert client.verify_mode == ssl.CERT_REQUIRED and client.check_hostname
+    issued = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "server.pem")],
+        capture_output=True,
+        text=True,
+    )
+    assert issued.returncode == 0 and issued.stdout.strip().endswith(": OK"), issued.stderr
