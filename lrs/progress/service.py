@@ -32,8 +32,9 @@ from lrs.events.types import (
 from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.progress import verbs
-from lrs.progress.incremental import fold_statements
+from lrs.progress.incremental import Target, fold_statements
 from lrs.progress.inputs import Enrolled, enrolled_in_programme, programme_activity_iris, programme_inputs
+from lrs.progress.observations import Observation
 from lrs.progress.projection import inactivity_since
 from lrs.progress.reproject import ProgressOptions, flush_writes, plan_inputs
 from lrs.progress.satisfied import ensure_shared_activities
@@ -57,7 +58,7 @@ class ProgressProjector:
             bus.subscribe_group(LearnerEnrolled, self.on_learners_enrolled, name="progress.learner_enrolled"),
             bus.subscribe(LearnerWithdrawn, self.on_learner_withdrawn, name="progress.learner_withdrawn"),
             bus.subscribe(ProgrammeSaved, self.on_programme_saved, name="progress.programme_saved"),
-            bus.subscribe(SessionEnded, self.on_session_ended, name="progress.session_ended"),
+            bus.subscribe_group(SessionEnded, self.on_sessions_ended, name="progress.session_ended"),
             bus.subscribe(InactivityDue, self.on_inactivity_due, name="progress.inactivity_due"),
         ]
 
@@ -102,14 +103,27 @@ class ProgressProjector:
             return  # enrolled again before this event was handled
         await drop_projection(session, event.learner_id, event.programme_id, event.cohort_id)
 
-    async def on_session_ended(self, event: SessionEnded, session: AsyncSession) -> None:
-        programme = await stored_programme(session, event.programme_id)
-        current = [item for item in programme.sessions if item.id == event.session_id]
-        if current and current[0].end > self.clock():
-            await arm_session_timers(session, programme)  # the session was moved later
-            return
-        enrolled = await enrolled_in_programme(session, programme.id)
-        await self.reproject(session, programme, [e for e in enrolled if e.cohort_id == event.cohort_id])
+    async def on_sessions_ended(self, events: list[SessionEnded], session: AsyncSession) -> None:
+        """A session's end changes only its rows (absent, for those who did not come): every enrolled
+        learner of the cohort is re-derived from their stored facts at `now`, set-wise, without
+        re-reading a statement (lrs.progress.incremental)."""
+        targets: dict[LearnerKey, tuple[Target, list[Observation]]] = {}
+        for programme_id, cohort_id in sorted({(e.programme_id, e.cohort_id) for e in events}):
+            programme = await stored_programme(session, programme_id)
+            ended = {
+                e.session_id for e in events if (e.programme_id, e.cohort_id) == (programme_id, cohort_id)
+            }
+            moved = [item for item in programme.sessions if item.id in ended and item.end > self.clock()]
+            if moved:
+                await arm_session_timers(session, programme)  # a session was moved later
+            if len(moved) == len(ended):
+                continue
+            for enrolment in await enrolled_in_programme(session, programme_id):
+                if enrolment.cohort_id == cohort_id:
+                    key = (enrolment.learner_id, programme_id, cohort_id)
+                    targets[key] = (Target(key, enrolment, programme), [])
+        folded = await fold_statements(session, self.options, targets, now=self.clock())
+        await self.recompute(session, [target.key for target in folded.recompute])
 
     async def on_inactivity_due(self, event: InactivityDue, session: AsyncSession) -> None:
         learner = await lock_learner(session, event.learner_id, event.programme_id, event.cohort_id)

@@ -111,4 +111,4 @@ async def test_ten_thousand_learners_live_equals_rebuild(database: Database) -> 
     assert again == satisfied
 
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = pytest.mark.timeout(1800)
