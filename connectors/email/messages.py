@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from email.message import EmailMessage
 from email.headerregistry import Address
+from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import quote
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from email.policy import SMTPUTF8
 from typing import Any
 
 from connectors.base import RenderedMessage
@@ -20,7 +21,7 @@ def eml_bytes(message: RenderedMessage, settings: LocalSettings, *, written_at: 
     """The MIME message the email channel would send (the invitation attached as invite.ics).
     Written as SMTPUTF8 would send it, so an address like siân@cyngor.cymru stays as it is."""
     built = build_email(message, settings.as_email_settings(), sent_at=written_at)
-    return built.as_bytes(policy=built.policy.clone(utf8=True))
+    return built.as_bytes(policy=SMTPUTF8)
 
 
 def json_record(message: RenderedMessage, *, written_at: datetime, eml_name: str) -> dict[str, Any]:

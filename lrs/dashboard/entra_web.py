@@ -22,8 +22,9 @@ from lrs.dashboard.entra import EntraConfig, EntraRejected, EntraSignIn
 from lrs.dashboard.sessions import new_session
 from lrs.dashboard.sign_in_audit import audit_sign_in_failed, audit_signed_in
 from lrs.dashboard.users import viewer_by_email
-from lrs.dashboard.web import ENTRA, is_https, safe_next, see_other, set_session_cookie, sign_in_form
+from lrs.dashboard.web import ENTRA, safe_next, see_other, set_session_cookie, sign_in_form
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
+from lrs.http.forwarded import is_https
 
 FLOW_COOKIE = "lrs_entra_flow"
 CALLBACK_PATH = "/sign-in/entra/callback"

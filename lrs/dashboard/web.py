@@ -33,6 +33,7 @@ from lrs.dashboard.throttle import SignInThrottle
 from lrs.dashboard.users import Viewer, end_sessions, signed_in_viewer, viewer_by_id
 from lrs.errors import InvalidRequest, NotFound
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY
+from lrs.http.forwarded import is_https
 
 TEMPLATES = web.AppKey("dashboard_templates", jinja2.Environment)
 THROTTLE = web.AppKey("sign_in_throttle", SignInThrottle)
@@ -68,10 +69,6 @@ def render(
 
 def see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
-
-
-def is_https(request: web.Request) -> bool:
-    return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, staff: StaffSession) -> None:

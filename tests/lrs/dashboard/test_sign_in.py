@@ -58,7 +58,8 @@ async def test_sign_in_sign_out_and_the_forms_need_their_tokens(sqlite_url: str)
 
 
 async def test_cookie_is_secure_behind_an_https_proxy_and_next_cannot_leave_the_site(sqlite_url: str) -> None:
-    async with dashboard_site(sqlite_url) as site, site.browser() as client:
+    trusted = ("127.0.0.1", "::1")  # the proxy on this host
+    async with dashboard_site(sqlite_url, trusted_proxies=trusted) as site, site.browser() as client:
         form = await client.get(site.url("/sign-in"))
         token = csrf_in(await form.text())
         response = await client.post(
@@ -74,6 +75,21 @@ async def test_cookie_is_secure_behind_an_https_proxy_and_next_cannot_leave_the_
         )
         assert response.status == 303 and response.headers["Location"] == "/dashboard/"
         assert response.cookies[COOKIE_NAME]["secure"]
+
+
+async def test_a_forwarded_proto_from_an_untrusted_address_is_ignored(sqlite_url: str) -> None:
+    async with dashboard_site(sqlite_url, trusted_proxies=()) as site, site.browser() as client:
+        token = csrf_in(await (await client.get(site.url("/sign-in"))).text())
+        response = await client.post(
+            site.url("/sign-in"),
+            data={"email": ADMIN, "password": "correct horse battery staple", "csrf_token": token},
+            headers={"X-Forwarded-Proto": "https"},
+            allow_redirects=False,
+        )
+        assert response.status == 303
+        assert not response.cookies[COOKIE_NAME][
+            "secure"
+        ]  # anyone can send the header; only a proxy is believed
 
 
 @pytest.mark.parametrize(
