@@ -170,6 +170,7 @@ def calendar_part(message: EmailMessage) -> dict[str, str] | None:
     return None
 
 
+@pytest.mark.timeout(900)  # nine months of a 50-learner cohort: about a minute on a quiet machine
 async def test_fifty_learners_over_nine_months(
     database: Database,
     clock: ManualClock,
