@@ -1,9 +1,10 @@
-"""10,000 enrolled learners: the live path (statements folded into stored facts, set-wise per outbox
+"""Thousands of enrolled learners (10,000 with LRS_SCALE_LEARNERS=10000): the live path (statements folded into stored facts, set-wise per outbox
 group) gives the same rows, confidence answers and satisfied statements as `rebuild`, which
 recomputes every learner from all their statements."""
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,9 @@ from tests.lrs.progress.cohort import (
     voiding,
 )
 
-LEARNERS = 10_000
+# The suite runs 2,000 learners to stay within its time budget; LRS_SCALE_LEARNERS=10000 runs the
+# 10,000-learner case (minutes per database, see docs/events.md).
+LEARNERS = int(os.environ.get("LRS_SCALE_LEARNERS", "2000"))
 
 
 def work_of(email: str, number: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -62,7 +65,7 @@ def work_of(email: str, number: int, rng: random.Random) -> list[dict[str, Any]]
     return made
 
 
-async def test_ten_thousand_learners_live_equals_rebuild(database: Database) -> None:
+async def test_thousands_of_learners_live_equals_rebuild(database: Database) -> None:
     clock = SettableClock(COHORT_START - timedelta(days=1))
     emails = [f"learner{number:05d}@north.gov.uk" for number in range(LEARNERS)]
     await install_cohort(database, emails, clock.now)
