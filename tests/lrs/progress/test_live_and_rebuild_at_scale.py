@@ -1,6 +1,7 @@
-"""Thousands of enrolled learners (10,000 with LRS_SCALE_LEARNERS=10000): the live path (statements folded into stored facts, set-wise per outbox
-group) gives the same rows, confidence answers and satisfied statements as `rebuild`, which
-recomputes every learner from all their statements."""
+"""Thousands of enrolled learners (10,000 with LRS_SCALE_LEARNERS=10000): the live path
+(statements folded into stored facts, set-wise per outbox group) gives the same rows, confidence
+answers and satisfied statements as `rebuild`, which recomputes every learner from all their
+statements."""
 
 from __future__ import annotations
 
