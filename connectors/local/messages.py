@@ -21,7 +21,7 @@ def eml_bytes(message: RenderedMessage, settings: LocalSettings, *, written_at: 
     """The MIME message the email channel would send (the invitation attached as invite.ics).
     Written as SMTPUTF8 would send it, so an address like siân@cyngor.cymru stays as it is."""
     built = build_email(message, settings.as_email_settings(), sent_at=written_at)
-    return built.as_bytes(policy=SMTPUTF8)
+    return built.as_bytes(policy=SMTPUTF8.clone(linesep="\n"))  # UTF-8 headers, the file's own line ends
 
 
 def json_record(message: RenderedMessage, *, written_at: datetime, eml_name: str) -> dict[str, Any]:
