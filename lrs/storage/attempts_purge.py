@@ -6,22 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.notification_models import DeliveryAttempt
+from lrs.storage.purge import delete_oldest_settled
 
 
 async def purge_settled_attempts(session: AsyncSession, before: datetime, *, limit: int) -> int:
     """Delete up to `limit` attempts that finished before `before` (oldest first, read from
     `ix_delivery_attempts_finished`); return how many went. Unfinished attempts are never touched."""
-    oldest = (
-        select(DeliveryAttempt.id)
-        .where(DeliveryAttempt.finished_at.is_not(None), DeliveryAttempt.finished_at < before)
-        .order_by(DeliveryAttempt.finished_at)
-        .limit(limit)
+    return await delete_oldest_settled(
+        session, DeliveryAttempt.id, DeliveryAttempt.finished_at, before, limit=limit
     )
-    ids = list(await session.scalars(oldest))
-    if ids:
-        await session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.id.in_(ids)))
-    return len(ids)

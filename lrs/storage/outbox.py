@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, delete, select, text
+from sqlalchemy import ColumnElement, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.base import Base
 from lrs.storage.driver_sql import insert_tuples
 from lrs.storage.models import OutboxEvent
+from lrs.storage.purge import delete_oldest_settled
 
 STATEMENT_STORED = "statement.stored"
 STATEMENT_VOIDED = "statement.voided"
@@ -88,13 +89,4 @@ _FLAT = frozenset((str, int, bool, type(None)))
 async def purge_processed(session: AsyncSession, before: datetime, *, limit: int) -> int:
     """Delete up to `limit` rows processed before `before` (oldest first, read from
     `ix_outbox_processed`); return how many went. Open rows and dead letters are never touched."""
-    oldest = (
-        select(OutboxEvent.id)
-        .where(OutboxEvent.processed_at.is_not(None), OutboxEvent.processed_at < before)
-        .order_by(OutboxEvent.processed_at)
-        .limit(limit)
-    )
-    ids = list(await session.scalars(oldest))
-    if ids:
-        await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(ids)))
-    return len(ids)
+    return await delete_oldest_settled(session, OutboxEvent.id, OutboxEvent.processed_at, before, limit=limit)
