@@ -35,7 +35,7 @@ from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.dispatch import deliver
 from notifications.facts import LinkSigner, learner_facts
 from notifications.invites import INVITE_CHANNELS, INVITE_RULES, calendar_invite
-from notifications.keys import delivery_key
+from notifications.outgoing import outgoing_message
 from notifications.recheck import reason_gone
 from notifications.rules import NotificationRules
 from notifications.schedule import PlanState
@@ -248,18 +248,15 @@ class NotificationSender:
         def message_for(channel: str) -> RenderedMessage:
             folder = override_folder(programme, self.options.templates_root)
             content = self.render(row.rule, channel, context, language=facts.language, override_dir=folder)
-            text = content.activity_text if channel == "teams" and content.activity_text else content.text
-            return RenderedMessage(
-                idempotency_key=delivery_key(row.key, channel),
-                recipient=recipient,
-                subject=content.subject,
-                text=text,
-                html=content.html,
-                deep_link=str(context.get("deep_link") or "") or None,
-                card=content.card,
+            return outgoing_message(
+                row,
+                channel,
+                recipient,
+                content,
+                language=facts.language,
+                deep_link=str(context.get("deep_link") or ""),
                 invite=calendar_invite(stored, recipient, content.text),
-                unsubscribe_url=facts.unsubscribe_url or None,
-                metadata={"rule": row.rule, "category": row.category, "language": facts.language},
+                unsubscribe_url=facts.unsubscribe_url,
             )
 
         return message_for

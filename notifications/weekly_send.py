@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.base import Recipient, RenderedMessage
 from lrs.programme.model import Programme
 from lrs.storage.planned_message_models import PlannedMessage
-from notifications.keys import delivery_key
+from notifications.outgoing import outgoing_message
 from notifications.rules import NotificationRules
 from notifications.templates import TEMPLATE_ROOT, RenderedContent, TemplateProblem, render
 from notifications.weekly import WEEKLY_RULES, weekly_schedule
@@ -106,15 +106,13 @@ def weekly_messages(
         content = render_weekly(
             row.rule, channel, weekly.context, language=weekly.language, override_dir=override_dir
         )
-        return RenderedMessage(
-            idempotency_key=delivery_key(row.key, channel),
-            recipient=weekly.recipient,
-            subject=content.subject,
-            text=content.text,
-            html=content.html,
-            deep_link=str(weekly.context.get("deep_link") or "") or None,
-            card=content.card,
-            metadata={"rule": row.rule, "category": row.category, "language": weekly.language},
+        return outgoing_message(
+            row,
+            channel,
+            weekly.recipient,
+            content,
+            language=weekly.language,
+            deep_link=str(weekly.context.get("deep_link") or ""),
         )
 
     return message_for
