@@ -26,6 +26,31 @@ class Deferral:
     reason: str
 
 
+@dataclass(frozen=True)
+class Cancel:
+    reason: str
+
+
+def hold(
+    row: PlannedMessage,
+    reason_gone: str | None,
+    preferences: Preferences,
+    now: datetime,
+    *,
+    windows: bool = True,
+) -> Cancel | Deferral | None:
+    """Why a message may not go now, before any cap: its reason has gone or the learner opted out
+    (Cancel), or it is outside the learner's sending window (a Deferral, or a Cancel when that window
+    opens after its session starts). None to send. A first send and a retry are held alike."""
+    if reason_gone is not None:
+        return Cancel(reason_gone)
+    opted = opted_out(row, preferences)
+    if opted is not None:
+        return Cancel(opted)
+    window = window_decision(row, preferences, now, windows=windows)
+    return Cancel(window) if isinstance(window, str) else window
+
+
 def opted_out(row: PlannedMessage, preferences: Preferences) -> str | None:
     """The cancellation reason when the learner switched this message's category off."""
     if row.learner_id is None or preferences.allows(row.category):

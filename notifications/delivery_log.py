@@ -20,67 +20,12 @@ from lrs.storage.base import dialect_name, insert_ignoring_conflicts
 from lrs.storage.engine import Database
 from lrs.storage.notification_models import Delivery, DeliveryAttempt
 from lrs.storage.throttles import add_throttled
+from notifications.delivery_records import SENDABLE as SENDABLE
+from notifications.delivery_records import AttemptRecord as AttemptRecord
+from notifications.delivery_records import DeliveryRecord as DeliveryRecord
+from notifications.delivery_records import DeliveryState as DeliveryState
 from notifications.retries import RetryPolicy
 from notifications.suppression import suppress_in
-
-
-class DeliveryState(enum.StrEnum):
-    QUEUED = "queued"  # new, or being sent (claimed_until says until when)
-    DELIVERED = "delivered"
-    RETRY = "retry"  # transient failure; due again at next_attempt_at
-    FAILED = "failed"  # permanent failure; never sent again
-    DEAD = "dead"  # transient failures until the attempts ran out
-
-
-SENDABLE = frozenset({DeliveryState.QUEUED, DeliveryState.RETRY})
-
-
-@dataclass(frozen=True)
-class DeliveryRecord:
-    key: str
-    channel: str
-    recipient: str
-    status: DeliveryState
-    provider_id: str | None
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime | None
-    claimed_until: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    delivered_at: datetime | None
-    receipt_status: str | None
-    receipt_at: datetime | None
-
-    @classmethod
-    def of(cls, row: Delivery) -> DeliveryRecord:
-        return cls(
-            key=row.idempotency_key,
-            channel=row.channel,
-            recipient=row.recipient,
-            status=DeliveryState(row.status),
-            provider_id=row.provider_id,
-            attempts=row.attempts,
-            last_error=row.last_error,
-            next_attempt_at=row.next_attempt_at,
-            claimed_until=row.claimed_until,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            delivered_at=row.delivered_at,
-            receipt_status=row.receipt_status,
-            receipt_at=row.receipt_at,
-        )
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    number: int
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: DeliveryStatus | None  # None: the sender never reported back (crash, cancellation)
-    provider_id: str | None
-    retry_after_seconds: float | None
-    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -201,6 +146,24 @@ class DeliveryLog:
             session.add(DeliveryAttempt(delivery_id=row.id, number=row.attempts, started_at=now))
             return Claim(key, row.attempts)
 
+    async def hold_back(
+        self, key: str, *, until: datetime | None, reason: str, now: datetime
+    ) -> DeliveryRecord | None:
+        """Keep a due retry from going now, without counting an attempt: due again at `until` (the
+        learner's next sending window), or with `until` None never (cancelled: its reason went away).
+        A key being sent, or settled, is left as it is; None when the log does not know the key."""
+        async with self._database.write_session() as session, session.begin():
+            row = await session.scalar(
+                select(Delivery).where(Delivery.idempotency_key == key).with_for_update()
+            )
+            if row is None:
+                return None
+            if DeliveryState(row.status) in SENDABLE and not _claimed(row, now):
+                row.status = (DeliveryState.RETRY if until else DeliveryState.CANCELLED).value
+                row.next_attempt_at, row.claimed_until, row.updated_at = until, None, now
+                row.last_error = row.last_error if until else reason
+            return DeliveryRecord.of(row)
+
     async def finish(self, claim: Claim, outcome: Outcome, *, now: datetime) -> DeliveryRecord:
         """Record the attempt and the key's new state (and a suppression) in one transaction."""
         result = outcome.result
@@ -262,18 +225,25 @@ async def _receipt_row(session: AsyncSession, receipt: ProviderReceipt) -> Deliv
 def _may_send(row: Delivery, now: datetime) -> bool:
     if DeliveryState(row.status) not in SENDABLE:
         return False
-    if row.claimed_until is not None and row.claimed_until > now:
+    if _claimed(row, now):
         return False
     return row.next_attempt_at is None or row.next_attempt_at <= now
 
 
+def _claimed(row: Delivery, now: datetime) -> bool:
+    """A sender holds the key now (its lease has not run out)."""
+    return row.claimed_until is not None and row.claimed_until > now
+
+
 def _outcome_applies(row: Delivery, outcome: Outcome) -> bool:
-    """An in-flight key takes any outcome; a settled one only a late success of a retried or dead key
-    (a sender whose lease ran out while the provider was slow). Delivered and failed stay as they are."""
+    """An in-flight key takes any outcome; a settled one only a late success of a retried, dead or
+    cancelled key (a sender whose lease ran out while the provider was slow). Delivered and failed
+    stay as they are."""
     status = DeliveryState(row.status)
     if status is DeliveryState.QUEUED:
         return True
-    return outcome.state is DeliveryState.DELIVERED and status in {DeliveryState.RETRY, DeliveryState.DEAD}
+    late = {DeliveryState.RETRY, DeliveryState.DEAD, DeliveryState.CANCELLED}
+    return outcome.state is DeliveryState.DELIVERED and status in late
 
 
 def _apply(row: Delivery, outcome: Outcome, now: datetime) -> None:

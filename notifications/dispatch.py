@@ -121,7 +121,7 @@ def result_without_sending(record: DeliveryRecord, now: datetime) -> DeliveryRes
     """What a call for a key that may not be sent now comes to."""
     if record.status is DeliveryState.DELIVERED:
         return DeliveryResult.delivered(record.provider_id, "already delivered")
-    if record.status in {DeliveryState.FAILED, DeliveryState.DEAD}:
+    if record.status in {DeliveryState.FAILED, DeliveryState.DEAD, DeliveryState.CANCELLED}:
         reason = f": {record.last_error}" if record.last_error else ""
         return DeliveryResult.failed(f"already {record.status.value}{reason}")
     if record.claimed_until is not None and record.claimed_until > now:

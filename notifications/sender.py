@@ -30,7 +30,7 @@ from notifications.caps import DIGEST_RULE, cap_decision, folded_nudges, mark_fo
 from notifications.claims import Settlement, claim_due, defer, settle
 from notifications.content import Render, default_renderer, override_folder
 from notifications.context import LearnerFacts, digest_items, render_context
-from notifications.decisions import Deferral, channel_order, opted_out, window_decision
+from notifications.decisions import Cancel, Deferral, channel_order, hold
 from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.dispatch import deliver
 from notifications.facts import LinkSigner, learner_facts
@@ -132,21 +132,18 @@ class NotificationSender:
 
     async def _decide(self, prepared: Prepared) -> Settlement | Deferral:
         """Cancelled (reason gone, opted out), deferred (quiet hours), throttled, or delivered."""
-        if prepared.reason_gone is not None:
-            return Settlement(PlanState.CANCELLED, prepared.reason_gone)
-        preferences = prepared.facts.preferences
-        opted = opted_out(prepared.row, preferences)
-        if opted is not None:
-            return Settlement(PlanState.CANCELLED, opted)
-        windows = prepared.rules.sending_windows
-        window = window_decision(prepared.row, preferences, self.clock(), windows=windows)
-        if isinstance(window, str):
-            return Settlement(PlanState.CANCELLED, window)
-        if window is not None:
-            return window
+        held = self._held(prepared)
+        if isinstance(held, Cancel):
+            return Settlement(PlanState.CANCELLED, held.reason)
+        if held is not None:
+            return held
         if prepared.over_cap is not None:
             return Settlement(PlanState.THROTTLED, prepared.over_cap)
         return await self._deliver_by_order(prepared)
+
+    def _held(self, prepared: Prepared) -> Cancel | Deferral | None:
+        preferences, windows = prepared.facts.preferences, prepared.rules.sending_windows
+        return hold(prepared.row, prepared.reason_gone, preferences, self.clock(), windows=windows)
 
     async def _deliver_by_order(self, prepared: Prepared) -> Settlement:
         hops: list[str] = []
@@ -262,7 +259,8 @@ class NotificationSender:
         return message_for
 
     async def resend_retries(self) -> int:
-        """Send again the delivery log's due keys that belong to planned messages."""
+        """Send again the delivery log's due keys that belong to planned messages, re-checked and
+        held to the learner's sending window as a first send is (never capped: it was counted)."""
         handled = 0
         for record in await self.delivery_log.due(self.clock()):
             planned, _, channel = record.key.rpartition("@")
@@ -270,6 +268,11 @@ class NotificationSender:
                 await self._prepared_by_key(planned) if planned and channel in self.connectors else None
             )
             if prepared is None:
+                continue
+            handled += 1
+            held = self._held(prepared)
+            if held is not None:
+                await self._hold_retry(prepared, record.key, held)
                 continue
             await deliver(
                 prepared.message_for(channel),
@@ -281,8 +284,19 @@ class NotificationSender:
             settled = await self.delivery_log.get(record.key)
             state = _plan_state(settled.status if settled else DeliveryState.RETRY)
             await settle(self.database, prepared.row.id, Settlement(state, None, channel), self.clock())
-            handled += 1
         return handled
+
+    async def _hold_retry(self, prepared: Prepared, key: str, held: Cancel | Deferral) -> None:
+        """A retry outside the window waits for it (the message stays `sent`, saying why); one whose
+        reason has gone is cancelled in the log and the schedule. A message still `planned` (its
+        sender died mid-send) is left to its own re-check when its lease runs out."""
+        now = self.clock()
+        until = held.until if isinstance(held, Deferral) else None
+        await self.delivery_log.hold_back(key, until=until, reason=held.reason, now=now)
+        log.info("notification %s: retry held back: %s", prepared.row.key, held.reason)
+        if prepared.row.state == PlanState.SENT.value:
+            state = PlanState.SENT if until else PlanState.CANCELLED
+            await settle(self.database, prepared.row.id, Settlement(state, held.reason), now)
 
     async def _prepared_by_key(self, key: str) -> Prepared | None:
         async with self.database.read_session() as session:
