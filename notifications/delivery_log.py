@@ -215,7 +215,7 @@ class DeliveryLog:
                 attempt.finished_at, attempt.outcome = now, result.status.value
                 attempt.provider_id, attempt.detail = result.provider_id, result.detail or None
                 attempt.retry_after_seconds = result.retry_after
-            if _outcome_applies(row, outcome):
+            if _outcome_applies(row, outcome, claim):
                 _apply(row, outcome, now)
             elif result.provider_id and row.provider_id is None:
                 row.provider_id = result.provider_id
@@ -267,13 +267,16 @@ def _may_send(row: Delivery, now: datetime) -> bool:
     return row.next_attempt_at is None or row.next_attempt_at <= now
 
 
-def _outcome_applies(row: Delivery, outcome: Outcome) -> bool:
-    """An in-flight key takes any outcome; a settled one only a late success of a retried or dead key
-    (a sender whose lease ran out while the provider was slow). Delivered and failed stay as they are."""
+def _outcome_applies(row: Delivery, outcome: Outcome, claim: Claim) -> bool:
+    """An in-flight key takes its current claim's outcome, and a success from any claim; a stale
+    claim's failure (its lease ran out and another sender holds the key now) leaves that sender's
+    claim in force, or a third could send alongside it. A settled key takes only a late success of a
+    retried or dead key. Delivered and failed stay as they are."""
     status = DeliveryState(row.status)
+    delivered = outcome.state is DeliveryState.DELIVERED
     if status is DeliveryState.QUEUED:
-        return True
-    return outcome.state is DeliveryState.DELIVERED and status in {DeliveryState.RETRY, DeliveryState.DEAD}
+        return delivered or claim.number == row.attempts
+    return delivered and status in {DeliveryState.RETRY, DeliveryState.DEAD}
 
 
 def _apply(row: Delivery, outcome: Outcome, now: datetime) -> None:
