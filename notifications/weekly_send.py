@@ -80,10 +80,11 @@ async def weekly_message(
         return WeeklyMessage(recipient, base, f"cohort {row.cohort_id} was removed", language)
     root = base_url.rstrip("/")
     if row.rule == "cohort_update":
-        facts = await cohort_update_facts(session, programme, cohort, roster, now, schedule.ahead)
+        facts = await cohort_update_facts(session, programme, cohort, roster, now, schedule.ahead, language)
         context = {**base, **facts, "deep_link": f"{root}/programmes/{programme.id}"}
     else:
-        context = {**base, **team_digest_facts(roster), "deep_link": f"{root}/dashboard/cohorts/{cohort.id}"}
+        digest = team_digest_facts(roster, language)
+        context = {**base, **digest, "deep_link": f"{root}/dashboard/cohorts/{cohort.id}"}
     reasons = [
         (not rules.enabled(row.rule), f"{row.rule} is switched off"),
         (

@@ -70,13 +70,15 @@ async def channels(
     await email.close()
 
 
-async def install(database: Database, now: datetime) -> dict[str, int]:
+async def install(
+    database: Database, now: datetime, programme: dict[str, Any] | None = None
+) -> dict[str, int]:
     rows = [
         RosterRow(n + 2, name, address, "", org, "Head of Service", "lead-1")
         for n, (name, address, org) in enumerate(LEARNERS)
     ]
     async with database.write_session() as session, session.begin():
-        await save_programme(session, parse_programme(definition()), source="test", now=now)
+        await save_programme(session, parse_programme(programme or definition()), source="test", now=now)
         await import_roster(session, rows, now=now)
         return dict((await session.execute(select(LearnerRow.email, LearnerRow.id))).all())
 
@@ -201,3 +203,34 @@ async def test_with_only_the_local_channel_both_are_written_to_the_outbox(
     eml = BytesParser(policy=default).parsebytes((folder / digest[0]["eml"]).read_bytes())
     text = eml.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "North Council (2):\n- Ada Lovelace: inactive 14 days\n- Ben Okri: inactive 14 days" in text
+
+
+# What the English set says of a learner who is behind, and of dates: none of it in a Welsh message.
+ENGLISH_REASONS = ("inactive", "days", "overdue module", "missed session")
+ENGLISH_DATE_WORDS = ("Monday", "Tuesday", "February", " at ", "Online (Teams)")
+
+
+async def test_a_welsh_programme_gets_the_reasons_and_dates_in_welsh(
+    database: Database,
+    clock: ManualClock,
+    channels: dict[str, Connector],
+    smtp: FakeSmtpServer,
+    fake_microsoft: FakeMicrosoft,
+) -> None:
+    await install(database, clock.now, definition(language="cy"))
+    run = engine(database, clock, channels, WEEKLY_ONLY)
+    await post(database, [statement("ada@north.gov.uk", verbs.COMPLETED, f"{BASE}/intro", clock.now)], clock)
+    await run.at(datetime(2026, 2, 16, 12, tzinfo=UTC))  # Monday 16 February, after session s1
+    _to, message = digests(smtp)[-1]
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "- Ada Lovelace: dim gweithgarwch ers 42 diwrnod; wedi colli sesiwn: S1\n" in text
+    assert "- Ben Okri: dim gweithgarwch ers 42 diwrnod; modiwl yn hwyr: Intro; wedi colli sesiwn: S1" in text
+    assert "wedi colli sesiwn: S1" in html
+    for english in ENGLISH_REASONS:
+        assert english not in text and english not in html and english not in str(message["Subject"])
+    card = card_text(posted_cards(fake_microsoft)[-1])
+    assert "Dydd Mawrth 17 Chwefror 2026 am 10:00: S2" in card
+    assert "(erbyn Dydd Llun 2 Chwefror 2026)" in card
+    for english in ENGLISH_DATE_WORDS:
+        assert english not in card
