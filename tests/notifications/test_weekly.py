@@ -22,6 +22,7 @@ from sqlalchemy import select
 from connectors.base import Connector
 from connectors.local.connector import create_connector as create_local_connector
 from connectors.teams_channel.connector import create_connector as create_channel_connector
+from lrs.programme.fields import DefinitionError
 from lrs.programme.loader import parse_programme
 from lrs.programme.roster import RosterRow
 from lrs.programme.roster_import import import_roster
@@ -302,12 +303,12 @@ async def test_each_cohort_posts_to_its_own_channel_the_site_one_as_a_fallback(
     [
         ("cohort", "Lead Room!", "cohorts[0].teams_channel: 'Lead Room!' must be a slug"),
         ("programme", "https://x.example/hook?sig=1", "notifications.cohort_update.teams_channel: expected"),
-        ("programme", "Lead Room", "notifications.cohort_update.teams_channel: expected the name of a channel"),
+        ("programme", "Lead Room", "notifications.cohort_update.teams_channel: expected the name of a"),
     ],
 )
-def test_a_bad_channel_name_is_refused_at_load_with_its_key_path(where: str, value: str, message: str) -> None:
-    from lrs.programme.fields import DefinitionError
-
+def test_a_bad_channel_name_is_refused_at_load_with_its_key_path(
+    where: str, value: str, message: str
+) -> None:
     found = definition(cohort_update={"teams_channel": value} if where == "programme" else {})
     if where == "cohort":
         found["cohorts"][0]["teams_channel"] = value
