@@ -46,6 +46,7 @@ class WeeklySchedule:
     time_zone: str
     to: tuple[str, ...] = ()
     ahead: timedelta = DEFAULT_AHEAD
+    teams_channel: str | None = None  # the programme's channel for its cohorts' updates
 
 
 def weekly_schedule(rules: NotificationRules, rule: str) -> WeeklySchedule:
@@ -56,6 +57,7 @@ def weekly_schedule(rules: NotificationRules, rule: str) -> WeeklySchedule:
         time_zone=str(options.get("time_zone", DEFAULT_TIMEZONE)),
         to=tuple(options.get("to", ())),
         ahead=options.get("ahead", DEFAULT_AHEAD),
+        teams_channel=options.get("teams_channel"),
     )
 
 

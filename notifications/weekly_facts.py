@@ -9,9 +9,8 @@ the reasons the cohort dashboard gives (inactive N days, overdue module, missed 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,15 +20,8 @@ from lrs.dashboard.scope import CohortScope
 from lrs.programme.model import Cohort, Programme
 from lrs.storage.programme_models import CohortRow
 from lrs.storage.progress_models import ProgressRecord
-
-
-def local_date(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
-
-
-def local_time(moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{local_date(local.date())} at {local.strftime('%H:%M')}"
+from notifications.spoken_dates import spoken_date, spoken_time
+from notifications.weekly_words import online_words, risk_words
 
 
 async def roster_of(
@@ -52,7 +44,9 @@ async def cohort_update_facts(
     roster: Roster,
     now: datetime,
     ahead: timedelta,
+    language: str = "en",
 ) -> dict[str, Any]:
+    """The cohort's progress in numbers, with dates in `language` ("en" or "cy")."""
     learners = len(roster.lines)
     learner_ids = [line.learner_id for line in roster.lines]
     on_track = sum(1 for line in roster.lines if not line.risks)
@@ -70,7 +64,7 @@ async def cohort_update_facts(
                 "title": item.title,
                 "done": done,
                 "percent": _percent(done, learners),
-                "due_date_local": local_date(due) if due else "",
+                "due_date_local": spoken_date(due, language) if due else "",
             }
         )
     return {
@@ -82,7 +76,7 @@ async def cohort_update_facts(
         "modules_completed_this_week": this_week,
         "modules": modules,
         "attendance_percent": _attendance(roster, now),
-        "upcoming": upcoming(programme, cohort, now, ahead),
+        "upcoming": upcoming(programme, cohort, now, ahead, language),
         "ahead_days": ahead.days,
     }
 
@@ -115,34 +109,39 @@ async def _count(
     return int(await session.scalar(query) or 0)
 
 
-def upcoming(programme: Programme, cohort: Cohort, now: datetime, ahead: timedelta) -> list[dict[str, str]]:
+def upcoming(
+    programme: Programme, cohort: Cohort, now: datetime, ahead: timedelta, language: str = "en"
+) -> list[dict[str, str]]:
     """The cohort's sessions and module due dates from now until `ahead` from now, in order."""
     until = now + ahead
     found: list[tuple[str, dict[str, str]]] = []
     for item in programme.sessions_of(cohort.id):
         if now <= item.start < until:
-            where = item.location or ("Online (Teams)" if item.online else "")
+            where = item.location or (online_words(language) if item.online else "")
             entry = {
                 "kind": "session",
                 "title": item.title,
-                "when_local": local_time(item.start, item.timezone),
+                "when_local": spoken_time(item.start, item.timezone, language),
                 "where": where,
             }
             found.append((item.start.isoformat(), entry))
     for module in programme.modules:
         due = module.due_date(cohort)
         if due is not None and now.date() <= due < until.date():
-            entry = {"kind": "module", "title": module.title, "when_local": local_date(due), "where": ""}
+            when = spoken_date(due, language)
+            entry = {"kind": "module", "title": module.title, "when_local": when, "where": ""}
             found.append((due.isoformat() + "T23:59", entry))
     return [entry for _moment, entry in sorted(found, key=lambda pair: pair[0])]
 
 
-def team_digest_facts(roster: Roster) -> dict[str, Any]:
-    """The learners who are behind, by council (alphabetical), each with their reasons."""
+def team_digest_facts(roster: Roster, language: str = "en") -> dict[str, Any]:
+    """The learners who are behind, by council (alphabetical), each with their reasons in
+    `language` ("en" or "cy")."""
     councils: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in sorted(roster.lines, key=lambda line: (line.organisation.lower(), line.name.lower())):
         if line.risks:
-            councils[line.organisation].append({"learner_name": line.name, "reasons": list(line.risks)})
+            reasons = [risk_words(risk, language) for risk in line.risks]
+            councils[line.organisation].append({"learner_name": line.name, "reasons": reasons})
     groups: list[dict[str, Any]] = [
         {"council": name, "learners": people} for name, people in councils.items()
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,12 @@ import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import Recipient, RenderedMessage
-from lrs.programme.model import Programme
+from lrs.programme.model import Cohort, Programme
 from lrs.storage.planned_message_models import PlannedMessage
 from notifications.outgoing import outgoing_message
 from notifications.rules import NotificationRules
 from notifications.templates import TEMPLATE_ROOT, RenderedContent, TemplateProblem, render
-from notifications.weekly import WEEKLY_RULES, weekly_schedule
+from notifications.weekly import WEEKLY_RULES, WeeklySchedule, weekly_schedule
 from notifications.weekly_facts import cohort_update_facts, roster_of, team_digest_facts
 
 CHANNEL_ORDER: Mapping[str, tuple[str, ...]] = {
@@ -42,6 +42,7 @@ class WeeklyMessage:
     context: dict[str, Any]
     reason_gone: str | None
     language: str = "en"
+    routing: Mapping[str, str] = field(default_factory=dict)  # where a channel post goes
 
 
 def is_weekly(rule: str) -> bool:
@@ -80,10 +81,11 @@ async def weekly_message(
         return WeeklyMessage(recipient, base, f"cohort {row.cohort_id} was removed", language)
     root = base_url.rstrip("/")
     if row.rule == "cohort_update":
-        facts = await cohort_update_facts(session, programme, cohort, roster, now, schedule.ahead)
+        facts = await cohort_update_facts(session, programme, cohort, roster, now, schedule.ahead, language)
         context = {**base, **facts, "deep_link": f"{root}/programmes/{programme.id}"}
     else:
-        context = {**base, **team_digest_facts(roster), "deep_link": f"{root}/dashboard/cohorts/{cohort.id}"}
+        digest = team_digest_facts(roster, language)
+        context = {**base, **digest, "deep_link": f"{root}/dashboard/cohorts/{cohort.id}"}
     reasons = [
         (not rules.enabled(row.rule), f"{row.rule} is switched off"),
         (
@@ -94,7 +96,24 @@ async def weekly_message(
         (row.rule == "team_digest" and not context.get("behind_count"), "no learner is behind"),
     ]
     gone = next((reason for applies, reason in reasons if applies), None)
-    return WeeklyMessage(recipient, context, gone, language)
+    routing = channel_routing(programme, cohort, schedule) if row.rule == "cohort_update" else {}
+    return WeeklyMessage(recipient, context, gone, language, routing)
+
+
+def channel_routing(programme: Programme, cohort: Cohort, schedule: WeeklySchedule) -> dict[str, str]:
+    """The Teams channel a cohort's update goes to, by name, with the key path that named it: the
+    cohort's own `teams_channel`, else the programme's `[notifications.cohort_update] teams_channel`
+    (or the site's, in the settings' same table); none means the connector's site `webhook_url`."""
+    if cohort.teams_channel:
+        index = programme.cohorts.index(cohort)
+        return {
+            "teams_channel": cohort.teams_channel,
+            "teams_channel_source": f"cohorts[{index}].teams_channel",
+        }
+    if schedule.teams_channel:
+        source = "notifications.cohort_update.teams_channel"
+        return {"teams_channel": schedule.teams_channel, "teams_channel_source": source}
+    return {}
 
 
 def weekly_messages(
@@ -113,6 +132,7 @@ def weekly_messages(
             content,
             language=weekly.language,
             deep_link=str(weekly.context.get("deep_link") or ""),
+            routing=weekly.routing,
         )
 
     return message_for

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKLY_KEYS: Mapping[str, tuple[str, ...]] = {
-    "cohort_update": ("weekday", "time", "time_zone", "ahead"),
+    "cohort_update": ("weekday", "time", "time_zone", "ahead", "teams_channel"),
     "team_digest": ("weekday", "time", "time_zone", "to"),
 }
 MAX_RECIPIENTS = 50
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _DAYS = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?$")
+_CHANNEL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class WeeklySettingError(ValueError):
@@ -45,6 +46,8 @@ def parse_weekly_setting(key: str, value: Any) -> Any:
         return _recipients(value)
     if key == "ahead":
         return _ahead(value)
+    if key == "teams_channel":
+        return _channel_name(value)
     raise ValueError(f"unknown setting {key!r}")
 
 
@@ -91,3 +94,18 @@ def _ahead(value: Any) -> timedelta:
     if not 1 <= weeks * 7 + days <= 366:
         raise ValueError(f"expected between 1 and 366 days, got {value!r}")
     return timedelta(weeks=weeks, days=days)
+
+
+def _channel_name(value: Any) -> str:
+    """A name in the site's [connectors.teams_channel.channels] (never the webhook URL: a secret)."""
+    if isinstance(value, str) and "://" in value:  # a webhook URL is a secret: never echoed
+        raise ValueError(
+            "expected a channel name, got a URL: put the webhook URL in "
+            "[connectors.teams_channel.channels.NAME] of the settings and give NAME here"
+        )
+    if not isinstance(value, str) or len(value) > 64 or not _CHANNEL_NAME.match(value):
+        raise ValueError(
+            "expected the name of a channel in [connectors.teams_channel.channels] "
+            f'like "lal-2026-spring" (lower-case letters, digits and hyphens), got {value!r}'
+        )
+    return value

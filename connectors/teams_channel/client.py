@@ -7,6 +7,7 @@ from typing import Any
 
 from connectors.graph.client import new_session
 from connectors.graph.ratelimit import TokenBucket
+from connectors.graph.secret import Secret
 from connectors.graph.transport import HttpTransport
 from connectors.teams.cards import card_message
 from connectors.teams_channel.settings import TeamsChannelSettings
@@ -35,11 +36,11 @@ class WorkflowWebhookClient:
             )
         return self._transport
 
-    async def post_card(self, card: dict[str, Any], summary: str, tracking_id: str) -> str:
+    async def post_card(self, webhook: Secret, card: dict[str, Any], summary: str, tracking_id: str) -> str:
         """Returns the workflow run id (x-ms-workflow-run-id), or the tracking id when none came back."""
         reply = await self._http().request(
             "POST",
-            self.settings.webhook_url.reveal(),
+            webhook.reveal(),
             json=card_message(card, summary),
             headers={"x-ms-client-tracking-id": tracking_id},
         )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lrs.dashboard.risks import Risk
 from lrs.dashboard.scope import CohortScope
 from lrs.errors import InvalidRequest
 from lrs.programme.model import CalendarPeriod
@@ -41,7 +42,7 @@ class RosterLine:
     statuses: tuple[str, ...]  # one per Item, in the roster's item order
     done: int
     last_activity_at: datetime | None
-    risks: tuple[str, ...]
+    risks: tuple[Risk, ...]
 
 
 @dataclass(frozen=True)
@@ -123,20 +124,20 @@ def at_risk_reasons(
     active_since: datetime,
     now: datetime,
     inactive_days: int = INACTIVE_DAYS,
-) -> tuple[str, ...]:
+) -> tuple[Risk, ...]:
     """Why a learner needs a call: inactive N days, an overdue module, a missed session. Inactivity
     counts from the latest of the cohort start, the enrolment and the last activity (as the worker's)."""
-    reasons = []
+    reasons: list[Risk] = []
     idle_days = (now - active_since).days
     if idle_days >= inactive_days:
-        reasons.append(f"inactive {idle_days} days")
+        reasons.append(Risk.inactive(idle_days))
     for item, status in zip(items, statuses, strict=True):
         if item.due is None or item.due > now or status in DONE:
             continue
         if item.kind == "module":
-            reasons.append(f"overdue module: {item.title}")
+            reasons.append(Risk.overdue_module(item.title))
         elif status == "absent":
-            reasons.append(f"missed session: {item.title}")
+            reasons.append(Risk.missed_session(item.title))
     return tuple(reasons)
 
 

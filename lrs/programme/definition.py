@@ -66,7 +66,9 @@ def canonical_json(definition: Mapping[str, Any]) -> str:
 
 def _cohort(cohort: Cohort) -> dict[str, Any]:
     rules = cohort.eligibility
+    channel = {"teams_channel": cohort.teams_channel} if cohort.teams_channel else {}
     return {
+        **channel,
         "id": cohort.id,
         "title": cohort.title,
         "start": cohort.start.isoformat(),

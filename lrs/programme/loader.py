@@ -151,7 +151,8 @@ def _organisation_list(raw: object, path: str) -> OrganisationList:
 
 
 def _cohort(raw: object, path: str) -> Cohort:
-    item = f.table(raw, path, required=("id", "title", "start", "end"), optional=("eligibility",))
+    optional = ("eligibility", "teams_channel")
+    item = f.table(raw, path, required=("id", "title", "start", "end"), optional=optional)
     start = f.calendar_date(item["start"], f"{path}.start")
     end = f.calendar_date(item["end"], f"{path}.end")
     if end < start:
@@ -162,6 +163,9 @@ def _cohort(raw: object, path: str) -> Cohort:
         start=start,
         end=end,
         eligibility=_eligibility(item.get("eligibility", {}), f"{path}.eligibility"),
+        teams_channel=f.slug(item["teams_channel"], f"{path}.teams_channel")
+        if "teams_channel" in item
+        else None,
     )
 
 

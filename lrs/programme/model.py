@@ -119,6 +119,9 @@ class Cohort:
     start: date
     end: date
     eligibility: Eligibility = field(default_factory=Eligibility)
+    # The Teams channel its weekly update goes to: a name in [connectors.teams_channel.channels]; it
+    # wins over the programme's [notifications.cohort_update] teams_channel.
+    teams_channel: str | None = None
 
 
 @dataclass(frozen=True)

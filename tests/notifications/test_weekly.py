@@ -22,6 +22,7 @@ from sqlalchemy import select
 from connectors.base import Connector
 from connectors.local.connector import create_connector as create_local_connector
 from connectors.teams_channel.connector import create_connector as create_channel_connector
+from lrs.programme.fields import DefinitionError
 from lrs.programme.loader import parse_programme
 from lrs.programme.roster import RosterRow
 from lrs.programme.roster_import import import_roster
@@ -70,13 +71,15 @@ async def channels(
     await email.close()
 
 
-async def install(database: Database, now: datetime) -> dict[str, int]:
+async def install(
+    database: Database, now: datetime, programme: dict[str, Any] | None = None
+) -> dict[str, int]:
     rows = [
         RosterRow(n + 2, name, address, "", org, "Head of Service", "lead-1")
         for n, (name, address, org) in enumerate(LEARNERS)
     ]
     async with database.write_session() as session, session.begin():
-        await save_programme(session, parse_programme(definition()), source="test", now=now)
+        await save_programme(session, parse_programme(programme or definition()), source="test", now=now)
         await import_roster(session, rows, now=now)
         return dict((await session.execute(select(LearnerRow.email, LearnerRow.id))).all())
 
@@ -201,3 +204,115 @@ async def test_with_only_the_local_channel_both_are_written_to_the_outbox(
     eml = BytesParser(policy=default).parsebytes((folder / digest[0]["eml"]).read_bytes())
     text = eml.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "North Council (2):\n- Ada Lovelace: inactive 14 days\n- Ben Okri: inactive 14 days" in text
+
+
+# What the English set says of a learner who is behind, and of dates: none of it in a Welsh message.
+ENGLISH_REASONS = ("inactive", "days", "overdue module", "missed session")
+ENGLISH_DATE_WORDS = ("Monday", "Tuesday", "February", " at ", "Online (Teams)")
+
+
+async def test_a_welsh_programme_gets_the_reasons_and_dates_in_welsh(
+    database: Database,
+    clock: ManualClock,
+    channels: dict[str, Connector],
+    smtp: FakeSmtpServer,
+    fake_microsoft: FakeMicrosoft,
+) -> None:
+    await install(database, clock.now, definition(language="cy"))
+    run = engine(database, clock, channels, WEEKLY_ONLY)
+    await post(database, [statement("ada@north.gov.uk", verbs.COMPLETED, f"{BASE}/intro", clock.now)], clock)
+    await run.at(datetime(2026, 2, 16, 12, tzinfo=UTC))  # Monday 16 February, after session s1
+    _to, message = digests(smtp)[-1]
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "- Ada Lovelace: dim gweithgarwch ers 42 diwrnod; wedi colli sesiwn: S1\n" in text
+    assert "- Ben Okri: dim gweithgarwch ers 42 diwrnod; modiwl yn hwyr: Intro; wedi colli sesiwn: S1" in text
+    assert "wedi colli sesiwn: S1" in html
+    for english in ENGLISH_REASONS:
+        assert english not in text and english not in html and english not in str(message["Subject"])
+    card = card_text(posted_cards(fake_microsoft)[-1])
+    assert "Dydd Mawrth 17 Chwefror 2026 am 10:00: S2" in card
+    assert "(erbyn Dydd Llun 2 Chwefror 2026)" in card
+    for english in ENGLISH_DATE_WORDS:
+        assert english not in card
+
+
+def two_cohort_definition(programme_channel: str | None, cohort_channel: str) -> dict[str, Any]:
+    """lead-1 takes the programme's channel (or the site's), lead-2 names its own."""
+    found = definition(cohort_update={"teams_channel": programme_channel} if programme_channel else {})
+    second = {**found["cohorts"][0], "id": "lead-2", "title": "Lead 2", "teams_channel": cohort_channel}
+    found["cohorts"].append(second)
+    for session in found["sessions"]:
+        session["cohort"] = "lead-1"
+    return found
+
+
+def workflow_of(url: str) -> str:
+    return url.split("/workflows/")[1].split("/")[0]
+
+
+async def test_each_cohort_posts_to_its_own_channel_the_site_one_as_a_fallback(
+    database: Database, clock: ManualClock, fake_microsoft: FakeMicrosoft
+) -> None:
+    site, programme, cohort = (fake_microsoft.workflows.add(fake_microsoft.base_url) for _ in range(3))
+    connector = create_channel_connector(
+        {
+            "webhook_url": site,
+            "channels": {"lead-room": {"webhook_url": programme}, "lead-2-room": {"webhook_url": cohort}},
+            "ca_bundle": str(fake_microsoft.ca_path),
+        }
+    )
+    rows = [
+        RosterRow(2, "Ada Lovelace", "ada@north.gov.uk", "", "north", "Head of Service", "lead-1"),
+        RosterRow(3, "Ben Okri", "ben@north.gov.uk", "", "north", "Head of Service", "lead-2"),
+    ]
+    async with database.write_session() as session, session.begin():
+        saved = parse_programme(two_cohort_definition("lead-room", "lead-2-room"))
+        await save_programme(session, saved, source="test", now=clock.now)
+        await import_roster(session, rows, now=clock.now)
+    run = engine(database, clock, {"teams_channel": connector}, WEEKLY_ONLY)
+    try:
+        await run.at(datetime(2026, 1, 6, tzinfo=UTC))  # week 2: one update per cohort
+        posted = Counter(workflow_of(r.path) for r in fake_microsoft.ok(r"^/workflows/"))
+        assert posted == {workflow_of(programme): 1, workflow_of(cohort): 1}
+
+        async with database.write_session() as session, session.begin():  # the programme names none
+            changed = parse_programme(two_cohort_definition(None, "lead-2-room"))
+            await save_programme(session, changed, source="test", now=clock.now)
+        await run.at(datetime(2026, 1, 13, tzinfo=UTC))  # week 3
+        posted = Counter(workflow_of(r.path) for r in fake_microsoft.ok(r"^/workflows/"))
+        assert posted == {workflow_of(programme): 1, workflow_of(cohort): 2, workflow_of(site): 1}
+
+        async with database.write_session() as session, session.begin():  # a channel the site lacks
+            unknown = parse_programme(two_cohort_definition(None, "nowhere"))
+            await save_programme(session, unknown, source="test", now=clock.now)
+        await run.at(datetime(2026, 1, 20, tzinfo=UTC))  # week 4
+        week4 = (await planned(database))["cohort_update:lead-2:cohort:2026-W04"]
+        assert week4.state == "failed"
+        assert week4.reason == (
+            "teams_channel: cohorts[1].teams_channel: no channel 'nowhere' in "
+            "[connectors.teams_channel.channels] (known: lead-2-room, lead-room)"
+        )
+        assert (await planned(database))["cohort_update:lead-1:cohort:2026-W04"].state == "delivered"
+    finally:
+        await connector.close()
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("cohort", "Lead Room!", "cohorts[0].teams_channel: 'Lead Room!' must be a slug"),
+        ("programme", "https://x.example/hook?sig=1", "notifications.cohort_update.teams_channel: expected"),
+        ("programme", "Lead Room", "notifications.cohort_update.teams_channel: expected the name of a"),
+    ],
+)
+def test_a_bad_channel_name_is_refused_at_load_with_its_key_path(
+    where: str, value: str, message: str
+) -> None:
+    found = definition(cohort_update={"teams_channel": value} if where == "programme" else {})
+    if where == "cohort":
+        found["cohorts"][0]["teams_channel"] = value
+    with pytest.raises(DefinitionError) as raised:
+        parse_programme(found)
+    assert str(raised.value).startswith(message)
+    assert "sig=1" not in str(raised.value)  # a webhook URL given by mistake is never echoed
