@@ -24,7 +24,8 @@ from sqlalchemy import insert
 
 from lrs.programme.loader import load_programme_file
 from lrs.programme.store import save_programme
-from lrs.reporting.export import CSV_PLAIN, csv_chunk, csv_header
+from lrs.reporting.csv_lines import csv_pass
+from lrs.reporting.export import CSV_PLAIN, csv_header
 from lrs.reporting.filters import CompletionFilters
 from lrs.reporting.flat import flat_pass
 from lrs.reporting.xlsx import write_xlsx
@@ -117,15 +118,14 @@ def _module_status(done: bool) -> str:
 async def export(url: str, chosen: str, out: Path) -> int:
     database = open_database(url)
     try:
-        pages = flat_pass(database, CompletionFilters())
         if chosen == "xlsx":
-            return await write_xlsx(pages, out)
+            return await write_xlsx(flat_pass(database, CompletionFilters()), out)
         count = 0
         with out.open("wb") as stream:  # encoded and written a page at a time, as the HTTP response is
             stream.write(csv_header(CSV_PLAIN).encode())
-            async for page in pages:
-                stream.write(csv_chunk(page, CSV_PLAIN).encode())
-                count += len(page)
+            async for text, lines in csv_pass(database, CompletionFilters(), CSV_PLAIN):
+                stream.write(text.encode())
+                count += lines
         return count
     finally:
         await database.dispose()
