@@ -68,20 +68,10 @@ def _line_query(dialect: str, filters: CompletionFilters, after: Cursor, limit: 
     def iso(column: Any) -> Any:
         return _iso(dialect, column)
 
+    progress_times = (progress.first_activity_at, progress.completed_at, progress.satisfied_at)
     middle = case(
-        (
-            live,
-            _text(
-                dialect,
-                "%s,%s,%s,%s,%s",
-                progress.status,
-                iso(EnrolmentRow.enrolled_at),
-                iso(progress.first_activity_at),
-                iso(progress.completed_at),
-                iso(progress.satisfied_at),
-            ),
-        ),
-        else_=_text(dialect, ",%s,,,", iso(EnrolmentRow.enrolled_at)),
+        (live, _status_and_times(dialect, progress.status, EnrolmentRow.enrolled_at, *progress_times)),
+        else_=_status_and_times(dialect, None, EnrolmentRow.enrolled_at),
     )
     state = case(
         (change.deleted.is_(True), literal("-")),
@@ -173,6 +163,19 @@ def _iso(dialect: str, column: Any) -> Any:
     else:
         shown = func.replace(type_coerce(column, String), " ", "T")
     return func.replace(shown, ".000000", "") + literal("Z")
+
+
+def _status_and_times(dialect: str, status: Any, *times: Any) -> Any:
+    """ "<status>,<enrolled>,<started>,<completed>,<satisfied>" (no status: only the enrolment time).
+    On SQLite the times are made ISO 8601 in one go over the whole text, two string calls instead
+    of two a time: the status is one of a few words, with no space and no ".000000Z" in it."""
+    template = "%s,%s,%s,%s,%s" if status is not None else ",%s,,,"
+    values = [status] if status is not None else []
+    if dialect == "postgresql":
+        return _text(dialect, template, *values, *[_iso(dialect, time) for time in times])
+    stored = [type_coerce(time, String) + literal("Z") for time in times]  # NULL stays NULL: empty
+    shown = func.replace(_text(dialect, template, *values, *stored), " ", "T")
+    return type_coerce(func.replace(shown, ".000000Z", "Z"), String)
 
 
 def _text(dialect: str, template: str, *values: Any) -> Any:
