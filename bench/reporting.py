@@ -138,6 +138,8 @@ def _export_child(url: str, chosen: str, out: Path) -> None:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size_mb = out.stat().st_size / 1e6
+    out.unlink()  # hundreds of MB at full size: not left behind in /tmp
+    out.parent.rmdir()
     print(
         f"{chosen}: {rows} rows in {seconds:.1f} s (CPU {cpu:.1f} s), {rows / seconds:,.0f} rows/s,"
         f" peak RSS {peak_mb:.0f} MB, file {size_mb:.0f} MB, load average {os.getloadavg()[0]:.1f}"
