@@ -14,7 +14,8 @@ from rich.progress import Progress
 from sqlalchemy import func, select
 
 from lrs.errors import InvalidRequest
-from lrs.reporting.export import CSV_PLAIN, csv_chunk, csv_header, whole_pass
+from lrs.reporting.csv_lines import csv_pass
+from lrs.reporting.export import CSV_PLAIN, csv_header, whole_pass
 from lrs.reporting.filters import CompletionFilters, parse_filters
 from lrs.reporting.flat import FlatRow, flat_pass
 from lrs.reporting.queries import pass_upper_bound
@@ -88,16 +89,15 @@ async def _export(
         if chosen == "xlsx":
             return await write_xlsx(rows(), out)
         with out.open("w", encoding="utf-8", newline="") as stream:
-            return await (_write_json(records(), stream) if chosen == "json" else _write_csv(rows(), stream))
-
-
-async def _write_csv(pages: AsyncIterator[list[FlatRow]], stream: TextIO) -> int:
-    stream.write(csv_header(CSV_PLAIN))
-    count = 0
-    async for page in pages:
-        stream.write(csv_chunk(page, CSV_PLAIN))
-        count += len(page)
-    return count
+            if chosen == "json":
+                return await _write_json(records(), stream)
+            stream.write(csv_header(CSV_PLAIN))
+            count = 0
+            async for text, lines in csv_pass(database, filters, CSV_PLAIN):
+                stream.write(text)
+                count += lines
+                progress.advance(task, lines)
+            return count
 
 
 async def _write_json(pages: AsyncIterator[list[CompletionRecord]], stream: TextIO) -> int:

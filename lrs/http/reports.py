@@ -16,7 +16,8 @@ from lrs.digits import is_whole_number
 from lrs.errors import InvalidRequest, NotPermitted
 from lrs.http.auth import caller_for, require
 from lrs.http.context import CALLER, DATABASE
-from lrs.reporting.export import CSV_EXCEL, CSV_PLAIN, CsvDialect, csv_chunk, csv_header
+from lrs.reporting.csv_lines import csv_pass
+from lrs.reporting.export import CSV_EXCEL, CSV_PLAIN, CsvDialect, csv_header
 from lrs.reporting.filters import (
     FILTER_PARAMS,
     CompletionFilters,
@@ -118,8 +119,8 @@ async def _csv(request: web.Request, filters: CompletionFilters, dialect: CsvDia
     response.charset = "utf-8"
     await response.prepare(request)
     await response.write(csv_header(dialect).encode())
-    async for page in flat_pass(request.app[DATABASE], filters):
-        await response.write(csv_chunk(page, dialect).encode())
+    async for text, _count in csv_pass(request.app[DATABASE], filters, dialect):
+        await response.write(text.encode())
     await response.write_eof()
     return response
 

@@ -1,7 +1,9 @@
 """A whole pass of completion records, page by page, and the CSV files HR systems import.
 
-CSV is UTF-8 (the `excel` variant adds a BOM and CRLF line ends), written from the flat rows of
-lrs.reporting.flat; XLSX is in lrs.reporting.xlsx. Text cells that a spreadsheet would run as a
+CSV is UTF-8 (the `excel` variant adds a BOM and CRLF line ends). The export writes its lines with
+lrs.reporting.csv_lines; `csv_chunk` writes the flat rows of lrs.reporting.flat the row-by-row way,
+the file those lines must equal byte for byte (tests/lrs/reporting/test_csv_lines.py). XLSX is in
+lrs.reporting.xlsx. Text cells that a spreadsheet would run as a
 formula (starting with = + - @, or a tab or carriage return) are prefixed with an apostrophe.
 """
 

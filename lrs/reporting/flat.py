@@ -29,6 +29,8 @@ from lrs.storage.engine import Database
 FLAT_PAGE_ROWS = 10_000
 FlatRow = tuple[object, ...]  # HR_COLUMNS values, in order
 _FORMULA_FIRST = frozenset("=+-@\t\r")
+_REMEMBERED_HOURS = 50_000
+_SATISFIED = datetime(2000, 1, 1, tzinfo=UTC)  # an item's hours depend on whether it is satisfied, not when
 
 
 async def flat_pass(
@@ -56,20 +58,30 @@ async def flat_pass(
 class _PageReader:
     def __init__(self, database: Database, filters: CompletionFilters, page_rows: int) -> None:
         self.database, self.filters, self.page_rows = database, filters, page_rows
-        self.programmes: dict[str, Programme | None] = {}  # off-the-job look-ups, kept for the pass
-        self.item_hours: dict[tuple[object, ...], float] = {}  # an item's hours by what decides them
+        self.hours = PageHours()
 
     async def read(self, after: Cursor) -> tuple[list[FlatRow], Cursor | None]:
         """One page, and the cursor after it (None when it was the last)."""
         async with self.database.read_session() as session:
             rows = await raw_record_rows(session, self.filters, after, self.page_rows)
-            hours = await self._hours(session, rows)
+            hours = await self.hours.of_page(session, rows)
         following = Cursor(after.upper, rows[-1][6], rows[-1][0]) if len(rows) == self.page_rows else None
         if hours is None:
             return [flat_row(row, None) for row in rows], following
         return [flat_row(row, hours(row)) for row in rows], following
 
-    async def _hours(self, session: AsyncSession, rows: list[Sequence[Any]]) -> Any:
+
+class PageHours:
+    """Off-the-job hours of a page of rows, remembered across the pages of one pass. A row has, by
+    position (as RECORD_COLUMNS): 1 learner id, 2 programme, 3 cohort, 4 item kind, 5 item id,
+    8 deleted, 9 progress id (None: no progress row), 10 status, 13 satisfied (None: not satisfied),
+    15 time spent in ms."""
+
+    def __init__(self) -> None:
+        self.programmes: dict[str, Programme | None] = {}  # off-the-job look-ups, kept for the pass
+        self.item_hours: dict[tuple[object, ...], float] = {}  # an item's hours by what decides them
+
+    async def of_page(self, session: AsyncSession, rows: Sequence[Sequence[Any]]) -> Any:
         """None when no programme on the page counts off-the-job hours, else row -> hours."""
         programmes = await programmes_with_hours(session, {row[2] for row in rows}, self.programmes)
         if not programmes:
@@ -111,7 +123,9 @@ class _PageReader:
         satisfied, not on when."""
         key = (programme.id, kind, item_id, status, satisfied is None, spent_ms)
         if key not in self.item_hours:
-            moment = _moment(satisfied)  # type: ignore[arg-type]
+            if len(self.item_hours) >= _REMEMBERED_HOURS:  # flat memory: many distinct times spent
+                self.item_hours.clear()
+            moment = None if satisfied is None else _SATISFIED
             found = item_hours(programme, ItemState(kind, item_id, status, moment, spent_ms))
             self.item_hours[key] = found.hours if found else 0.0
         return self.item_hours[key]
@@ -128,17 +142,17 @@ def flat_row(row: Sequence[Any], off_the_job_hours: float | None) -> FlatRow:
     return (
         str(record_id),
         str(learner_id),
-        _safe(employee),
-        _safe(email),
-        _safe(name),
-        _safe(organisation),
-        _safe(organisation_name),
-        _safe(role),
-        _safe(programme),
-        _safe(cohort),
+        safe_text(employee),
+        safe_text(email),
+        safe_text(name),
+        safe_text(organisation),
+        safe_text(organisation_name),
+        safe_text(role),
+        safe_text(programme),
+        safe_text(cohort),
         kind,
-        _safe(item_id),
-        _safe(title),
+        safe_text(item_id),
+        safe_text(title),
         status,
         _iso(enrolled),
         _iso(started),
@@ -154,7 +168,7 @@ def flat_row(row: Sequence[Any], off_the_job_hours: float | None) -> FlatRow:
     )
 
 
-def _safe(text: str | None) -> str | None:
+def safe_text(text: str | None) -> str | None:
     """A text cell a spreadsheet shows as text, never runs as a formula (lrs.csv_safety)."""
     if text and text[0] in _FORMULA_FIRST:
         return "'" + text
@@ -167,10 +181,6 @@ def _iso(moment: str | datetime | None) -> str | None:
     if moment is None or type(moment) is str:
         return moment
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")  # type: ignore[union-attr]
-
-
-def _moment(moment: str | datetime | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if isinstance(moment, str) else moment
 
 
 def _completion_pct(status: str | None, done: object, total: object) -> float | None:

@@ -112,10 +112,10 @@ def _page_query(filters: CompletionFilters, after: Cursor, limit: int, *, raw_ti
         change.change_seq < after.upper,
         tuple_(change.change_seq, change.id) > tuple_(literal(after.seq), literal(after.record_id)),
     )
-    return _filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
+    return filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
 
 
-def _filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
+def filtered(query: Select[Any], filters: CompletionFilters) -> Select[Any]:
     change = ProgressChange
     if filters.organisations:
         query = query.where(LearnerRow.organisation_id.in_(sorted(filters.organisations)))
@@ -180,8 +180,8 @@ def _records_query(raw_times: RawTimes) -> Any:  # a Select of RECORD_COLUMNS
             OrganisationRow.name.label("organisation_name"),
             time(EnrolmentRow.enrolled_at, "enrolled_at"),
             title.label("title"),
-            _programme_share(True).label("done"),
-            _programme_share(False).label("total"),
+            programme_share(True).label("done"),
+            programme_share(False).label("total"),
         )
         .join(LearnerRow, LearnerRow.id == change.learner_id)
         .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
@@ -223,7 +223,7 @@ def _item(programme_column: Any, id_column: Any, kind: str) -> ColumnElement[boo
     return and_(change.item_kind == kind, same_item)
 
 
-def _programme_share(finished_only: bool) -> Any:
+def programme_share(finished_only: bool) -> Any:
     """For a programme row: how many of the enrolment's modules and sessions (are finished); a
     correlated look-up on the progress key, evaluated for programme rows only."""
     other = aliased(ProgressRecord)
