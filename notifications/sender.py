@@ -274,28 +274,38 @@ class NotificationSender:
             if held is not None:
                 await self._hold_retry(prepared, record.key, held)
                 continue
+            try:
+                message = prepared.message_for(channel)
+            except Exception as err:  # a template edited since the first try fails this message alone
+                log.exception("notification %s did not render for %s", prepared.row.key, channel)
+                failed = Cancel(f"{channel}: did not render: {err}")
+                await self._hold_retry(prepared, record.key, failed, DeliveryState.FAILED)
+                continue
             await deliver(
-                prepared.message_for(channel),
-                self.connectors[channel],
-                self.delivery_log,
-                self.clock,
-                lease=self.options.lease,
+                message, self.connectors[channel], self.delivery_log, self.clock, lease=self.options.lease
             )
             settled = await self.delivery_log.get(record.key)
             state = _plan_state(settled.status if settled else DeliveryState.RETRY)
             await settle(self.database, prepared.row.id, Settlement(state, None, channel), self.clock())
         return handled
 
-    async def _hold_retry(self, prepared: Prepared, key: str, held: Cancel | Deferral) -> None:
+    async def _hold_retry(
+        self,
+        prepared: Prepared,
+        key: str,
+        held: Cancel | Deferral,
+        stopped: DeliveryState = DeliveryState.CANCELLED,
+    ) -> None:
         """A retry outside the window waits for it (the message stays `sent`, saying why); one whose
-        reason has gone is cancelled in the log and the schedule. A message still `planned` (its
-        sender died mid-send) is left to its own re-check when its lease runs out."""
+        reason has gone is cancelled in the log and the schedule (`stopped`: failed, when it no longer
+        renders). A message still `planned` (its sender died mid-send) is left to its own re-check
+        when its lease runs out."""
         now = self.clock()
         until = held.until if isinstance(held, Deferral) else None
-        await self.delivery_log.hold_back(key, until=until, reason=held.reason, now=now)
+        await self.delivery_log.hold_back(key, until=until, reason=held.reason, now=now, stopped=stopped)
         log.info("notification %s: retry held back: %s", prepared.row.key, held.reason)
         if prepared.row.state == PlanState.SENT.value:
-            state = PlanState.SENT if until else PlanState.CANCELLED
+            state = PlanState.SENT if until else _plan_state(stopped)
             await settle(self.database, prepared.row.id, Settlement(state, held.reason), now)
 
     async def _prepared_by_key(self, key: str) -> Prepared | None:
@@ -309,4 +319,5 @@ def _plan_state(state: DeliveryState) -> PlanState:
         DeliveryState.DELIVERED: PlanState.DELIVERED,
         DeliveryState.FAILED: PlanState.FAILED,
         DeliveryState.DEAD: PlanState.DEAD,
+        DeliveryState.CANCELLED: PlanState.CANCELLED,
     }.get(state, PlanState.SENT)
