@@ -13,6 +13,7 @@ from lrs.dashboard.outbox import outbox_folder
 from lrs.errors import NotFound
 from lrs.privacy.erase import ErasureReceipt, erase_person
 from lrs.privacy.export import subject_access, write_export
+from lrs.privacy.local_outbox import local_outbox_folder
 from lrs.privacy.retention import erase_expired
 from lrs.settings import Settings
 from lrs.storage.audit import CLI_ACTOR, record_audit_alone
@@ -98,14 +99,22 @@ async def _retention(database: Database, settings: Settings, args: argparse.Name
         return 2
     async with database.write_session() as session:
         transaction = await session.begin()
-        receipts = await erase_expired(
-            session, now=utc_now(), days=days, base_url=settings.base_url, limit=_ALL, dry_run=args.dry_run
+        run = await erase_expired(
+            session,
+            now=utc_now(),
+            days=days,
+            base_url=settings.base_url,
+            local_outbox=local_outbox_folder(settings.connectors),
+            limit=_ALL,
+            dry_run=args.dry_run,
         )
         await (transaction.rollback() if args.dry_run else transaction.commit())
     verb = "would erase" if args.dry_run else "erased"
-    print(f"{verb} {len(receipts)} learner(s) whose cohorts ended more than {days} days ago")
-    for receipt in receipts:
+    print(f"{verb} {len(run.receipts)} learner(s) whose cohorts ended more than {days} days ago")
+    for receipt in run.receipts:
         print(f"  learner {receipt.learner_id} -> {receipt.pseudonym}")
+    cleaned = run.local_outbox
+    print(f"  local outbox messages: {cleaned.deleted} to them, {cleaned.redacted} naming them redacted")
     return 0
 
 

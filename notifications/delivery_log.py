@@ -185,7 +185,7 @@ class DeliveryLog:
                 attempt.finished_at, attempt.outcome = now, result.status.value
                 attempt.provider_id, attempt.detail = result.provider_id, result.detail or None
                 attempt.retry_after_seconds = result.retry_after
-            if _outcome_applies(row, outcome):
+            if _outcome_applies(row, outcome, claim):
                 _apply(row, outcome, now)
             elif result.provider_id and row.provider_id is None:
                 row.provider_id = result.provider_id
@@ -242,15 +242,16 @@ def _claimed(row: Delivery, now: datetime) -> bool:
     return row.claimed_until is not None and row.claimed_until > now
 
 
-def _outcome_applies(row: Delivery, outcome: Outcome) -> bool:
-    """An in-flight key takes any outcome; a settled one only a late success of a retried, dead or
-    cancelled key (a sender whose lease ran out while the provider was slow). Delivered and failed
-    stay as they are."""
+def _outcome_applies(row: Delivery, outcome: Outcome, claim: Claim) -> bool:
+    """An in-flight key takes its current claim's outcome, and a success from any claim; a stale
+    claim's failure (its lease ran out and another sender holds the key now) leaves that sender's
+    claim in force, or a third could send alongside it. A settled key takes only a late success of a
+    retried, dead or cancelled key. Delivered and failed stay as they are."""
     status = DeliveryState(row.status)
+    delivered = outcome.state is DeliveryState.DELIVERED
     if status is DeliveryState.QUEUED:
-        return True
-    late = {DeliveryState.RETRY, DeliveryState.DEAD, DeliveryState.CANCELLED}
-    return outcome.state is DeliveryState.DELIVERED and status in late
+        return delivered or claim.number == row.attempts
+    return delivered and status in {DeliveryState.RETRY, DeliveryState.DEAD, DeliveryState.CANCELLED}
 
 
 def _apply(row: Delivery, outcome: Outcome, now: datetime) -> None:

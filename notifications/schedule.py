@@ -184,15 +184,19 @@ async def cancel(
     reason: str,
     now: datetime,
     learner_id: int | None = None,
+    learner_ids: Collection[int] = (),
     rules: Collection[str] = (),
     occurrences: Collection[str] = (),
     except_keys: Collection[str] = (),
     due_after: datetime | None = None,
 ) -> int:
-    """Cancel the planned messages that match; return how many."""
+    """Cancel the planned messages that match (of `learner_id`, or of any of `learner_ids`: one
+    statement for a group of learners); return how many."""
     query = update(PlannedMessage).where(PlannedMessage.cohort_id == cohort_id, _state_is(PlanState.PLANNED))
     if learner_id is not None:
         query = query.where(PlannedMessage.learner_id == learner_id)
+    if learner_ids:
+        query = query.where(PlannedMessage.learner_id.in_(sorted(set(learner_ids))))
     if rules:
         query = query.where(PlannedMessage.rule.in_(list(rules)))
     if occurrences:

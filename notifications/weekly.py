@@ -12,9 +12,11 @@ yet), inside the event's transaction like the other listeners.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
-from lrs.events.types import LearnerEnrolled, ProgrammeSaved
+from lrs.events.types import Event, LearnerEnrolled, ProgrammeSaved
 from lrs.programme.model import DEFAULT_TIMEZONE, Cohort, Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.planned_message_models import PlannedMessage
@@ -135,31 +137,39 @@ class WeeklyPlanner:
         self.clock = clock
 
     def subscribe(self, bus: EventBus) -> Unsubscribe:
-        handles = [
-            bus.subscribe(
-                ProgrammeSaved, self.on_programme_saved, name="notifications.weekly.programme_saved"
-            ),
-            bus.subscribe(LearnerEnrolled, self.on_enrolled, name="notifications.weekly.enrolled"),
-        ]
+        names: dict[type[Event], str] = {
+            ProgrammeSaved: "notifications.weekly.programme_saved",
+            LearnerEnrolled: "notifications.weekly.enrolled",
+        }
+        return bus.subscribe_ordered(names, self.on_events)
 
-        def unsubscribe() -> None:
-            for handle in handles:
-                handle()
-
-        return unsubscribe
+    async def on_events(self, events: list[Event], session: AsyncSession) -> None:
+        """A consumer group's events in order; a run of enrolments costs one look-up per cohort."""
+        for kind, run in itertools.groupby(events, key=type):
+            if kind is ProgrammeSaved:
+                for event in run:
+                    await self.on_programme_saved(cast(ProgrammeSaved, event), session)
+            else:
+                await self.plan_enrolled([cast(LearnerEnrolled, event) for event in run], session)
 
     async def on_programme_saved(self, event: ProgrammeSaved, session: AsyncSession) -> None:
         programme = await stored_programme(session, event.programme_id)
         await plan_weekly(session, programme, self.rules_for(programme), self.clock())
 
     async def on_enrolled(self, event: LearnerEnrolled, session: AsyncSession) -> None:
+        await self.plan_enrolled([event], session)
+
+    async def plan_enrolled(self, events: list[LearnerEnrolled], session: AsyncSession) -> None:
         """A programme saved before the weekly rules existed gets its weekly messages at the next
-        enrolment (one look-up when the cohort has them already)."""
-        known = await session.scalar(
-            select(PlannedMessage.id)
-            .where(PlannedMessage.cohort_id == event.cohort_id, PlannedMessage.rule.in_(WEEKLY_RULES))
-            .limit(1)
-        )
-        if known is None:
-            programme = await stored_programme(session, event.programme_id)
-            await plan_weekly(session, programme, self.rules_for(programme), self.clock())
+        enrolment (one look-up per cohort when the cohort has them already). Later enrolments in
+        a cohort would only look again and find what the first planned (or plan nothing again)."""
+        cohorts = dict.fromkeys((event.cohort_id, event.programme_id) for event in events)
+        for cohort_id, programme_id in cohorts:
+            known = await session.scalar(
+                select(PlannedMessage.id)
+                .where(PlannedMessage.cohort_id == cohort_id, PlannedMessage.rule.in_(WEEKLY_RULES))
+                .limit(1)
+            )
+            if known is None:
+                programme = await stored_programme(session, programme_id)
+                await plan_weekly(session, programme, self.rules_for(programme), self.clock())

@@ -9,6 +9,11 @@ A *group listener* (`subscribe_group`) gets every event of its type in the consu
 group's rows processed, in the same transaction) hands the collected events to the listener in one
 call, in a savepoint of its own. That is how a batch of statements is projected set-wise. If it
 fails, the failure names every collected event's tag (the consumer's row), so each can be retried.
+
+`subscribe_ordered` is the group form for a listener whose events of several types must be seen in
+the order they were dispatched (an enrolment and a withdrawal of one learner): one listener, one
+durable name per type (retries are addressed to those), called once per group with the events of all
+its types interleaved as they came. A failure names each type's events under that type's name.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class RetryLater(Exception):
 # "group:" holds the events collected for group listeners, which a failed listener did not touch.
 KEPT_ON_ROLLBACK = ("locks:", "group:")
 _COLLECTED = "group:collected"
+_SEQUENCE = "group:sequence"
+_Collected = tuple[int, Any, Event]  # (dispatch order, tag, event)
 GroupListener = Callable[[list[Any], AsyncSession], Awaitable[None]]
 
 
@@ -48,6 +55,7 @@ class Subscription:
     event_type: type[Event]
     listener: Listener
     group: GroupListener | None = None
+    chain: str | None = None  # subscriptions of one `subscribe_ordered` listener share this
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,23 @@ class EventBus:
         dispatched in it (see the module docstring)."""
         return self._add(Subscription(name, event_type, _collect_only, listener))
 
+    def subscribe_ordered(
+        self, names: dict[type[Event], str], listener: Callable[[list[Any], AsyncSession], Awaitable[None]]
+    ) -> Unsubscribe:
+        """Call `listener(events, session)` once per consumer group with the events of every type in
+        `names` dispatched in it, in dispatch order; `names` gives each type's durable name."""
+        chain = "+".join(names.values())
+        handles = [
+            self._add(Subscription(name, event_type, _collect_only, listener, chain))
+            for event_type, name in names.items()
+        ]
+
+        def unsubscribe() -> None:
+            for handle in handles:
+                handle()
+
+        return unsubscribe
+
     def _add(self, subscription: Subscription) -> Unsubscribe:
         name = subscription.name
         if name in self._subscriptions:
@@ -118,8 +143,10 @@ class EventBus:
         failures: list[ListenerFailure] = []
         for subscription in self.listeners_for(event, only):
             if subscription.group is not None:
-                collected: dict[str, list[tuple[Any, Event]]] = session.info.setdefault(_COLLECTED, {})
-                collected.setdefault(subscription.name, []).append((tag, event))
+                collected: dict[str, list[_Collected]] = session.info.setdefault(_COLLECTED, {})
+                sequence = session.info.get(_SEQUENCE, 0)
+                session.info[_SEQUENCE] = sequence + 1
+                collected.setdefault(subscription.name, []).append((sequence, tag, event))
                 continue
             try:
                 async with session.begin_nested():
@@ -132,21 +159,37 @@ class EventBus:
 
     async def finish_group(self, session: AsyncSession) -> list[GroupFailure]:
         """Hand each group listener the events collected for it (in subscription order, each in a
-        savepoint); return those that failed, with their events' tags."""
-        collected: dict[str, list[tuple[Any, Event]]] = session.info.pop(_COLLECTED, {})
+        savepoint; an ordered listener once, with all its types' events in dispatch order); return
+        those that failed, with their events' tags, under each type's name."""
+        collected: dict[str, list[_Collected]] = session.info.pop(_COLLECTED, {})
+        session.info.pop(_SEQUENCE, None)
         failures: list[GroupFailure] = []
+        done: set[str] = set()
         for subscription in list(self._subscriptions.values()):
-            items = collected.get(subscription.name)
-            if not items or subscription.group is None:
+            if subscription.group is None or subscription.name in done:
+                continue
+            members = [
+                item
+                for item in self._subscriptions.values()
+                if item is subscription or (subscription.chain and item.chain == subscription.chain)
+            ]
+            done.update(item.name for item in members)
+            items = {item.name: collected.get(item.name, []) for item in members}
+            ordered = sorted((entry for entries in items.values() for entry in entries), key=lambda e: e[0])
+            if not ordered:
                 continue
             try:
                 async with session.begin_nested():
-                    await subscription.group([event for _tag, event in items], session)
+                    await subscription.group([event for _seq, _tag, event in ordered], session)
             except Exception as err:
-                _log_failure(subscription.name, f"{len(items)} event(s)", err)
+                _log_failure(subscription.chain or subscription.name, f"{len(ordered)} event(s)", err)
                 _forget_memos(session)
                 error = f"{type(err).__name__}: {err}"
-                failures.append(GroupFailure(subscription.name, error, tuple(tag for tag, _ in items)))
+                failures += [
+                    GroupFailure(name, error, tuple(tag for _seq, tag, _ in entries))
+                    for name, entries in items.items()
+                    if entries
+                ]
         return failures
 
 

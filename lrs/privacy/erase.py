@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import Delete, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lrs.privacy.local_outbox import forget_local_messages
+from lrs.privacy.local_outbox import PersonInMessages, clean_local_outbox, person_in_messages
 from lrs.privacy.subject import Subject, find_subject
 from lrs.storage.document_models import Document
 from lrs.storage.engine import Database
@@ -76,23 +76,24 @@ async def erase_person(
     local_outbox: Path | None = None,
 ) -> ErasureReceipt:
     """Erase the person; with `dry_run`, do all of it and roll back, so the counts are exact. Then
-    their messages in the local channel's `local_outbox` folder, if given, are deleted (counted)."""
+    the local channel's `local_outbox` folder, if given, is cleaned of them (lrs.privacy.local_outbox:
+    their messages deleted, others' that name them redacted; counted in a dry run)."""
     receipt: ErasureReceipt | None = None
-    address = ""
+    person: PersonInMessages | None = None
     try:
         async with database.write_session() as session, session.begin():
             subject = await find_subject(session, email=email, learner_id=learner_id)
-            address = subject.email
+            person = await person_in_messages(session, subject)
             receipt = await _erase(session, subject, base_url, now, dry_run, erasers or {})
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
-    assert receipt is not None
+    assert receipt is not None and person is not None
     if local_outbox is not None:
-        receipt.removed["local outbox messages"] = forget_local_messages(
-            local_outbox, address, dry_run=dry_run
-        )
+        cleaned = clean_local_outbox(local_outbox, [person], dry_run=dry_run)
+        receipt.removed["local outbox messages"] = cleaned.deleted
+        receipt.removed["local outbox messages redacted"] = cleaned.redacted
     return receipt
 
 

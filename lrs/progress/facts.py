@@ -12,6 +12,7 @@ rows; rows store their facts (`progress.facts`, JSON) for the next fold.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -107,7 +108,10 @@ def encode_facts(facts: ItemFacts) -> str:
     return json.dumps(values)
 
 
+@functools.lru_cache(maxsize=8192)
 def decode_facts(text: str) -> ItemFacts:
+    """The facts stored as `text`. Memoised: most items' facts are the same few texts (an untouched
+    module is `{}`), and facts are frozen, so one object serves them all."""
     values: dict[str, Any] = json.loads(text)
     unknown = set(values) - set(_DEFAULTS)
     if unknown:

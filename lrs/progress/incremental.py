@@ -150,6 +150,7 @@ def _fold_one(
     sessions: dict[str, list[Session]] = defaultdict(list)
     for item in learner_sessions(scope):
         sessions[item.activity_iri].append(item)
+    stored = dict(facts)  # what the rows hold: an item no observation changed keeps its stored text
     for observation in sorted(observations, key=lambda o: o.statement_id):
         if observation.duration_ms:
             if observation.statement_id in state.counted:
@@ -165,11 +166,22 @@ def _fold_one(
     new = progress_from_facts(scope, facts, confidence)
     for row in new:
         row_key = (row.kind, row.item_id)
-        writes.row(key, state, row, encode_facts(facts[row_key]) if row_key in facts else None)
+        writes.row(key, state, row, _facts_text(state, stored, facts, row_key))
     current = {(row.kind, row.item_id) for row in new}
     writes.deletes += [state.row_ids[k] for k in state.rows if k not in current]
     absent = frozenset(i for (kind, i), value in facts.items() if kind == SESSION and value.absent_marked)
     return new, absent
+
+
+def _facts_text(
+    state: StoredState, stored: dict[ItemKey, ItemFacts], facts: dict[ItemKey, ItemFacts], key: ItemKey
+) -> str | None:
+    """The text to store for an item's facts: the stored text when folding left them as they were."""
+    if key not in facts:
+        return None
+    if key in stored and facts[key] is stored[key]:
+        return state.facts[key]
+    return encode_facts(facts[key])
 
 
 def _fold_answers(

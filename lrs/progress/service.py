@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lrs.clock import Clock
 from lrs.errors import NotFound
 from lrs.events.bus import EventBus, Unsubscribe
-from lrs.events.timers import arm_timer
+from lrs.events.timers import arm_timers
 from lrs.events.types import (
     InactivityDue,
     LearnerEnrolled,
@@ -194,7 +194,16 @@ class ProgressProjector:
 
 
 async def arm_session_timers(session: AsyncSession, programme: Programme) -> None:
-    """One durable timer per session end (re-arming with the same end changes nothing)."""
-    for item in programme.sessions:
-        timer = SessionEnded(programme.id, item.cohort, item.id, item.end)
-        await arm_timer(session, f"session-end:{programme.id}:{item.id}", timer, item.end)
+    """One durable timer per session end (re-arming with the same end changes nothing), in two
+    statements whatever the number of sessions."""
+    await arm_timers(
+        session,
+        [
+            (
+                f"session-end:{programme.id}:{item.id}",
+                SessionEnded(programme.id, item.cohort, item.id, item.end),
+                item.end,
+            )
+            for item in programme.sessions
+        ],
+    )

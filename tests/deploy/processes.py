@@ -4,6 +4,7 @@ one settings file, each stopped (SIGTERM, then SIGKILL after 30 s) when the test
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -48,3 +49,23 @@ class LrsProcesses:
         )  # fmt: skip
         self.started.append(process)
         return process
+
+
+def tcp_ports_of(pid: int) -> set[int]:
+    """The local TCP ports of a process's open sockets (Linux /proc), to tell its connections apart
+    from another process's at a server the test runs."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed between the listing and the read
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rpartition(":")[2], 16))
+    return ports

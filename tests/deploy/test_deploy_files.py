@@ -68,9 +68,16 @@ def test_compose_environment_is_settings_and_trusts_only_nginx() -> None:
         assert environment["LRS_TRUSTED_PROXIES"] == nginx_address
         assert "@db:5432/" in environment["LRS_DATABASE_URL"]
         assert environment["LRS_SECRET_KEY"].startswith("${LRS_SECRET_KEY:?")  # required, never a default
-    assert "443:443" in services["nginx"]["ports"]
-    mounts = dict(volume.split(":")[:2] for volume in services["nginx"]["volumes"])
-    assert mounts == {"./nginx/compose.conf": "/etc/nginx/conf.d/default.conf", "./tls": "/etc/nginx/tls"}
+    assert services["nginx"]["ports"] == ["${LRS_HTTP_PORT:-80}:80", "${LRS_HTTPS_PORT:-443}:443"]
+    # host:container:ro, the host side possibly "${VARIABLE:-default}" (a colon of its own)
+    mounts = dict(
+        re.fullmatch(r"(\$\{[^}]+\}|[^:]+):([^:]+):ro", volume).groups()
+        for volume in services["nginx"]["volumes"]
+    )  # type: ignore[union-attr]
+    assert mounts == {
+        "./nginx/compose.conf": "/etc/nginx/conf.d/default.conf",
+        "${LRS_TLS_DIR:-./tls}": "/etc/nginx/tls",
+    }
     assert (DEPLOY / "nginx" / "compose.conf").exists()
 
 
@@ -92,7 +99,8 @@ def dockerfile() -> list[tuple[str, str]]:
 def test_dockerfile_runs_lrs_as_an_unprivileged_user() -> None:
     instructions = dockerfile()
     found = dict(instructions)  # the last of each kind
-    assert re.fullmatch(r"python:3\.1[1-9]-slim-\w+", found["FROM"])
+    assert found["FROM"] == "${PYTHON_IMAGE}"
+    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.1[1-9]-slim-\w+", found["ARG"])  # the default base
     for source in (args.split()[0] for kind, args in instructions if kind == "COPY"):
         assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
     assert found["USER"] not in ("root", "0")
@@ -214,3 +222,21 @@ def test_the_local_certificate_is_trusted_through_its_ca_for_localhost(tmp_path:
         text=True,
     )
     assert issued.returncode == 0 and issued.stdout.strip().endswith(": OK"), issued.stderr
+
+
+def test_the_offline_override_swaps_only_the_public_images() -> None:
+    """compose.offline.yaml changes nothing but where the three public images come from."""
+    override = yaml.safe_load((DEPLOY / "compose.offline.yaml").read_text())["services"]
+    assert set(override) <= set(compose()["services"])
+    assert override["db"] == {"image": "cohort-lrs-offline/postgres:bookworm"}
+    assert override["nginx"] == {"image": "cohort-lrs-offline/nginx:bookworm"}
+    builds = {name: service["build"] for name, service in override.items() if "build" in service}
+    assert set(builds) == {"migrate", "lrs-1", "lrs-2", "worker-1", "worker-2"}
+    for build in builds.values():
+        assert build == {
+            "context": "..",
+            "dockerfile": "deploy/Dockerfile",
+            "args": {"PYTHON_IMAGE": "cohort-lrs-offline/python:bookworm"},
+        }
+    for name in ("python", "postgres", "nginx"):
+        assert (DEPLOY / "offline" / f"{name}.Dockerfile").is_file()

@@ -12,6 +12,7 @@ import random
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -100,7 +101,16 @@ class _CapturingHandler:
             self._server.transient_failures += 1
             return "451 4.3.0 Local error in processing, try again later"
         if self._server.data_delay_seconds:
-            await asyncio.sleep(self._server.data_delay_seconds)  # a slow relay: senders die mid-DATA
+            # A slow relay: senders die mid-DATA. A sender that drops the connection now has the
+            # handler cancelled, so its message is never accepted (as a relay discards it).
+            peer = cast(tuple[str, int], session.peer)
+            with self._server.lock:
+                self._server.data_in_progress[peer] = time.monotonic()
+            try:
+                await asyncio.sleep(self._server.data_delay_seconds)
+            finally:
+                with self._server.lock:
+                    self._server.data_in_progress.pop(peer, None)
         auth = session.auth_data
         captured = CapturedMessage(
             mail_from=str(envelope.mail_from),
@@ -137,6 +147,7 @@ class FakeSmtpServer:
         self.messages: list[CapturedMessage] = []
         self.transient_failures = 0
         self.data_delay_seconds = 0.0  # how long DATA takes before the server accepts the message
+        self.data_in_progress: dict[tuple[str, int], float] = {}  # peer -> when its DATA began (monotonic)
         self.mail_transactions = 0  # MAIL FROM commands seen, accepted or not
         self.lock = threading.Lock()
         self.ca_file = ca_file
@@ -188,6 +199,16 @@ class FakeSmtpServer:
     def captured(self) -> list[CapturedMessage]:
         with self.lock:
             return list(self.messages)
+
+    def sending_from(self, ports: set[int], *, began_within: float) -> bool:
+        """Whether a client on one of these local ports is in the middle of DATA, having begun it less
+        than `began_within` seconds ago (so that the server is still some way from accepting it)."""
+        now = time.monotonic()
+        with self.lock:
+            return any(
+                port in ports and now - began < began_within
+                for (_, port), began in self.data_in_progress.items()
+            )
 
     def __enter__(self) -> FakeSmtpServer:
         self._controller.start()

@@ -145,3 +145,20 @@ async def test_a_receipt_for_an_unknown_key_still_suppresses_a_bad_address(datab
     )
     assert unknown is None
     assert await StoredSuppressionList(database).is_suppressed(ADDRESS)
+
+
+async def test_a_stale_senders_failure_leaves_the_current_claim_in_force(database: Database) -> None:
+    """A sender whose lease ran out (paused, or slow to record) reports a retry while the key's next
+    claim is still sending: the key must stay claimed by that sender, not become due to a third."""
+    log = DeliveryLog(database)
+    stale = await claimed(log, "k1")
+    current = await claimed(log, "k1", seconds=LEASE.total_seconds())
+    soon = START + LEASE + timedelta(seconds=1)
+    late = Outcome(DeliveryResult.retry(1, "timeout"), DeliveryState.RETRY, next_attempt_at=soon)
+    record = await log.finish(stale, late, now=soon)
+    assert (record.status, record.claimed_until) == (DeliveryState.QUEUED, START + LEASE * 2)
+    assert await log.due(soon + timedelta(seconds=1)) == []
+    third = await log.claim("k1", channel="notify", recipient=ADDRESS, now=soon, lease=LEASE)
+    assert isinstance(third, DeliveryRecord)  # refused: attempt 2 is still in flight
+    await log.finish(current, Outcome(DeliveryResult.delivered("n-2"), DeliveryState.DELIVERED), now=soon)
+    assert [a.outcome for a in await log.attempts("k1")] == [DeliveryStatus.RETRY, DeliveryStatus.DELIVERED]

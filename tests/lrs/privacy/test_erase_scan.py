@@ -1,10 +1,12 @@
 """After an erasure, on SQLite and PostgreSQL, nothing the LRS holds or hands out names the person:
 not a table, not an export (completions as JSON, CSV and XLSX; another person's subject-access
-export; the dashboards' CSVs and pages; the admin and xAPI reads), not the outbox payloads and not
+export; the dashboards' CSVs and pages; the admin and xAPI reads), not the outbox payloads, not a
+file of the local channel's var/outbox (their messages, and a team digest that named them) and not
 one line of the JSON logs of the whole run. The needles: email, name and employee number."""
 
 from __future__ import annotations
 
+import email
 import io
 import json
 import logging
@@ -12,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from email import policy
 from pathlib import Path
 
 import aiohttp
@@ -144,36 +147,80 @@ async def _others_export_mentions(lrs: RunningLrs, tmp_path: Path) -> list[str]:
     return _mentions(written.read_text() + summary.read_text())
 
 
-async def test_after_an_erasure_nothing_names_the_person(lrs: RunningLrs, tmp_path: Path) -> None:
+async def _write_local_messages(folder: Path) -> None:
+    """What the local channel would hold: a welcome to the person and the team's digest naming them."""
+    connector = LocalConnector(LocalSettings(folder=folder))
+    for message in (
+        RenderedMessage(
+            "welcome:demo-cohort:1@local",
+            Recipient(EMAIL, NAME),
+            f"Welcome, {NAME}",
+            f"Your number: {NUMBER}",
+        ),
+        RenderedMessage(
+            "team_digest:demo-cohort:2026-W10@local",
+            Recipient(STAFF, "Programme team"),
+            f"Behind this week: {NAME}",
+            f"demo-ashvale\n- {NAME} ({NUMBER}): no module yet\n- Sam Jones: missed a session",
+            html=f"<ul><li>{NAME} ({NUMBER})</li><li>Sam Jones</li></ul>",
+        ),
+    ):
+        assert (await connector.send(message)).status is DeliveryStatus.DELIVERED
+
+
+def _files_mentioning(folder: Path) -> dict[str, list[str]]:
+    """Every file under the folder, as text (an .eml's parts decoded), that names the person."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            raw = path.read_bytes()
+            text = raw.decode(errors="replace")
+            if path.suffix == ".eml":
+                parsed = email.message_from_bytes(raw, policy=policy.default)
+                parts = [part.get_content() for part in parsed.walk() if not part.is_multipart()]
+                text += "\n".join([str(parsed["Subject"]), *map(str, parts)])
+            if hits := _mentions(text):
+                found[path.name] = hits
+    return found
+
+
+async def test_after_an_erasure_nothing_names_the_person(database_url: str, tmp_path: Path) -> None:
+    outbox = tmp_path / "var" / "outbox"
+    local = {"local": {"folder": str(outbox)}}
     with json_logs() as logs:
-        learner_id = await _enrol(lrs)
-        await _activity(lrs)
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
-            await _signed_in(lrs, client)
-            before = await _exports_mentioning(lrs, client, learner_id)
-            assert {"/api/v1/completions {'format': 'xlsx'}", "/xapi/statements {'limit': '1000'}"} <= set(
-                before
-            )
-            assert f"/dashboard/cohorts/{DEMO_COHORT_ID}/roster.csv {{}}" in before  # the scan sees them
-            assert NAME in await _others_export_mentions(lrs, tmp_path)  # as their instructor
-
-            auth = basic_auth(lrs.key, lrs.secret)
-            erased = await lrs.session.delete(
-                lrs.server.make_url(f"/admin/people/{learner_id}"), headers=auth
-            )
-            assert erased.status == 200, await erased.text()
-            await event_worker(lrs.app[SETTINGS], lrs.app[DATABASE], clock=utc_now).run_until_idle()
-
-            assert await _tables_mentioning(lrs, NEEDLES) == {}
-            assert await _exports_mentioning(lrs, client, learner_id) == {}
-            assert await _others_export_mentions(lrs, tmp_path) == []
-        async with lrs.app[DATABASE].read_session() as session:
-            payloads = "\n".join(await session.scalars(select(OutboxEvent.payload)))
-        assert payloads and _mentions(payloads) == []
+        async with running_lrs(database_url, connectors=local) as lrs:
+            await _erase_and_scan(lrs, tmp_path, outbox)
     lines = logs.getvalue().splitlines()
     assert len(lines) > 20 and all(json.loads(line)["request_id"] for line in lines)
     leaking = [line for line in lines if _mentions(line)]
     assert leaking == [], leaking[:5]
+
+
+async def _erase_and_scan(lrs: RunningLrs, tmp_path: Path, outbox: Path) -> None:
+    learner_id = await _enrol(lrs)
+    await _activity(lrs)
+    await _write_local_messages(outbox)
+    assert len(_files_mentioning(outbox)) == 4  # both messages' .eml and .json: the scan sees them
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        await _signed_in(lrs, client)
+        before = await _exports_mentioning(lrs, client, learner_id)
+        assert {"/api/v1/completions {'format': 'xlsx'}", "/xapi/statements {'limit': '1000'}"} <= set(before)
+        assert f"/dashboard/cohorts/{DEMO_COHORT_ID}/roster.csv {{}}" in before  # the scan sees them
+        assert NAME in await _others_export_mentions(lrs, tmp_path)  # as their instructor
+
+        auth = basic_auth(lrs.key, lrs.secret)
+        erased = await lrs.session.delete(lrs.server.make_url(f"/admin/people/{learner_id}"), headers=auth)
+        assert erased.status == 200, await erased.text()
+        await event_worker(lrs.app[SETTINGS], lrs.app[DATABASE], clock=utc_now).run_until_idle()
+
+        assert await _tables_mentioning(lrs, NEEDLES) == {}
+        assert await _exports_mentioning(lrs, client, learner_id) == {}
+        assert await _others_export_mentions(lrs, tmp_path) == []
+    async with lrs.app[DATABASE].read_session() as session:
+        payloads = "\n".join(await session.scalars(select(OutboxEvent.payload)))
+    assert payloads and _mentions(payloads) == []
+    assert _files_mentioning(outbox) == {}
+    assert [entry.recipient for entry in list_outbox(outbox)] == [STAFF]  # the digest, redacted
 
 
 async def test_an_erasure_asked_in_another_case_finds_every_delivery(lrs: RunningLrs) -> None:

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from connectors.base import Recipient, RenderedMessage
+from connectors.local.client import list_outbox
+from connectors.local.connector import LocalConnector
+from connectors.local.settings import LocalSettings
 from lrs.clock import utc_now
 from lrs.demo_cohort import DEMO_COHORT_ID, GENERATED_LEARNERS, ensure_demo_cohort
 from lrs.privacy.retention import TIMER_KEY, arm_retention
@@ -59,6 +63,38 @@ async def test_the_worker_erases_learners_once_their_cohort_is_past_retention(da
     async with database.read_session() as session:
         timer = await session.scalar(select(Timer).where(Timer.key == TIMER_KEY))
     assert timer is not None and timer.fired_at is None and timer.due_at == end + timedelta(days=368)
+
+
+async def test_retention_cleans_the_local_outbox_of_the_people_it_erases(
+    database: Database, tmp_path: Path
+) -> None:
+    """Their own messages go; a team digest that named one of them stays, with the name redacted."""
+    folder = tmp_path / "var" / "outbox"
+    settings = replace(
+        Settings(), personal_data_retention_days=30, connectors={"local": {"folder": str(folder)}}
+    )
+    await ensure_demo_cohort(database, base_url="http://lrs.test", clock=utc_now)
+    async with database.read_session() as session:
+        learner = await session.scalar(select(LearnerRow).order_by(LearnerRow.id).limit(1))
+    assert learner is not None
+    connector = LocalConnector(LocalSettings(folder=folder))
+    team = "programme.team@example.gov.uk"
+    for message in (
+        RenderedMessage("welcome:1@local", Recipient(learner.email, learner.name), "Welcome", "Hello"),
+        RenderedMessage(
+            "digest:1@local", Recipient(team, "Team"), "Behind", f"{learner.name} and Alex Outside"
+        ),
+    ):
+        await connector.send(message)
+    later = await _cohort_end(database) + timedelta(days=31)
+    await arm_retention(database, settings, lambda: later)
+    await event_worker(settings, database, clock=lambda: later).run_until_idle()
+
+    assert await _erased(database) == GENERATED_LEARNERS + 1
+    (digest,) = list_outbox(folder)
+    assert digest.recipient == team
+    written = "\n".join(path.read_text() for path in folder.iterdir())
+    assert learner.name not in written and learner.email not in written and "Alex Outside" in written
 
 
 def _lrs(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
