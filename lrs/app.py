@@ -13,7 +13,7 @@ from aiohttp import web
 from lrs.clock import Clock, utc_now
 from lrs.dashboard.demo_admin import demo_admin_ctx
 from lrs.dashboard.routes import add_dashboard_routes
-from lrs.demo import demo_credentials_ctx
+from lrs.demo import demo_credentials_ctx, with_demo_defaults
 from lrs.http.access_log import request_id_middleware
 from lrs.http.admin import add_admin_routes, load_programme_dir, programmes_ctx
 from lrs.http.admin_notifications import add_notification_admin_routes
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
+    settings = with_demo_defaults(settings)
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         # Outermost first: CORS wraps everything (errors need its headers too); the alternate syntax is

@@ -16,7 +16,7 @@ from lrs.cli_progress import progress_printer
 from lrs.clock import utc_now
 from lrs.errors import LrsError
 from lrs.programme.fields import DefinitionError
-from lrs.programme.loader import load_programme_file, load_programme_paths
+from lrs.programme.loader import check_programme_templates, load_programme_file, load_programme_paths
 from lrs.programme.model import Programme
 from lrs.programme.queries import cohort_record
 from lrs.programme.roster import RosterReport, parse_roster_csv
@@ -83,6 +83,8 @@ def _read_definitions(paths: Sequence[Path], settings: Settings) -> list[tuple[P
             loaded += load_programme_paths(path)
         else:
             loaded.append((path, load_programme_file(path)))
+    for path, programme in loaded:
+        check_programme_templates(programme, Path(settings.programmes_dir), str(path))
     for path, programme in loaded:
         counts = f"{len(programme.cohorts)} cohorts, {len(programme.modules)} modules, "
         print(f"ok  {path}: {programme.id} ({counts}{len(programme.sessions)} sessions)")

@@ -15,6 +15,7 @@ import hmac
 import json
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from urllib.parse import quote
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from lrs.demo_cohort import DEMO_COHORT_ID, DEMO_LEARNER_EMAIL, DEMO_PROGRAMME_ID, ensure_demo_cohort
 from lrs.http.context import CLOCK, DATABASE, HASH_KEY, SETTINGS
+from lrs.settings import Settings
 from lrs.storage.credentials import create_credential, hash_secret
 from lrs.storage.models import Credential
 
@@ -30,6 +32,14 @@ DEMO_SCOPES = "statements/write statements/read/mine state"
 DEMO_ACTIVITY = "https://cohort-lrs.example/demo/modules/digital-basics"
 # A fixed registration, so relaunching the demo module resumes from its bookmark.
 DEMO_REGISTRATION = "5a0c8e52-9d7b-4d1e-8a8e-3f0f6c2b9d41"
+
+
+def with_demo_defaults(settings: Settings) -> Settings:
+    """The demo sends each message as soon as it is due, at any hour, so someone trying it in the
+    evening sees the flow in var/outbox/ at once; a `sending_windows` the settings name wins."""
+    if not settings.demo or "sending_windows" in settings.notifications:
+        return settings
+    return replace(settings, notifications={**settings.notifications, "sending_windows": False})
 
 
 async def demo_credentials_ctx(app: web.Application) -> AsyncIterator[None]:

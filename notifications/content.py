@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from lrs.programme.model import Programme
 from notifications.context import LearnerFacts as LearnerFacts
 from notifications.context import render_context as render_context
-from notifications.templates import TemplateProblem, render
+from notifications.templates import TemplateProblem, check_templates, render
 
 
 class Content(Protocol):
@@ -122,3 +122,14 @@ def override_folder(programme: Programme, root: Path) -> Path | None:
     if not folder.is_dir():
         raise TemplateProblem("*", "-", "-", f"notifications.templates: no folder {folder}")
     return folder
+
+
+def template_problems(programme: Programme, root: Path) -> list[TemplateProblem]:
+    """What is wrong with the programme's own template folder (none named: nothing): every rule,
+    language and channel rendered with the documented sample context, as `lrs programme validate`
+    and a programme PUT check before the programme is saved."""
+    try:
+        folder = override_folder(programme, root)
+    except TemplateProblem as problem:
+        return [problem]
+    return [] if folder is None else check_templates(folder)

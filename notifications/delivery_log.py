@@ -147,10 +147,17 @@ class DeliveryLog:
             return Claim(key, row.attempts)
 
     async def hold_back(
-        self, key: str, *, until: datetime | None, reason: str, now: datetime
+        self,
+        key: str,
+        *,
+        until: datetime | None,
+        reason: str,
+        now: datetime,
+        stopped: DeliveryState = DeliveryState.CANCELLED,
     ) -> DeliveryRecord | None:
         """Keep a due retry from going now, without counting an attempt: due again at `until` (the
-        learner's next sending window), or with `until` None never (cancelled: its reason went away).
+        learner's next sending window), or with `until` None never (`stopped`: cancelled when its
+        reason went away, failed when it can no longer be rendered).
         A key being sent, or settled, is left as it is; None when the log does not know the key."""
         async with self._database.write_session() as session, session.begin():
             row = await session.scalar(
@@ -159,7 +166,7 @@ class DeliveryLog:
             if row is None:
                 return None
             if DeliveryState(row.status) in SENDABLE and not _claimed(row, now):
-                row.status = (DeliveryState.RETRY if until else DeliveryState.CANCELLED).value
+                row.status = (DeliveryState.RETRY if until else stopped).value
                 row.next_attempt_at, row.claimed_until, row.updated_at = until, None, now
                 row.last_error = row.last_error if until else reason
             return DeliveryRecord.of(row)

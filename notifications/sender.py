@@ -264,44 +264,65 @@ class NotificationSender:
         handled = 0
         for record in await self.delivery_log.due(self.clock()):
             planned, _, channel = record.key.rpartition("@")
-            prepared = (
-                await self._prepared_by_key(planned) if planned and channel in self.connectors else None
-            )
-            if prepared is None:
-                continue
-            handled += 1
-            held = self._held(prepared)
-            if held is not None:
-                await self._hold_retry(prepared, record.key, held)
-                continue
-            await deliver(
-                prepared.message_for(channel),
-                self.connectors[channel],
-                self.delivery_log,
-                self.clock,
-                lease=self.options.lease,
-            )
-            settled = await self.delivery_log.get(record.key)
-            state = _plan_state(settled.status if settled else DeliveryState.RETRY)
-            await settle(self.database, prepared.row.id, Settlement(state, None, channel), self.clock())
+            row_id = await self._row_id(planned) if planned and channel in self.connectors else None
+            if row_id is not None:
+                await self._resend(row_id, record.key, channel)
+                handled += 1
         return handled
 
-    async def _hold_retry(self, prepared: Prepared, key: str, held: Cancel | Deferral) -> None:
+    async def _resend(self, row_id: int, key: str, channel: str) -> None:
+        try:
+            prepared = await self._prepare(row_id)
+        except Exception as err:  # one message's bad data (a programme gone) stops only it
+            log.exception("notification %s could not be prepared for its retry", key)
+            reason = f"could not be prepared: {type(err).__name__}: {err}"
+            await self.delivery_log.hold_back(
+                key, until=None, reason=reason, now=self.clock(), stopped=DeliveryState.FAILED
+            )
+            await settle(self.database, row_id, Settlement(PlanState.FAILED, reason), self.clock())
+            return
+        if prepared is None:
+            return
+        held = self._held(prepared)
+        if held is not None:
+            await self._hold_retry(prepared, key, held)
+            return
+        try:
+            message = prepared.message_for(channel)
+        except Exception as err:  # a template edited since the first try fails this message alone
+            log.exception("notification %s did not render for %s", prepared.row.key, channel)
+            failed = Cancel(f"{channel}: did not render: {err}")
+            await self._hold_retry(prepared, key, failed, DeliveryState.FAILED)
+            return
+        await deliver(
+            message, self.connectors[channel], self.delivery_log, self.clock, lease=self.options.lease
+        )
+        settled = await self.delivery_log.get(key)
+        state = _plan_state(settled.status if settled else DeliveryState.RETRY)
+        await settle(self.database, prepared.row.id, Settlement(state, None, channel), self.clock())
+
+    async def _hold_retry(
+        self,
+        prepared: Prepared,
+        key: str,
+        held: Cancel | Deferral,
+        stopped: DeliveryState = DeliveryState.CANCELLED,
+    ) -> None:
         """A retry outside the window waits for it (the message stays `sent`, saying why); one whose
-        reason has gone is cancelled in the log and the schedule. A message still `planned` (its
-        sender died mid-send) is left to its own re-check when its lease runs out."""
+        reason has gone is cancelled in the log and the schedule (`stopped`: failed, when it no longer
+        renders). A message still `planned` (its sender died mid-send) is left to its own re-check
+        when its lease runs out."""
         now = self.clock()
         until = held.until if isinstance(held, Deferral) else None
-        await self.delivery_log.hold_back(key, until=until, reason=held.reason, now=now)
+        await self.delivery_log.hold_back(key, until=until, reason=held.reason, now=now, stopped=stopped)
         log.info("notification %s: retry held back: %s", prepared.row.key, held.reason)
         if prepared.row.state == PlanState.SENT.value:
-            state = PlanState.SENT if until else PlanState.CANCELLED
+            state = PlanState.SENT if until else _plan_state(stopped)
             await settle(self.database, prepared.row.id, Settlement(state, held.reason), now)
 
-    async def _prepared_by_key(self, key: str) -> Prepared | None:
+    async def _row_id(self, key: str) -> int | None:
         async with self.database.read_session() as session:
-            row_id = await session.scalar(select(PlannedMessage.id).where(PlannedMessage.key == key))
-        return None if row_id is None else await self._prepare(row_id)
+            return await session.scalar(select(PlannedMessage.id).where(PlannedMessage.key == key))
 
 
 def _plan_state(state: DeliveryState) -> PlanState:
@@ -309,4 +330,5 @@ def _plan_state(state: DeliveryState) -> PlanState:
         DeliveryState.DELIVERED: PlanState.DELIVERED,
         DeliveryState.FAILED: PlanState.FAILED,
         DeliveryState.DEAD: PlanState.DEAD,
+        DeliveryState.CANCELLED: PlanState.CANCELLED,
     }.get(state, PlanState.SENT)

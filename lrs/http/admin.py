@@ -23,7 +23,7 @@ from lrs.errors import InvalidRequest
 from lrs.http.auth import caller_for, require
 from lrs.http.bodies import parse_json
 from lrs.http.context import CALLER, CLOCK, DATABASE, SETTINGS
-from lrs.programme.loader import load_programme_paths, parse_programme
+from lrs.programme.loader import check_programme_templates, load_programme_paths, parse_programme
 from lrs.programme.model import Programme
 from lrs.programme.queries import cohort_record, cohort_roster, cohort_sessions
 from lrs.programme.records import RosterEntry
@@ -110,6 +110,7 @@ async def put_programme(request: web.Request) -> web.Response:
     programme = parse_programme(body)
     if programme.id != programme_id:
         raise InvalidRequest("programme.id", f"{programme.id!r} does not match the URL ({programme_id!r})")
+    check_programme_templates(programme, Path(settings.programmes_dir))
     async with request.app[DATABASE].write_session() as session, session.begin():
         result = await save_programme(session, programme, source="api", now=request.app[CLOCK]())
         await record_audit(

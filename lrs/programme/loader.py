@@ -127,6 +127,19 @@ def _notification_rules(raw: object) -> dict[str, Any]:
     return dict(table)
 
 
+def check_programme_templates(programme: Programme, root: Path, source: str = "") -> None:
+    """DefinitionError at `notifications.templates` for the first of the programme's own templates
+    that does not render (or a folder that is not there); `root` is the programmes folder."""
+    from notifications.content import template_problems  # the engine owns its templates
+
+    found = [str(problem).removeprefix("template -/*/-: notifications.templates: ") for problem in
+             template_problems(programme, root)]  # fmt: skip
+    problems = list(dict.fromkeys(found))  # one bad file fails every channel alike
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DefinitionError("notifications.templates", problems[0] + more, source)
+
+
 def _items(top: Mapping[str, Any], key: str, parse: Callable[[object, str], _T]) -> list[_T]:
     return [parse(item, f"{key}[{index}]") for index, item in enumerate(f.array(top.get(key, []), key))]
 

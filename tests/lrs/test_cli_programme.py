@@ -50,6 +50,32 @@ def test_an_invalid_file_exits_1_naming_file_and_key(
     assert f"{bad}: sessions[0].kind: 'breakfast' is not one of" in capsys.readouterr().err
 
 
+def test_a_programme_template_that_does_not_render_is_refused_at_load(
+    sqlite_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = sqlite_env / "programmes"
+    folder.mkdir()
+    text = (EXAMPLES_DIR / "chief-executive-round-tables.toml").read_text()
+    (folder / "round-tables.toml").write_text(text + '\n[notifications]\ntemplates = "our-templates"\n')
+    inactivity = folder / "our-templates" / "en" / "inactivity"
+    inactivity.mkdir(parents=True)
+    (inactivity / "body.txt").write_text("Hello {{ first_nam }},")
+    monkeypatch.setenv("LRS_PROGRAMMES_DIR", str(folder))
+    assert main(["programme", "validate"]) == 1
+    assert main(["programme", "load"]) == 1
+    err = capsys.readouterr().err
+    problem = "notifications.templates: template en/inactivity/body.txt: 'first_nam' is undefined"
+    assert f"{folder / 'round-tables.toml'}: {problem}" in err
+    (inactivity / "body.txt").write_text("Hello {{ first_name }},")
+    assert main(["programme", "validate"]) == 0
+    (inactivity / "body.txt").unlink()
+    inactivity.rmdir()
+    (folder / "our-templates" / "en").rmdir()
+    (folder / "our-templates").rmdir()
+    assert main(["programme", "validate"]) == 1
+    assert f"notifications.templates: no folder {folder / 'our-templates'}" in capsys.readouterr().err
+
+
 def test_roster_import_exit_codes(sqlite_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     roster = sqlite_env / "roster.csv"
     roster.write_text(ROSTER)

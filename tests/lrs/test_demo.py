@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from lrs.clock import utc_now
+from lrs.demo import with_demo_defaults
+from lrs.settings import Settings
 from tests.lrs_server import basic_auth, running_lrs
+from tests.notifications.support import ManualClock
+from tests.notifications.test_embedded_default import until_files
 
 
 async def test_demo_credentials_work_and_stay_the_same_across_restarts(
@@ -77,3 +84,19 @@ async def test_the_demo_link_carries_a_narrow_credential_and_a_revoked_one_says_
         )
         assert revoked.status == 401 and "revoked" in (await revoked.json())["message"]
         assert wrong.status == 401 and "revoked" not in (await wrong.json())["message"]
+
+
+async def test_the_demo_sends_its_messages_at_any_hour(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Someone trying the demo in the evening sees the messages in var/outbox/ at once, not the next
+    morning: the demo turns the learners' sending windows off (a setting that names them wins)."""
+    monkeypatch.chdir(tmp_path)
+    evening = ManualClock(datetime(2026, 3, 4, 21, 30, tzinfo=UTC))  # a Wednesday, in quiet hours
+    options = {"worker_in_process": True, "worker_poll_seconds": 0.05, "public_url": "https://lrs.test"}
+    async with running_lrs(sqlite_url, demo=True, clock=evening, **options):
+        found = await until_files(tmp_path / "var" / "outbox", 24)  # the cohort's calendar invitations
+    assert all(str(item["subject"]).startswith(("Invitation: ", "Welcome")) for item in found)
+    capsys.readouterr()
+    kept = replace(Settings(), demo=True, notifications={"sending_windows": True})
+    assert with_demo_defaults(kept).notifications == {"sending_windows": True}

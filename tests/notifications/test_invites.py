@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from typing import Any
 
 from connectors.email.connector import EmailConnector
 from lrs.privacy.erase import erase_person
@@ -21,7 +22,7 @@ from tests.notifications.support import ManualClock, clock, email
 
 __all__ = ["clock", "email"]  # fixtures used below
 
-ADA = "ada@north.gov.uk"
+ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
 WITH_INVITES = parse_rules({})
 
 
@@ -103,3 +104,67 @@ async def test_an_erased_learner_gets_nothing_more_not_even_a_cancel(
         "cancelled"
     }
     assert learners[ADA] in {row.learner_id for row in rows.values()}
+
+
+def review_definition(review_start: str | None = "2026-02-17") -> dict[str, Any]:
+    """s1 is the block day, s2 the review day (on `review_start`, or removed when None)."""
+    found = due_definition()
+    found["sessions"][0]["kind"] = "block-day"
+    found["sessions"][1]["kind"] = "review-day"
+    found["completion"] = {"modules": ["intro", "quiz"]}
+    if review_start is None:
+        found["sessions"] = found["sessions"][:1]
+    else:
+        found["sessions"][1]["start"] = f"{review_start}T10:00:00"
+        found["sessions"][1]["end"] = f"{review_start}T12:00:00"
+    return found
+
+
+async def test_the_review_day_invitation_is_updated_under_its_uid_and_cancelled(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    _programme, learners = await install(database, [ADA, BEN], clock.now, review_definition())
+    run = engine(database, clock, {"email": email}, WITH_INVITES)
+    await run.run()
+    ada, ben = (f"cohort-lrs:lead-1:s2:learner-{learners[who]}" for who in (ADA, BEN))
+
+    def review_day() -> list[tuple[str, str, str, str]]:
+        return [
+            (item["UID"], item["METHOD"], item["SEQUENCE"], item["DTSTART"][-15:-7])
+            for item in calendars(smtp)
+            if ":s2:" in item["UID"]
+        ]
+
+    assert sorted(review_day()) == [(ada, "REQUEST", "1", "20260217"), (ben, "REQUEST", "1", "20260217")]
+
+    await save(database, review_definition("2026-02-19"), clock)  # the review day moves
+    await run.run()
+    assert sorted(review_day()[2:]) == [(ada, "REQUEST", "2", "20260219"), (ben, "REQUEST", "2", "20260219")]
+    invite = (await planned(database))[f"review_day_invite:lead-1:learner-{learners[ADA]}:s2"]
+    assert (invite.state, invite.due_at) == ("planned", datetime(2026, 2, 11, 12, tzinfo=UTC))
+
+    withdrawn = RosterRow(
+        3, "Learner1 Surname", BEN, "", "north-council", "Head", "lead-1", status="withdrawn"
+    )
+    async with database.write_session() as session, session.begin():
+        await import_roster(session, [withdrawn], now=clock.now)
+    await run.run()
+    assert review_day()[4:] == [(ben, "CANCEL", "3", "20260219")]
+
+    await run.at(datetime(2026, 2, 11, 13, tzinfo=UTC))
+    assert (await planned(database))[
+        f"review_day_invite:lead-1:learner-{learners[ADA]}:s2"
+    ].state == "delivered"
+    await save(database, review_definition(None), clock)  # the review day is removed
+    await run.run()
+    assert review_day()[5:] == [(ada, "CANCEL", "3", "20260219")]
+    assert not [
+        row
+        for row in (await planned(database)).values()
+        if row.rule == "review_day_invite" and row.state == "planned"
+    ]
+
+
+async def save(database: Database, definition: dict[str, Any], clock: ManualClock) -> None:
+    async with database.write_session() as session, session.begin():
+        await save_programme(session, parse_programme(definition), source="test", now=clock.now)

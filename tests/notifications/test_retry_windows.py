@@ -4,13 +4,17 @@ whose reason has gone is cancelled, not sent. A frozen clock and the real SMTP s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connectors.email.connector import EmailConnector
 from lrs.progress import verbs
 from lrs.storage.engine import Database
+from notifications.content import Content
 from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.rules import parse_rules
+from notifications.templates import TemplateProblem, render
 from tests.fakes.smtp import FakeSmtpServer
 from tests.lrs.progress.cohort import BASE, post, statement
 from tests.notifications.engine import engine, install, states
@@ -18,7 +22,7 @@ from tests.notifications.support import ManualClock, clock, email
 
 __all__ = ["clock", "email"]  # fixtures used below
 
-ADA = "ada@north.gov.uk"
+ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
 # Thursday 2 April 2026, 17:59:45 in London (BST): the retry of a failed send falls after 18:00;
 # then come Good Friday, the weekend and Easter Monday (bank holidays in England and Wales).
 THURSDAY_EVENING = datetime(2026, 4, 2, 16, 59, 45, tzinfo=UTC)
@@ -118,3 +122,31 @@ async def test_a_retry_whose_reason_has_gone_is_cancelled_not_sent(
     assert stopped.last_error == "module intro is satisfied"
     clock.now += timedelta(days=2)
     assert await log.due(clock.now) == []
+
+
+async def test_a_retry_that_no_longer_renders_fails_alone(
+    database: Database, clock: ManualClock, email: EmailConnector, smtp: FakeSmtpServer
+) -> None:
+    _programme, learners = await install(database, [ADA, BEN], clock.now)
+    smtp.failures.forced_transient.extend(["451-at-rcpt", "451-at-rcpt"])
+    run = engine(database, clock, {"email": email})
+    await run.run()
+    assert welcomes(smtp) == 0
+
+    def broken_for_ada(rule: str, channel: str, context: Mapping[str, Any], **options: Any) -> Content:
+        if context.get("first_name") == "Learner0":  # Ada's message: a template edited since
+            raise TemplateProblem(rule, "en", "body.txt", "'first_nam' is undefined")
+        return render(rule, channel, context, **options)
+
+    run.sender.render = broken_for_ada
+    clock.advance(3600)
+    await run.sender.step()
+    found = await states(database)
+    assert found[f"welcome:lead-1:learner-{learners[ADA]}:enrolment"] == (
+        "failed",
+        "email: did not render: template en/welcome/body.txt: 'first_nam' is undefined",
+    )
+    assert found[f"welcome:lead-1:learner-{learners[BEN]}:enrolment"] == ("delivered", None)
+    assert welcomes(smtp) == 1
+    stopped = await DeliveryLog(database).get(f"welcome:lead-1:learner-{learners[ADA]}:enrolment@email")
+    assert stopped is not None and stopped.status is DeliveryState.FAILED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -131,3 +132,20 @@ async def test_roster_request_errors(server: RunningLrs) -> None:
     assert dry.status == 200 and (await dry.json())["dry_run"] is True
     flag = await server.request("POST", path, data=ROSTER, headers=CSV, params={"accept_valid": "maybe"})
     assert flag.status == 400
+
+
+async def test_put_refuses_a_programme_whose_templates_do_not_render(
+    database_url: str, tmp_path: Path
+) -> None:
+    inactivity = tmp_path / "pilot-templates" / "en" / "inactivity"
+    inactivity.mkdir(parents=True)
+    (inactivity / "body.txt").write_text("Hello {{ first_nam }},")
+    definition = {**minimal_definition(), "notifications": {"templates": "pilot-templates"}}
+    async with running_lrs(database_url, programmes_dir=str(tmp_path)) as server:
+        bad = await server.request("PUT", "/admin/programmes/pilot", json=definition)
+        body = await bad.json()
+        assert (bad.status, body["field"]) == (400, "notifications.templates")
+        assert body["message"].endswith("template en/inactivity/body.txt: 'first_nam' is undefined")
+        (inactivity / "body.txt").write_text("Hello {{ first_name }},")
+        fixed = await server.request("PUT", "/admin/programmes/pilot", json=definition)
+        assert fixed.status == 201
