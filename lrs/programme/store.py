@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.errors import Conflict, NotFound
@@ -20,7 +20,7 @@ from lrs.programme.definition import canonical_json, definition_hash, programme_
 from lrs.programme.loader import parse_programme
 from lrs.programme.model import Programme
 from lrs.programme.records import ProgrammeSummary, SaveResult
-from lrs.storage.base import Base
+from lrs.storage.base import Base, dialect_name
 from lrs.storage.outbox import append_events
 from lrs.storage.programme_models import (
     BlockRow,
@@ -33,6 +33,10 @@ from lrs.storage.programme_models import (
 )
 
 PROGRAMME_SAVED = "programme.saved"
+# Servers starting together each load the programme files: on PostgreSQL the saves take turns on
+# this transaction-level advisory lock, so the second finds the first's rows instead of colliding
+# with them (SQLite's single writer serialises them already).
+_SAVE_LOCK_ID = 0x636C7270  # "clrp"
 
 
 async def save_programme(
@@ -70,6 +74,8 @@ async def save_programmes(
     session: AsyncSession, loaded: Sequence[tuple[Path, Programme]], *, now: datetime
 ) -> list[SaveResult]:
     """Save programmes read by `lrs.programme.loader.load_programme_paths` (validated as a whole first)."""
+    if dialect_name(session) == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SAVE_LOCK_ID})
     return [await save_programme(session, programme, source=str(path), now=now) for path, programme in loaded]
 
 

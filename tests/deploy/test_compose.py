@@ -114,7 +114,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     )
     try:
         started = up.run("up", "-d", "--build", timeout=2000)
-        assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
+        if started.returncode != 0:
+            states, logs = up.run("ps"), up.run("logs", "--no-color", "--tail", "30")
+            raise AssertionError(f"{started.stderr[-2000:]}\n{states.stdout}\n{logs.stdout[-6000:]}")
         yield up
     finally:
         up.run("down", "-v", "--remove-orphans", timeout=300)
