@@ -72,6 +72,6 @@ def require(request: web.Request, access: Access) -> Caller:
     if not permits(caller.scopes, access):
         scopes = " ".join(sorted(caller.scopes))
         raise NotPermitted(
-            f"credential {caller.key} (scopes: {scopes}) may not {access.value.replace('-', ' ')}"
+            f"credential {caller.key} (scopes: {scopes}) does not grant the access this needs: {access.value}"
         )
     return caller

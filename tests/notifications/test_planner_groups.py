@@ -76,16 +76,15 @@ async def planned_after(
     rules = ProgrammeRules(parse_rules({}))
     planner = NotificationPlanner(rules, clock=clock)
     weekly = WeeklyPlanner(rules, clock=clock)
-    async with database.write_session() as session:
-        async with session.begin():
-            for group in groups:
-                async with session.begin_nested():
-                    await planner.on_events(group, session)
-                    await weekly.on_events(
-                        [e for e in group if isinstance(e, (LearnerEnrolled, ProgrammeSaved))], session
-                    )
-            rows = await schedule_rows(session)
-            await session.rollback()
+    async with database.write_session() as session, session.begin():
+        for group in groups:
+            async with session.begin_nested():
+                await planner.on_events(group, session)
+                await weekly.on_events(
+                    [e for e in group if isinstance(e, (LearnerEnrolled, ProgrammeSaved))], session
+                )
+        rows = await schedule_rows(session)
+        await session.rollback()
     return rows
 
 

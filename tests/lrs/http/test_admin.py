@@ -47,6 +47,8 @@ async def test_admin_needs_the_all_scope(server: RunningLrs) -> None:
     reader = await server.credential("statements/read all/read")
     response = await server.request("GET", "/admin/programmes", headers=reader)
     assert response.status == 403
+    message = (await response.json())["message"]
+    assert "does not grant the access this needs: admin" in message and "all/read" in message
 
 
 async def test_get_returns_the_definition_the_file_holds(server: RunningLrs) -> None:
