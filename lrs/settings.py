@@ -49,6 +49,11 @@ class Settings:
     worker_in_process: bool = True
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: float = 60.0  # how long claimed events stay a worker's before others may take them
+    # Outbox rows one claim takes, and how long one group's transaction may run before it commits.
+    # 0 picks the database's default (lrs.events.consumer.options_for): SQLite 500 rows and 0.2 s
+    # (a group holds the single writer, so ingest waits at most that long); PostgreSQL 1000 and 2 s.
+    worker_batch_size: int = 0
+    worker_group_seconds: float = 0.0
     # Processed outbox rows are deleted this long after processing (by the worker, in small batches).
     outbox_keep_processed_hours: float = 168.0
     # Settled delivery attempts (one per call to a connector) are deleted this long after they

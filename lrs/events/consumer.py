@@ -60,6 +60,21 @@ class ConsumerOptions:
         return min(delay, self.max_backoff)
 
 
+def options_for(
+    is_sqlite: bool, *, lease: timedelta, batch_size: int = 0, group_seconds: float = 0.0
+) -> ConsumerOptions:
+    """The worker's options for its database: bigger claims and groups amortise the claim, the
+    group listeners' set-wise queries and the commit. On SQLite a group holds the single writer,
+    so its budget stays short; on PostgreSQL ingest never waits for it. 0 picks the default."""
+    if batch_size < 0 or group_seconds < 0:
+        raise ValueError("worker_batch_size and worker_group_seconds must not be negative")
+    return ConsumerOptions(
+        batch_size=batch_size or (500 if is_sqlite else 1000),
+        lease=lease,
+        group_seconds=group_seconds or (0.2 if is_sqlite else 2.0),
+    )
+
+
 @dataclass(frozen=True)
 class ClaimedEvent:
     id: int

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lrs.clock import Clock
 from lrs.events.bus import EventBus, Unsubscribe
-from lrs.events.consumer import ConsumerOptions
+from lrs.events.consumer import options_for
 from lrs.events.worker import OutboxWorker, PurgeSchedule
 from lrs.privacy.retention import install_retention
 from lrs.programme.store import stored_programme
@@ -63,7 +63,12 @@ def event_worker(
         raise ValueError("worker_lease_seconds must be positive")
     if settings.outbox_keep_processed_hours < 0:
         raise ValueError("outbox_keep_processed_hours must not be negative")
-    options = ConsumerOptions(lease=timedelta(seconds=settings.worker_lease_seconds))
+    options = options_for(
+        database.is_sqlite,
+        lease=timedelta(seconds=settings.worker_lease_seconds),
+        batch_size=settings.worker_batch_size,
+        group_seconds=settings.worker_group_seconds,
+    )
     if settings.delivery_attempts_keep_days < 0:
         raise ValueError("delivery_attempts_keep_days must not be negative")
     purge = PurgeSchedule(

@@ -65,3 +65,19 @@ async def test_the_worker_takes_its_lease_from_the_settings(database: Database) 
     assert worker.consumer.options.lease == timedelta(seconds=2.5)
     with pytest.raises(ValueError, match="worker_lease_seconds must be positive"):
         event_worker(replace(Settings(), worker_lease_seconds=0), database, clock=utc_now)
+
+
+async def test_the_worker_claims_and_groups_by_database_unless_set(database: Database) -> None:
+    chosen = event_worker(Settings(), database, clock=utc_now).consumer.options
+    expected = (500, 0.2) if database.is_sqlite else (1000, 2.0)
+    assert (chosen.batch_size, chosen.group_seconds) == expected
+    tuned = replace(Settings(), worker_batch_size=50, worker_group_seconds=0.5)
+    options = event_worker(tuned, database, clock=utc_now).consumer.options
+    assert (options.batch_size, options.group_seconds) == (50, 0.5)
+    with pytest.raises(ValueError, match="worker_batch_size and worker_group_seconds"):
+        event_worker(replace(Settings(), worker_batch_size=-1), database, clock=utc_now)
+
+
+def test_worker_batch_settings_come_from_the_environment() -> None:
+    loaded = load_settings(env={"LRS_WORKER_BATCH_SIZE": "200", "LRS_WORKER_GROUP_SECONDS": "0.1"})
+    assert (loaded.worker_batch_size, loaded.worker_group_seconds) == (200, 0.1)
