@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -265,7 +266,15 @@ class Programme:
         return _by_id(self.modules, module_id, "module")
 
     def session(self, session_id: str) -> Session:
-        return _by_id(self.sessions, session_id, "session")
+        # The projection asks this per session per event: a dict, built once (the instance is frozen).
+        found = self._sessions_by_id.get(session_id)
+        if found is None:
+            raise KeyError(f"no session {session_id!r}")
+        return found
+
+    @functools.cached_property
+    def _sessions_by_id(self) -> dict[str, Session]:
+        return {item.id: item for item in self.sessions}
 
     def block(self, block_id: str) -> Block:
         return _by_id(self.blocks, block_id, "block")

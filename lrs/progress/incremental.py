@@ -163,7 +163,12 @@ def _fold_one(
         for item in sessions.get(observation.object_id, []):
             facts[(SESSION, item.id)] = fold_session(facts[(SESSION, item.id)], observation)
     confidence = _fold_answers(programme, state, observations, writes, key)
-    new = progress_from_facts(scope, facts, confidence)
+    unchanged = {
+        item_id: row
+        for (kind, item_id), row in state.rows.items()
+        if kind == MODULE and facts[(kind, item_id)] is stored[(kind, item_id)]
+    }
+    new = progress_from_facts(scope, facts, confidence, unchanged_modules=unchanged)
     for row in new:
         row_key = (row.kind, row.item_id)
         writes.row(key, state, row, _facts_text(state, stored, facts, row_key))

@@ -22,7 +22,7 @@ from lrs.progress.observations import Observation
 MODULE, SESSION, BLOCK, PROGRAMME = "module", "session", "block", "programme"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemProgress:
     kind: str
     item_id: str
@@ -95,12 +95,19 @@ def learner_facts(scope: LearnerScope, by_object: Mapping[str, Sequence[Observat
 
 
 def progress_from_facts(
-    scope: LearnerScope, facts: Mapping[tuple[str, str], ItemFacts], confidence: Sequence[datetime]
+    scope: LearnerScope,
+    facts: Mapping[tuple[str, str], ItemFacts],
+    confidence: Sequence[datetime],
+    *,
+    unchanged_modules: Mapping[str, ItemProgress] | None = None,
 ) -> list[ItemProgress]:
-    """Every row of the learner's projection, from the facts of their modules and sessions."""
+    """Every row of the learner's projection, from the facts of their modules and sessions.
+    `unchanged_modules` are stored rows of modules whose facts did not change: a module's row
+    depends on its facts alone, so they stand as they are (sessions depend on the time too)."""
     start = cohort_start(scope.cohort)
+    kept = unchanged_modules or {}
     modules = {
-        m.id: module_progress(m, facts.get((MODULE, m.id), ItemFacts()), start)
+        m.id: kept.get(m.id) or module_progress(m, facts.get((MODULE, m.id), ItemFacts()), start)
         for m in scope.programme.modules
     }
     sessions = {

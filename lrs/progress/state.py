@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.events.types import Event
@@ -44,15 +56,17 @@ async def load_states(
     """The state of each enrolment in `keys`; `counted` only among `statement_ids`."""
     states = {key: StoredState() for key in keys}
     learner_ids = sorted({key[0] for key in keys})
+    raw_times = session.get_bind().dialect.name == "sqlite"
     for chunk in _chunks(learner_ids):
         table: Table = ProgressRecord.__table__  # type: ignore[assignment]
         # Core rows, not ORM objects: this reads every row of every learner in the group.
-        for row in await session.execute(select(table).where(table.c.learner_id.in_(chunk))):
+        found = await session.execute(_progress_rows(table, raw_times).where(table.c.learner_id.in_(chunk)))
+        for row in found:
             state = states.get((row.learner_id, row.programme_id, row.cohort_id))
             if state is not None:
                 item = (row.item_kind, row.item_id)
-                state.rows[item], state.row_ids[item] = record_from_row(row), row.id
-                state.facts[item] = row.facts
+                state.rows[item] = _parsed_record(row) if raw_times else record_from_row(row)
+                state.row_ids[item], state.facts[item] = row.id, row.facts
         answers = await session.scalars(
             select(ConfidenceResult).where(ConfidenceResult.learner_id.in_(chunk))
         )
@@ -71,6 +85,36 @@ async def load_states(
             if (state := states.get((learner_id, programme_id, cohort_id))) is not None:
                 state.counted.add(statement_id)
     return states
+
+
+_TIME_COLUMNS = ("first_activity_at", "last_activity_at", "completed_at", "satisfied_at")
+
+
+def _progress_rows(table: Table, raw_times: bool) -> Select[Any]:
+    """Every column; on SQLite the times as their stored text, which `_parsed_record` parses in C
+    (SQLAlchemy's SQLite DATETIME parses with a regular expression: most of this read's cost)."""
+    if not raw_times:
+        return select(table)
+    columns = [type_coerce(c, String).label(c.name) if c.name in _TIME_COLUMNS else c for c in table.c]
+    return select(*columns)
+
+
+def _utc(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _parsed_record(row: Row[Any]) -> ItemProgress:
+    return ItemProgress(
+        kind=row.item_kind,
+        item_id=row.item_id,
+        status=row.status,
+        first_activity_at=_utc(row.first_activity_at),
+        last_activity_at=_utc(row.last_activity_at),
+        completed_at=_utc(row.completed_at),
+        satisfied_at=_utc(row.satisfied_at),
+        score_scaled=row.score_scaled,
+        time_spent_ms=row.time_spent_ms,
+    )
 
 
 def _answer_observation(answer: ConfidenceResult) -> Observation:
@@ -107,11 +151,13 @@ class StateWrites:
     def row(self, key: LearnerKey, state: StoredState, item: ItemProgress, facts: str | None) -> None:
         """Insert or update one row if it or its facts changed."""
         item_key = (item.kind, item.item_id)
-        values = {**record_values(item), "facts": facts}
-        if item_key not in state.rows:
+        stored = state.rows.get(item_key)
+        if stored is None:
             owner = {"learner_id": key[0], "programme_id": key[1], "cohort_id": key[2]}
+            values = {**record_values(item), "facts": facts}
             self.inserts.append({**owner, "item_kind": item.kind, "item_id": item.item_id, **values})
-        elif state.rows[item_key] != item or state.facts.get(item_key) != facts:
+        elif stored != item or state.facts.get(item_key) != facts:
+            values = {**record_values(item), "facts": facts}
             self.updates.append({"b_id": state.row_ids[item_key], **values})
 
 
