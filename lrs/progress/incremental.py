@@ -90,7 +90,7 @@ async def fold_statements(
         return folded
     keys = sorted(targets)
     locked = await lock_learners(session, keys)
-    timed = [o.statement_id for _, observations in targets.values() for o in observations if o.duration_ms]
+    timed = [(key, o.statement_id) for key, (_, found) in targets.items() for o in found if o.duration_ms]
     states = await load_states(session, keys, timed)
     ifis = await identities_of(session, sorted({key[0] for key in keys}))
     persons = await person_ids_of(session, ifis)

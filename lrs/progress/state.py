@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     insert,
     select,
-    tuple_,
     type_coerce,
     update,
 )
@@ -32,7 +31,7 @@ from lrs.events.types import Event
 from lrs.progress.observations import Observation
 from lrs.progress.projection import ItemProgress
 from lrs.progress.satisfied import Issuer, SatisfiedItem
-from lrs.progress.store import ItemKey, LearnerKey, record_from_row, record_values
+from lrs.progress.store import ItemKey, LearnerKey, keyed, record_from_row, record_values
 from lrs.progress.transitions import Owner
 from lrs.storage.progress_models import ConfidenceResult, ProgressDuration, ProgressLearner, ProgressRecord
 
@@ -51,9 +50,10 @@ class StoredState:
 
 
 async def load_states(
-    session: AsyncSession, keys: Sequence[LearnerKey], statement_ids: Iterable[str]
+    session: AsyncSession, keys: Sequence[LearnerKey], timed: Iterable[tuple[LearnerKey, str]]
 ) -> dict[LearnerKey, StoredState]:
-    """The state of each enrolment in `keys`; `counted` only among `statement_ids`."""
+    """The state of each enrolment in `keys`; `counted` only among the `timed` (enrolment,
+    statement id) pairs, looked up by primary key (a statement id alone would scan the table)."""
     states = {key: StoredState() for key in keys}
     learner_ids = sorted({key[0] for key in keys})
     raw_times = session.get_bind().dialect.name == "sqlite"
@@ -75,12 +75,9 @@ async def load_states(
             if state is not None:
                 state.answers[answer.phase] = _answer_observation(answer)
     duration = ProgressDuration
-    for chunk in _chunks(sorted(set(statement_ids))):
-        counted = await session.execute(
-            select(
-                duration.learner_id, duration.programme_id, duration.cohort_id, duration.statement_id
-            ).where(duration.statement_id.in_(chunk))
-        )
+    key_of = (duration.learner_id, duration.programme_id, duration.cohort_id, duration.statement_id)
+    for chunk in _chunks(sorted({(*key, statement_id) for key, statement_id in timed})):
+        counted = await session.execute(select(*key_of).where(keyed(key_of, chunk)))
         for learner_id, programme_id, cohort_id, statement_id in counted:
             if (state := states.get((learner_id, programme_id, cohort_id))) is not None:
                 state.counted.add(statement_id)
@@ -174,9 +171,9 @@ async def write_states(session: AsyncSession, writes: StateWrites) -> None:
         await session.execute(insert(progress), sorted(writes.inserts, key=_row_order))
     await _write_answers(session, writes.answers)
     duration = ProgressDuration
-    owner_of = tuple_(duration.learner_id, duration.programme_id, duration.cohort_id)
+    owner_of = (duration.learner_id, duration.programme_id, duration.cohort_id)
     for chunk in _chunks(sorted(set(writes.reset_counted))):
-        await session.execute(delete(duration).where(owner_of.in_(chunk)))
+        await session.execute(delete(duration).where(keyed(owner_of, chunk)))
     if writes.counted:
         rows = [
             {"learner_id": k[0], "programme_id": k[1], "cohort_id": k[2], "statement_id": statement_id}
@@ -213,9 +210,9 @@ async def _write_answers(
     if not answers:
         return
     result = ConfidenceResult
-    answer_of = tuple_(result.learner_id, result.programme_id, result.cohort_id, result.phase)
+    answer_of = (result.learner_id, result.programme_id, result.cohort_id, result.phase)
     for chunk in _chunks(sorted((*key, phase) for key, phase in answers)):
-        await session.execute(delete(result).where(answer_of.in_(chunk)))
+        await session.execute(delete(result).where(keyed(answer_of, chunk)))
     rows = [
         {
             "learner_id": key[0],

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Row, delete, select, tuple_
+from sqlalchemy import ColumnElement, Row, and_, delete, select, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,13 +75,19 @@ async def lock_learners(
     return found
 
 
+def keyed(columns: Sequence[Any], keys: Sequence[Any]) -> ColumnElement[bool]:
+    """`columns` IN `keys`, with the first column's values on their own as well: SQLite reads a
+    row-value IN list by scanning the whole index, but searches on a plain IN of its first column."""
+    return and_(columns[0].in_(sorted({key[0] for key in keys})), tuple_(*columns).in_(list(keys)))
+
+
 async def _locked(
     session: AsyncSession, keys: Sequence[LearnerKey], *, nowait: bool
 ) -> dict[LearnerKey, ProgressLearner]:
     learner = ProgressLearner
     query = (
         select(learner)
-        .where(tuple_(learner.learner_id, learner.programme_id, learner.cohort_id).in_(list(keys)))
+        .where(keyed((learner.learner_id, learner.programme_id, learner.cohort_id), keys))
         .order_by(learner.learner_id, learner.programme_id, learner.cohort_id)
         .with_for_update(nowait=nowait)
         .execution_options(populate_existing=True)
