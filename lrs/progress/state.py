@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Row,
     Select,
     String,
     Table,
@@ -31,7 +30,7 @@ from lrs.events.types import Event
 from lrs.progress.observations import Observation
 from lrs.progress.projection import ItemProgress
 from lrs.progress.satisfied import Issuer, SatisfiedItem
-from lrs.progress.store import ItemKey, LearnerKey, keyed, record_from_row, record_values
+from lrs.progress.store import ItemKey, LearnerKey, keyed, record_values
 from lrs.progress.transitions import Owner
 from lrs.storage.progress_models import ConfidenceResult, ProgressDuration, ProgressLearner, ProgressRecord
 
@@ -57,16 +56,16 @@ async def load_states(
     states = {key: StoredState() for key in keys}
     learner_ids = sorted({key[0] for key in keys})
     raw_times = session.get_bind().dialect.name == "sqlite"
+    table: Table = ProgressRecord.__table__  # type: ignore[assignment]
     for chunk in _chunks(learner_ids):
-        table: Table = ProgressRecord.__table__  # type: ignore[assignment]
-        # Core rows, not ORM objects: this reads every row of every learner in the group.
+        # Core tuples, not ORM objects: this reads every row of every learner in the group.
         found = await session.execute(_progress_rows(table, raw_times).where(table.c.learner_id.in_(chunk)))
-        for row in found:
-            state = states.get((row.learner_id, row.programme_id, row.cohort_id))
+        for row_id, learner_id, programme_id, cohort_id, kind, item_id, facts, *values in found:
+            state = states.get((learner_id, programme_id, cohort_id))
             if state is not None:
-                item = (row.item_kind, row.item_id)
-                state.rows[item] = _parsed_record(row) if raw_times else record_from_row(row)
-                state.row_ids[item], state.facts[item] = row.id, row.facts
+                item = (kind, item_id)
+                state.rows[item] = _record(kind, item_id, values, raw_times)
+                state.row_ids[item], state.facts[item] = row_id, facts
         answers = await session.scalars(
             select(ConfidenceResult).where(ConfidenceResult.learner_id.in_(chunk))
         )
@@ -84,34 +83,34 @@ async def load_states(
     return states
 
 
-_TIME_COLUMNS = ("first_activity_at", "last_activity_at", "completed_at", "satisfied_at")
+_KEY_COLUMNS = ("id", "learner_id", "programme_id", "cohort_id", "item_kind", "item_id", "facts")
+_VALUE_COLUMNS = ("status", "first_activity_at", "last_activity_at", "completed_at", "satisfied_at")
+_TIME_COLUMNS = frozenset(_VALUE_COLUMNS[1:])
 
 
 def _progress_rows(table: Table, raw_times: bool) -> Select[Any]:
-    """Every column; on SQLite the times as their stored text, which `_parsed_record` parses in C
-    (SQLAlchemy's SQLite DATETIME parses with a regular expression: most of this read's cost)."""
-    if not raw_times:
-        return select(table)
-    columns = [type_coerce(c, String).label(c.name) if c.name in _TIME_COLUMNS else c for c in table.c]
-    return select(*columns)
+    """The key columns, then status, the four times, the score and the time spent; on SQLite the
+    times as their stored text, which `_record` parses in C (SQLAlchemy's SQLite DATETIME parses
+    with a regular expression)."""
+    values = [
+        type_coerce(table.c[name], String).label(name)
+        if raw_times and name in _TIME_COLUMNS
+        else table.c[name]
+        for name in _VALUE_COLUMNS
+    ]
+    keys = [table.c[name] for name in _KEY_COLUMNS]
+    return select(*keys, *values, table.c.score_scaled, table.c.time_spent_ms)
 
 
-def _utc(text: str | None) -> datetime | None:
+def _utc(text: Any) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _parsed_record(row: Row[Any]) -> ItemProgress:
-    return ItemProgress(
-        kind=row.item_kind,
-        item_id=row.item_id,
-        status=row.status,
-        first_activity_at=_utc(row.first_activity_at),
-        last_activity_at=_utc(row.last_activity_at),
-        completed_at=_utc(row.completed_at),
-        satisfied_at=_utc(row.satisfied_at),
-        score_scaled=row.score_scaled,
-        time_spent_ms=row.time_spent_ms,
-    )
+def _record(kind: str, item_id: str, values: list[Any], raw_times: bool) -> ItemProgress:
+    status, first, last, completed, satisfied, score, spent = values
+    if raw_times:
+        first, last, completed, satisfied = _utc(first), _utc(last), _utc(completed), _utc(satisfied)
+    return ItemProgress(kind, item_id, status, first, last, completed, satisfied, score, spent)
 
 
 def _answer_observation(answer: ConfidenceResult) -> Observation:
