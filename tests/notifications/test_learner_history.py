@@ -5,13 +5,10 @@ Checked on SQLite's query plans for the statements actually issued."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lrs.events.types import LearnerWithdrawn, ModuleSatisfied
 from lrs.progress import verbs
@@ -23,40 +20,19 @@ from notifications.rules import ProgrammeRules, parse_rules
 from tests.lrs.progress.cohort import BASE, COHORT_START, PROGRESSED, post, statement
 from tests.notifications.engine import engine, install
 from tests.notifications.support import ManualClock
+from tests.query_plans import Issued, issued, plan_lines
 
 ADA, BEN = "ada@north.gov.uk", "ben@north.gov.uk"
 LEARNER_SCOPED = ("learner_id=?", "PRIMARY KEY", "key=?")
 
 
-@contextmanager
-def issued(database: Database) -> Iterator[list[tuple[str, Any]]]:
-    captured: list[tuple[str, Any]] = []
-    engines = {database.writer.sync_engine, database.reader.sync_engine}
-
-    def record(_c: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
-        if not many and sql.lstrip().upper().startswith(("SELECT", "UPDATE")):
-            captured.append((sql, params))
-
-    for found in engines:
-        event.listen(found, "before_cursor_execute", record)
-    try:
-        yield captured
-    finally:
-        for found in engines:
-            event.remove(found, "before_cursor_execute", record)
-
-
-async def wide_lookups(database: Database, captured: list[tuple[str, Any]]) -> list[str]:
+async def wide_lookups(database: Database, captured: Issued) -> list[str]:
     """The plan lines that reach the schedule or the statements other than through the learner."""
     wide = []
-    async with database.read_session() as session:
-        connection = await session.connection()
-        for sql, params in captured:
-            plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
-            for line in (str(row[-1]) for row in plan):
-                touches = any(f" {table} " in f"{line} " for table in ("planned_messages", "statements"))
-                if touches and not any(mark in line for mark in LEARNER_SCOPED):
-                    wide.append(f"{line}  <=  {sql.split(chr(10))[0][:120]}")
+    for line, sql in await plan_lines(database, captured):
+        touches = any(f" {table} " in f"{line} " for table in ("planned_messages", "statements"))
+        if touches and not any(mark in line for mark in LEARNER_SCOPED):
+            wide.append(f"{line}  <=  {sql[:120]}")
     return wide
 
 
@@ -75,7 +51,7 @@ async def test_a_learner_event_looks_up_only_that_learner(database: Database) ->
     due = datetime(2026, 2, 9, 10, tzinfo=UTC)  # up to s1's T-1 reminders
     async with database.read_session() as session:
         ids = list(await session.scalars(select(PlannedMessage.id).where(PlannedMessage.due_at <= due)))
-    with issued(database) as captured:
+    with issued(database, ("SELECT", "UPDATE")) as captured:
         async with database.write_session() as session, session.begin():
             satisfied = ModuleSatisfied("lead", "lead-1", ada, "intro", clock.now)
             await planner.on_module_satisfied(satisfied, session)

@@ -5,13 +5,10 @@ Checked on the query plans of the statements the worker actually issued."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from lrs.storage.engine import Database
 from tests.lrs.progress.cohort import (
@@ -23,36 +20,18 @@ from tests.lrs.progress.cohort import (
     projector_and_worker,
     statement,
 )
+from tests.query_plans import Issued, issued, plan_lines
 
 TABLES = ("progress", "progress_durations", "progress_learners", "confidence_results", "statements", "timers")
 EMAILS = [f"learner{n}@north.gov.uk" for n in range(6)]
 
 
-@contextmanager
-def issued(database: Database) -> Iterator[list[tuple[str, Any]]]:
-    captured: list[tuple[str, Any]] = []
-
-    def record(_c: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
-        if not many and sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
-            captured.append((sql, params))
-
-    event.listen(database.writer.sync_engine, "before_cursor_execute", record)
-    try:
-        yield captured
-    finally:
-        event.remove(database.writer.sync_engine, "before_cursor_execute", record)
-
-
-async def scans(database: Database, captured: list[tuple[str, Any]]) -> list[str]:
+async def scans(database: Database, captured: Issued) -> list[str]:
     found = []
-    async with database.read_session() as session:
-        connection = await session.connection()
-        for sql, params in captured:
-            plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
-            for line in (str(row[-1]) for row in plan):
-                words = line.split()
-                if words[:1] == ["SCAN"] and len(words) > 1 and words[1] in TABLES:
-                    found.append(f"{line}  <=  {sql.split(chr(10))[0][:140]}")
+    for line, sql in await plan_lines(database, captured):
+        words = line.split()
+        if words[:1] == ["SCAN"] and len(words) > 1 and words[1] in TABLES:
+            found.append(f"{line}  <=  {sql}")
     return found
 
 
