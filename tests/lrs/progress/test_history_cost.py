@@ -5,7 +5,7 @@ Checked on the query plans of the statements the worker actually issued."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,7 +43,10 @@ def timed(email: str, minute: int) -> dict[str, Any]:
 async def test_projecting_statements_never_scans_a_table(database: Database) -> None:
     if not database.is_sqlite:
         pytest.skip("reads SQLite query plans")
-    clock = lambda: COHORT_START + timedelta(days=3)  # noqa: E731
+
+    def clock() -> datetime:
+        return COHORT_START + timedelta(days=3)
+
     await install_cohort(database, EMAILS, clock())
     _projector, worker = projector_and_worker(database, clock)
     history = [timed(email, n) for email in EMAILS for n in range(40)]  # durations counted before
