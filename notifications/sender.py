@@ -31,6 +31,7 @@ from notifications.claims import Settlement, claim_due, defer, settle
 from notifications.content import Render, default_renderer, override_folder
 from notifications.context import LearnerFacts, digest_items, render_context
 from notifications.decisions import Cancel, Deferral, channel_order, hold
+from notifications.deferrals import defer_held
 from notifications.delivery_log import DeliveryLog, DeliveryState
 from notifications.dispatch import deliver
 from notifications.facts import LinkSigner, learner_facts
@@ -99,8 +100,10 @@ class NotificationSender:
         now = self.clock()
         claimed = await claim_due(self.database, now, lease=self.options.lease, limit=self.options.batch_size)
         batch = await evaluate_batch(self.database, claimed, self.rules_for, now)  # notifications.batch
+        deferred = await defer_held(self.database, batch, self.rules_for, now)  # quiet hours, at once
         for row_id in claimed:
-            await self.send_one(row_id, batch)
+            if row_id not in deferred:
+                await self.send_one(row_id, batch)
         return len(claimed) + await self.resend_retries()
 
     async def send_one(self, row_id: int, batch: Batch | None = None) -> Settlement:
