@@ -12,7 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 from .errors import XapiValidationError
-from .patterns import MEDIA_TYPE, SHA1_HEX, SHA2_HEX, UUID, is_iri, is_language_tag, is_mbox
+from .patterns import MAX_IRI_LENGTH, MEDIA_TYPE, SHA1_HEX, SHA2_HEX, UUID, is_iri, is_language_tag, is_mbox
 
 
 def fail(field: str, message: str) -> XapiValidationError:
@@ -72,6 +72,8 @@ def check_list(value: object, field: str) -> list[Any]:
 
 def check_iri(value: object, field: str) -> str:
     """An absolute IRI (or IRL): scheme, colon, no whitespace (Data 4.? IRIs, RFC 3987)."""
+    if type(value) is str and len(value) > MAX_IRI_LENGTH:
+        raise fail(field, f"must be an IRI of at most {MAX_IRI_LENGTH} characters, got {len(value)}")
     if type(value) is not str or not is_iri(value):
         raise fail(field, "must be an absolute IRI")
     return value

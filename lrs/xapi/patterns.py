@@ -58,6 +58,15 @@ def remembering(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return matches
 
 
-is_iri = remembering(IRI)
+# The longest IRI stored: the columns that index verbs, activities and documents hold 2,000
+# characters, so a longer one is refused (a clear 400) on every database alike.
+MAX_IRI_LENGTH = 2000
+_matches_iri = remembering(IRI)
+
+
+def is_iri(value: str) -> bool:
+    return len(value) <= MAX_IRI_LENGTH and _matches_iri(value)
+
+
 is_language_tag = remembering(LANGUAGE_TAG)
 is_mbox = remembering(MBOX)
