@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
 
-from bench.lrs_process import fresh_database
+from bench.drain import server_pids
+from bench.lrs_process import fresh_database, tree_cpu_seconds
 from connectors.base import CheckResult, DeliveryResult, RenderedMessage
 from lrs.events.types import ProgrammeSaved
 from lrs.programme.loader import parse_programme
@@ -44,6 +47,7 @@ from notifications.batch import evaluate_batch
 from notifications.claims import claim_due
 from notifications.planner import NotificationPlanner
 from notifications.rules import ProgrammeRules, default_rules
+from notifications.schedule import PlanState
 from notifications.sender import NotificationSender, SenderOptions
 
 FIRST_START = date(2027, 1, 4)
@@ -117,20 +121,47 @@ async def setup(database: Database, learners: int, cohorts: int, now: datetime) 
 
 
 class Stopwatch:
-    """Wall-clock and CPU seconds from its start to `stop()`."""
+    """Wall-clock and CPU seconds from `start` to `stop`; on PostgreSQL also the CPU seconds of the
+    database's backends (on the same machine, from /proc), which the process's own CPU leaves out."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: Database, server: dict[int, float]) -> None:
+        self.database, self.server = database, server
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 
-    def stop(self) -> str:
-        return f"{time.perf_counter() - self.wall:.2f} s (CPU {time.process_time() - self.cpu:.2f} s)"
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """What runs inside is not counted."""
+        wall, cpu, server = time.perf_counter(), time.process_time(), await _backend_cpu(self.database)
+        yield
+        for pid, value in (await _backend_cpu(self.database)).items():
+            self.server[pid] = self.server.get(pid, 0.0) + value - server.get(pid, 0.0)
+        self.wall += time.perf_counter() - wall
+        self.cpu += time.process_time() - cpu
+
+    @classmethod
+    async def start(cls, database: Database) -> Stopwatch:
+        return cls(database, await _backend_cpu(database))
+
+    async def stop(self) -> str:
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        if self.database.is_sqlite:
+            return f"{wall:.2f} s (CPU {cpu:.2f} s)"
+        after = await _backend_cpu(self.database)  # backends that went away meanwhile are not counted
+        server = sum(value - self.server.get(pid, 0.0) for pid, value in after.items())
+        return f"{wall:.2f} s (CPU {cpu:.2f} s, PostgreSQL backends {server:.2f} s)"
+
+
+async def _backend_cpu(database: Database) -> dict[int, float]:
+    if database.is_sqlite:
+        return {}
+    return {pid: tree_cpu_seconds(pid) or 0.0 for pid in await server_pids(database)}
 
 
 async def timed_replan(database: Database, planner: NotificationPlanner) -> str:
-    watch = Stopwatch()
+    watch = await Stopwatch.start(database)
     async with database.write_session() as session, session.begin():
         await planner.on_programme_saved(ProgrammeSaved("bench", 1), session)
-    return watch.stop()
+    return await watch.stop()
 
 
 async def run(url: str, learners: int, cohorts: int) -> None:
@@ -189,19 +220,21 @@ async def day_of_sending(database: Database, now: datetime) -> None:
             .where(PlannedMessage.due_at < day_start)
             .values(state="cancelled", reason="bench: before the measured day")
         )
-    evaluated, watch = await evaluate_only(database, sender, clock_now), Stopwatch()
+    evaluated = await evaluate_only(database, sender, clock_now)
+    watch = await Stopwatch.start(database)
     print(f"day: the busiest ({day_start.date()}, {count:,} planned), evaluating: {evaluated}", flush=True)
     handled = 0
     while step := await sender.step():
         handled += step
-    print(f"day: {handled:,} due messages evaluated and sent into the sink: {watch.stop()}", flush=True)
+    print(f"day: {handled:,} due messages evaluated and sent into the sink: {await watch.stop()}", flush=True)
 
 
 async def evaluate_only(database: Database, sender: NotificationSender, now: datetime) -> str:
     """Claim the due messages batch by batch and decide each one as the sender does (is its reason
     gone, is it over the nudge cap), without building its content or sending it; then hand the
-    claims back for the sending run."""
-    watch, decided, going = Stopwatch(), 0, 0
+    claims back for the sending run. Between batches (untimed) the decided rows are set aside, as
+    the sender's settlements would: a claim never has to step over rows claimed before it."""
+    watch, decided, going = await Stopwatch.start(database), 0, 0
     while ids := await claim_due(database, now, lease=sender.options.lease, limit=sender.options.batch_size):
         batch = await evaluate_batch(database, ids, sender.rules_for, now)
         assert batch is not None and all(batch.covers(row_id) for row_id in ids)
@@ -212,10 +245,20 @@ async def evaluate_only(database: Database, sender: NotificationSender, now: dat
             if batch.reasons[row_id] is None and batch.tally.decision(row, rules) is None:
                 going += 1
                 batch.tally.record(row)
-    elapsed = watch.stop()
+        async with watch.paused(), database.write_session() as session, session.begin():
+            await session.execute(
+                update(PlannedMessage).where(PlannedMessage.id.in_(ids)).values(state=_ASIDE)
+            )
+    elapsed = await watch.stop()
     async with database.write_session() as session, session.begin():
+        await session.execute(
+            update(PlannedMessage).where(PlannedMessage.state == _ASIDE).values(state=PlanState.PLANNED.value)
+        )
         await session.execute(update(PlannedMessage).values(claimed_until=None))
     return f"{decided:,} decided ({going:,} to send) in {elapsed}"
+
+
+_ASIDE = "bench-decided"
 
 
 class _Sink:

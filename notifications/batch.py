@@ -1,6 +1,6 @@
 """Evaluating a claimed batch at once: the sender claims many due messages, and one read session
-loads their rows, programmes and learners, re-checks every reason (`reasons_gone_for`) and counts
-the learners' nudges for the cap (`NudgeTally`) in a few queries, whatever the batch's size.
+loads their rows and programmes, re-checks every reason (`reasons_gone_for`) and counts the
+learners' nudges for the cap (`NudgeTally`) in a few queries, whatever the batch's size.
 
 Decisions stay those of one message at a time: a catch-up digest (what it folds depends on what the
 batch throttled before it) and any row whose programme cannot be read are left to the per-message
@@ -22,7 +22,6 @@ from lrs.programme.model import Programme
 from lrs.programme.store import stored_programme
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
-from lrs.storage.programme_models import LearnerRow
 from notifications.caps import DIGEST_RULE, NudgeTally
 from notifications.recheck import reasons_gone_for
 from notifications.rules import NotificationRules
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 class Batch:
     rows: dict[int, PlannedMessage]  # the rows decided here (by id)
     programmes: dict[str, Programme]
-    learners: dict[int, LearnerRow]
     reasons: dict[int, str | None]  # reason_gone of each row
     tally: NudgeTally
 
@@ -74,11 +72,9 @@ async def _evaluate(
         except NotFound:
             continue  # its rows fail one by one, as they would alone
     rows = {row_id: row for row_id, row in rows.items() if row.programme_id in programmes}
-    learner_ids = sorted({row.learner_id for row in rows.values() if row.learner_id is not None})
-    learners = await session.scalars(select(LearnerRow).where(LearnerRow.id.in_(learner_ids)))
     reasons = await reasons_gone_for(session, list(rows.values()), programmes)
     going = [
         (row, rules_for(programmes[row.programme_id])) for row in rows.values() if reasons[row.id] is None
     ]
     tally = await NudgeTally.load(session, going, now)
-    return Batch(rows, programmes, {learner.id: learner for learner in learners}, reasons, tally)
+    return Batch(rows, programmes, reasons, tally)

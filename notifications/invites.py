@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import CalendarInvite, Recipient
-from lrs.programme.model import Programme, Session
+from lrs.programme.model import Session
 from lrs.storage.planned_message_models import PlannedMessage
 from notifications.schedule import PlanItem
 
@@ -23,7 +23,12 @@ INVITE_CHANNELS = ("calendar", "email")
 
 
 def invite_uid(cohort_id: str, session_id: str, learner_id: int) -> str:
-    return f"cohort-lrs:{cohort_id}:{session_id}:learner-{learner_id}"
+    return f"{invite_uid_prefix(cohort_id, session_id)}{learner_id}"
+
+
+def invite_uid_prefix(cohort_id: str, session_id: str) -> str:
+    """The UID of a learner's invitation is this followed by the learner's id."""
+    return f"cohort-lrs:{cohort_id}:{session_id}:learner-"
 
 
 def session_details(session: Session) -> dict[str, Any]:
@@ -38,33 +43,13 @@ def session_details(session: Session) -> dict[str, Any]:
     }
 
 
-def invitations(
-    programme: Programme,
-    sessions: list[Session],
-    cohort_id: str,
-    learner_id: int,
-    sequence: int,
-    now: datetime,
-) -> list[PlanItem]:
-    """An invitation, due now, for each session still to come; its time is part of the occurrence, so
-    a moved session gets a new message under the same UID."""
-    return [
-        PlanItem(
-            "session_invite",
-            programme.id,
-            cohort_id,
-            learner_id,
-            f"{session.id}@{session.start:%Y%m%dT%H%MZ}",
-            now,
-            {
-                **session_details(session),
-                "uid": invite_uid(cohort_id, session.id, learner_id),
-                "sequence": sequence,
-            },
-        )
-        for session in sessions
-        if session.start > now
-    ]
+def invitation_occurrence(session: Session) -> str:
+    return f"{session.id}@{session.start:%Y%m%dT%H%MZ}"
+
+
+def invitation_context(session: Session, sequence: int) -> dict[str, Any]:
+    """An invitation's context but its learner's `uid`."""
+    return {**session_details(session), "sequence": sequence}
 
 
 def cancellation(

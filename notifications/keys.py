@@ -9,8 +9,15 @@ from __future__ import annotations
 
 
 def planned_key(rule: str, cohort_id: str, learner_id: int | None, occurrence: str) -> str:
-    who = "cohort" if learner_id is None else f"learner-{learner_id}"
-    return f"{rule}:{cohort_id}:{who}:{occurrence}"
+    if learner_id is None:
+        return f"{rule}:{cohort_id}:cohort:{occurrence}"
+    before, after = learner_key_parts(rule, cohort_id, occurrence)
+    return f"{before}{learner_id}{after}"
+
+
+def learner_key_parts(rule: str, cohort_id: str, occurrence: str) -> tuple[str, str]:
+    """What comes before and after the learner's id in a learner's `planned_key` (for keys made in SQL)."""
+    return f"{rule}:{cohort_id}:learner-", f":{occurrence}"
 
 
 def delivery_key(key: str, channel: str) -> str:

@@ -121,6 +121,14 @@ class _AskRsvp:
     pair: tuple[int, str]
 
 
+class _Known:
+    """A programme's sessions and modules by id, for deciding a batch's rows."""
+
+    def __init__(self, programme: Programme) -> None:
+        self.sessions = {item.id: item for item in reversed(programme.sessions)}  # the first of an id wins
+        self.modules = {module.id for module in programme.modules}
+
+
 @dataclass
 class _Facts:
     """What the rows' decisions read, loaded for all of them at once."""
@@ -138,7 +146,8 @@ async def reasons_gone_for(
     erasures, enrolments, progress, latest activity, then the RSVP answers the reminders need."""
     contexts = {row.id: json.loads(row.context) for row in rows}
     facts = await _load_facts(session, rows, contexts)
-    answers = {row.id: _decide(row, contexts[row.id], programmes[row.programme_id], facts) for row in rows}
+    known = {programme_id: _Known(programme) for programme_id, programme in programmes.items()}
+    answers = {row.id: _decide(row, contexts[row.id], known[row.programme_id], facts) for row in rows}
     asked = {answer.pair for answer in answers.values() if isinstance(answer, _AskRsvp)}
     states = await rsvp_states(session, asked)
     return {
@@ -201,7 +210,7 @@ async def _load_progress(session: AsyncSession, facts: _Facts, learners: list[in
 
 
 def _decide(
-    row: PlannedMessage, context: dict[str, Any], programme: Programme, facts: _Facts
+    row: PlannedMessage, context: dict[str, Any], programme: _Known, facts: _Facts
 ) -> str | _AskRsvp | None:
     """`reason_gone` on facts already loaded (the RSVP answer is asked for, not read)."""
     if row.learner_id is None or context.get("cancelled"):
@@ -213,7 +222,7 @@ def _decide(
         return "the learner withdrew"
     if row.rule in MODULE_RULES:
         module_id = context["module_id"]
-        if module_id not in {module.id for module in programme.modules}:
+        if module_id not in programme.modules:
             return f"module {module_id} was removed"
         satisfied_at, _status = facts.progress.get((learner, cohort, "module", module_id), (None, ""))
         return f"module {module_id} is satisfied" if satisfied_at is not None else None
@@ -227,9 +236,9 @@ def _decide(
 
 
 def _decide_session(
-    row: PlannedMessage, context: dict[str, Any], programme: Programme, facts: _Facts
+    row: PlannedMessage, context: dict[str, Any], programme: _Known, facts: _Facts
 ) -> str | _AskRsvp | None:
-    found = _session(programme, context["session_id"])
+    found = programme.sessions.get(context["session_id"])
     if found is None or found.cohort != row.cohort_id:
         return f"session {context['session_id']} was removed"
     learner = row.learner_id or 0

@@ -2,10 +2,11 @@
 last planned from (`PlanBasis`), and re-plan only the sessions and modules that changed.
 
 Per cohort: what changed (sessions added, removed or edited; modules whose date can differ) becomes
-a `CalendarScope`; the enrolled learners' calendars are worked out for that scope only; one query
-loads the rows those sessions and modules already have; new items are inserted in bulk, moved ones
-updated set-wise, and planned ones the programme no longer holds are cancelled. A first plan (no
-basis yet) or a change of the calendar rules re-plans every cohort whole.
+a `CalendarScope`; the cohort's calendar is worked out for that scope only, and each of its entries is
+written set-wise for every enrolled learner it goes to (`notifications.calendar_rows`: moved rows
+moved, missing ones inserted, those of learners it no longer goes to cancelled, a few statements an
+entry); then the planned ones the programme no longer holds are cancelled. A first plan (no basis
+yet) or a change of the calendar rules re-plans every cohort whole.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.programme.model import Programme, Session, SessionKind
 from lrs.programme.store import parsed_definition
-from lrs.storage.planned_message_models import PlanBasis, PlannedMessage
-from lrs.storage.programme_models import EnrolmentRow, LearnerRow, ProgrammeRow
+from lrs.storage.planned_message_models import PlanBasis
+from lrs.storage.programme_models import ProgrammeRow
 from notifications import schedule
+from notifications.calendar_rows import CohortRows
 from notifications.invites import cancellation, sent_invitations
 from notifications.rules import NotificationRules, format_duration
 from notifications.timeline import BEGINNING, CALENDAR_RULES, WHOLE, CalendarScope, CohortCalendar
@@ -123,32 +124,30 @@ class _CohortReplan:
         calendar = CohortCalendar(
             self.programme, self.cohort_id, self.rules, now, sequence=version, scope=self.scope
         )
-        learners = await session.execute(
-            select(LearnerRow.id, LearnerRow.email)
-            .join(EnrolmentRow, EnrolmentRow.learner_id == LearnerRow.id)
-            .where(EnrolmentRow.cohort_id == self.cohort_id, EnrolmentRow.status == "enrolled")
-        )
-        items = [item for learner_id, email in learners for item in calendar.items_for(learner_id, email)]
-        existing = await self._affected_rows(session)
-        changed = await schedule.apply(session, items, existing, now)
-        wanted = {item.key for item in items}
-        stale = [
-            row.id
-            for key, row in existing.items()
-            if key not in wanted and row.state == schedule.PlanState.PLANNED.value and row.due_at > now
-        ]
-        changed += await schedule.cancel_rows(session, stale, reason=schedule.REMOVED_REASON, now=now)
+        rows = CohortRows(session, self.programme.id, self.cohort_id, now)
+        changed = 0
+        for entry in calendar.entries:
+            changed += await rows.write(entry)
+        changed += await self._cancel_the_rest(rows, calendar.occurrences())
         return changed + await self._cancel_invitations_of_removed_sessions(session, now)
 
-    async def _affected_rows(self, session: AsyncSession) -> dict[str, schedule.ExistingRow]:
-        """The calendar rows of the cohort's changed sessions and modules (all of them when whole)."""
-        where = [PlannedMessage.cohort_id == self.cohort_id, PlannedMessage.rule.in_(CALENDAR_RULES)]
+    async def _cancel_the_rest(self, rows: CohortRows, kept: set[tuple[str, str]]) -> int:
+        """Cancel the planned messages of the scope (all the cohort's calendar when whole) that the
+        calendar no longer holds."""
         if self.scope is WHOLE:
-            return await schedule.existing_rows(session, *where)
-        pairs = self._occurrences()
-        occurrences = sorted({occurrence for _rule, occurrence in pairs})
-        found = await schedule.existing_rows(session, *where, PlannedMessage.occurrence.in_(occurrences))
-        return {key: row for key, row in found.items() if (row.rule, row.occurrence) in pairs}
+            return sum(
+                [
+                    await rows.cancel(rule, {o for r, o in kept if r == rule}, all_but=True)
+                    for rule in CALENDAR_RULES
+                ]
+            )
+        gone = self._occurrences() - kept
+        return sum(
+            [
+                await rows.cancel(rule, {o for r, o in gone if r == rule})
+                for rule in sorted({r for r, _ in gone})
+            ]
+        )
 
     def _occurrences(self) -> set[tuple[str, str]]:
         """(rule, occurrence) of the scope's items under the old and the new programme, for anyone."""

@@ -153,15 +153,22 @@ def _table() -> Table:
 
 
 def _is_open() -> ColumnElement[bool]:
-    return _state_is(*OPEN_STATES)
+    return state_is(*OPEN_STATES)
 
 
-def _state_is(*states: PlanState) -> ColumnElement[bool]:
+def state_is(*states: PlanState) -> ColumnElement[bool]:
     """The row's state is still one of `states` (a guard on rows looked up by id). Written on an
     expression and without IN: a bare `state = ?` makes SQLite scan the (state, due_at) index instead
     of looking the ids up, and an executemany cannot expand an IN list."""
     current = func.coalesce(PlannedMessage.state, "")
     return or_(*(current == state.value for state in sorted(states)))
+
+
+def due_after(moment: datetime) -> ColumnElement[bool]:
+    """The row is due after `moment` (a guard on rows looked up by cohort and occurrence). Written on
+    an expression for the same reason as `state_is`: a bare `due_at > ?` makes SQLite walk the
+    cohort's (cohort_id, due_at) index, every future row of the cohort, instead of the occurrence's."""
+    return func.coalesce(PlannedMessage.due_at, moment) > moment
 
 
 async def cancel_rows(session: AsyncSession, ids: Sequence[int], *, reason: str, now: datetime) -> int:
@@ -170,7 +177,7 @@ async def cancel_rows(session: AsyncSession, ids: Sequence[int], *, reason: str,
     for offset in range(0, len(ids), _CHUNK):
         result = await session.execute(
             update(PlannedMessage)
-            .where(PlannedMessage.id.in_(list(ids[offset : offset + _CHUNK])), _state_is(PlanState.PLANNED))
+            .where(PlannedMessage.id.in_(list(ids[offset : offset + _CHUNK])), state_is(PlanState.PLANNED))
             .values(state=PlanState.CANCELLED.value, reason=reason, updated_at=now)
         )
         cancelled += int(getattr(result, "rowcount", 0) or 0)
@@ -192,7 +199,7 @@ async def cancel(
 ) -> int:
     """Cancel the planned messages that match (of `learner_id`, or of any of `learner_ids`: one
     statement for a group of learners); return how many."""
-    query = update(PlannedMessage).where(PlannedMessage.cohort_id == cohort_id, _state_is(PlanState.PLANNED))
+    query = update(PlannedMessage).where(PlannedMessage.cohort_id == cohort_id, state_is(PlanState.PLANNED))
     if learner_id is not None:
         query = query.where(PlannedMessage.learner_id == learner_id)
     if learner_ids:

@@ -3,22 +3,23 @@
 No I/O and no clock of its own: callers pass `now`, and nothing already past is planned (a learner who
 enrols late gets no stale T-7 reminder). Module dates are sent at `SEND_HOUR` local time.
 
-`CohortCalendar` works out a cohort's calendar once (which sessions, offsets and dates) and then
-stamps it for each learner, so planning a cohort of thousands costs one pass over the programme.
+`CohortCalendar` works out a cohort's calendar once, as entries the same for every learner they go to
+(which sessions, offsets and dates), and then stamps them for each learner (`items_for`), or hands
+them to `notifications.calendar_rows` to be written set-wise for the whole cohort.
 A `CalendarScope` limits it to some sessions and modules: re-planning after a change plans only
 what changed (notifications.replan).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from lrs.programme.model import DEFAULT_TIMEZONE, Programme, Session, SessionKind
-from notifications.invites import invitations
+from notifications.invites import invitation_context, invitation_occurrence, invite_uid
 from notifications.rules import NotificationRules, format_duration
 from notifications.schedule import PlanItem
 
@@ -47,13 +48,24 @@ WHOLE = CalendarScope()
 
 
 @dataclass(frozen=True)
-class _Template:
-    """A plan item without its learner."""
+class CalendarEntry:
+    """One item of a cohort's calendar, the same for each learner it goes to: everyone in the cohort,
+    or the attendees its `session` expects. An invitation (`invites`) also names its learner's UID."""
 
     rule: str
     occurrence: str
     due_at: datetime
     context: Mapping[str, Any]
+    session: Session | None = None  # a session's reminder, review-day message or invitation
+    invites: bool = False
+
+    def goes_to(self, email: str | None) -> bool:
+        return self.session is None or expects(self.session, email)
+
+    def context_for(self, cohort_id: str, learner_id: int) -> Mapping[str, Any]:
+        if not self.invites or self.session is None:
+            return self.context
+        return {**self.context, "uid": invite_uid(cohort_id, self.session.id, learner_id)}
 
 
 def expects(session: Session, email: str | None) -> bool:
@@ -84,46 +96,40 @@ class CohortCalendar:
         self.now, self.sequence = now, sequence
         cohort_sessions = programme.sessions_of(cohort_id)
         self.sessions = [item for item in cohort_sessions if scope.covers_session(item.id)]
-        self._session_templates = [
-            (item, [t for t in _session_templates(item, cohort_sessions, rules) if t.due_at > now])
+        entries = [
+            entry
             for item in self.sessions
+            for entry in _session_entries(item, cohort_sessions, rules)
+            if entry.due_at > now
         ]
-        modules = [t for t in _module_templates(programme, cohort_id, rules, scope) if t.due_at > now]
-        self._module_templates = modules
+        entries += [
+            entry for entry in _module_entries(programme, cohort_id, rules, scope) if entry.due_at > now
+        ]
+        if rules.enabled("session_invite"):
+            entries += [_invitation(item, sequence, now) for item in self.sessions if item.start > now]
+        self.entries = entries  # in the order a learner's items are planned
 
     def items_for(self, learner_id: int, email: str | None) -> list[PlanItem]:
         """Every future reminder, module date and review-day invitation of one learner, and a calendar
         invitation (due now) for each session still to come."""
-        stamp = self._stamp(learner_id)
-        expected = [(item, templates) for item, templates in self._session_templates if expects(item, email)]
-        planned = [stamp(template) for _item, templates in expected for template in templates]
-        planned += [stamp(template) for template in self._module_templates]
-        if self.rules.enabled("session_invite"):
-            sessions = [item for item, _templates in expected]
-            planned += invitations(
-                self.programme, sessions, self.cohort_id, learner_id, self.sequence, self.now
-            )
-        return planned
-
-    def occurrences(self) -> set[tuple[str, str]]:
-        """(rule, occurrence) of everything this calendar holds for anyone."""
-        return {(item.rule, item.occurrence) for item in self.items_for(0, EVERYONE)}
-
-    def _stamp(self, learner_id: int) -> Callable[[_Template], PlanItem]:
         programme_id, cohort_id = self.programme.id, self.cohort_id
-
-        def stamp(template: _Template) -> PlanItem:
-            return PlanItem(
-                template.rule,
+        return [
+            PlanItem(
+                entry.rule,
                 programme_id,
                 cohort_id,
                 learner_id,
-                template.occurrence,
-                template.due_at,
-                template.context,
+                entry.occurrence,
+                entry.due_at,
+                entry.context_for(cohort_id, learner_id),
             )
+            for entry in self.entries
+            if entry.goes_to(email)
+        ]
 
-        return stamp
+    def occurrences(self) -> set[tuple[str, str]]:
+        """(rule, occurrence) of everything this calendar holds for anyone."""
+        return {(entry.rule, entry.occurrence) for entry in self.entries}
 
 
 def learner_calendar(
@@ -145,23 +151,32 @@ def welcome(programme: Programme, cohort_id: str, learner_id: int, now: datetime
     return PlanItem("welcome", programme.id, cohort_id, learner_id, "enrolment", now)
 
 
-def _session_templates(
+def _invitation(session: Session, sequence: int, now: datetime) -> CalendarEntry:
+    context = invitation_context(session, sequence)
+    return CalendarEntry(
+        "session_invite", invitation_occurrence(session), now, context, session, invites=True
+    )
+
+
+def _session_entries(
     session: Session, cohort_sessions: tuple[Session, ...], rules: NotificationRules
-) -> list[_Template]:
-    templates: list[_Template] = []
+) -> list[CalendarEntry]:
+    entries: list[CalendarEntry] = []
     if rules.enabled("session_reminder"):
         context = {"session_id": session.id, "starts_at": session.start.isoformat()}
         for offset in rules.offsets("session_reminder", "before"):
             occurrence = f"{session.id}:{format_duration(offset)}"
-            templates.append(_Template("session_reminder", occurrence, session.start - offset, context))
+            entries.append(
+                CalendarEntry("session_reminder", occurrence, session.start - offset, context, session)
+            )
     if session.kind is SessionKind.REVIEW_DAY and rules.enabled("review_day_invite"):
-        templates.extend(_review_day_templates(session, cohort_sessions, rules))
-    return templates
+        entries.extend(_review_day_entries(session, cohort_sessions, rules))
+    return entries
 
 
-def _review_day_templates(
+def _review_day_entries(
     review: Session, cohort_sessions: tuple[Session, ...], rules: NotificationRules
-) -> list[_Template]:
+) -> list[CalendarEntry]:
     """The invitation goes out an offset after the cohort's last block day before the review day."""
     block_days = [
         item.end
@@ -172,16 +187,16 @@ def _review_day_templates(
         return []
     context = {"session_id": review.id, "starts_at": review.start.isoformat()}
     return [
-        _Template("review_day_invite", review.id, max(block_days) + offset, context)
+        CalendarEntry("review_day_invite", review.id, max(block_days) + offset, context, review)
         for offset in rules.offsets("review_day_invite", "after")[:1]
     ]
 
 
-def _module_templates(
+def _module_entries(
     programme: Programme, cohort_id: str, rules: NotificationRules, scope: CalendarScope
-) -> list[_Template]:
+) -> list[CalendarEntry]:
     cohort = programme.cohort(cohort_id)
-    templates: list[_Template] = []
+    entries: list[CalendarEntry] = []
     for module in programme.modules:
         due_date = module.due_date(cohort)
         if due_date is None or not scope.covers_module(module.id):
@@ -195,5 +210,5 @@ def _module_templates(
                     offset - timedelta(days=offset.days)
                 )
                 occurrence = f"{module.id}:{format_duration(offset)}"
-                templates.append(_Template(rule, occurrence, due, context))
-    return templates
+                entries.append(CalendarEntry(rule, occurrence, due, context))
+    return entries
