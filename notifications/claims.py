@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
@@ -26,22 +27,36 @@ class Settlement:
     channel: str | None = None
 
 
+def due_messages(now: datetime, limit: int) -> Select[int]:
+    """The first `limit` planned messages due at `now` and not leased, in (due_at, id) order: a range
+    read of the partial index `ix_planned_messages_claim`, no sort, however many are due."""
+    return (
+        select(PlannedMessage.id)
+        .where(
+            PlannedMessage.state == PlanState.PLANNED.value,
+            PlannedMessage.due_at <= now,
+            or_(PlannedMessage.claimed_until.is_(None), PlannedMessage.claimed_until <= now),
+        )
+        .order_by(PlannedMessage.due_at, PlannedMessage.id)
+        .limit(limit)
+    )
+
+
+async def read_in_index_order(session: AsyncSession) -> None:
+    """On PostgreSQL, for this transaction: no sort and no bitmap scan, so the claim walks the index
+    in order and stops at `limit`. Without statistics (a fresh store, autovacuum off) the planner
+    guesses a few due rows and sorts them all instead; in a flood that was 0.7 s a claim."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL enable_sort = off"))
+        await session.execute(text("SET LOCAL enable_bitmapscan = off"))
+
+
 async def claim_due(database: Database, now: datetime, *, lease: timedelta, limit: int) -> list[int]:
     """Ids of due planned messages, now leased to this sender until `now + lease`."""
     async with database.write_session() as session, session.begin():
-        ids = list(
-            await session.scalars(
-                select(PlannedMessage.id)
-                .where(
-                    PlannedMessage.state == PlanState.PLANNED.value,
-                    PlannedMessage.due_at <= now,
-                    or_(PlannedMessage.claimed_until.is_(None), PlannedMessage.claimed_until <= now),
-                )
-                .order_by(PlannedMessage.due_at, PlannedMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        await read_in_index_order(session)
+        due = due_messages(now, limit).with_for_update(skip_locked=True)
+        ids: list[int] = list(await session.scalars(due))
         if ids:
             await session.execute(
                 update(PlannedMessage).where(PlannedMessage.id.in_(ids)).values(claimed_until=now + lease)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lrs.storage.base import Base, BigId, UtcDateTime
+
+PLANNED = text("state = 'planned'")
 
 
 class PlannedMessage(Base):
@@ -37,6 +39,8 @@ class PlannedMessage(Base):
 
     __table_args__ = (
         Index("ix_planned_messages_due", "state", "due_at"),
+        # The sender's claim (notifications.claims.due_messages): planned rows in due order (0027).
+        Index("ix_planned_messages_claim", "due_at", "id", sqlite_where=PLANNED, postgresql_where=PLANNED),
         Index("ix_planned_messages_learner", "learner_id", "cohort_id"),
         Index("ix_planned_messages_cohort", "cohort_id", "due_at"),
         # What a programme change touches (cohort, occurrence), and one learner's share of it.

@@ -184,11 +184,14 @@ async def test_concurrent_senders_of_one_key_send_it_once(
     log = DeliveryLog(database)
     results = await asyncio.gather(*(deliver(nudge("k1"), email, log, clock) for _ in range(5)))
     statuses = Counter(result.status for result in results)
-    assert statuses == Counter({DeliveryStatus.DELIVERED: 1, DeliveryStatus.RETRY: 4})
+    # One sends; the others find it being sent (RETRY) or, on a slow machine where the first has
+    # already finished, delivered (reported without sending). Either way one message goes out.
+    assert statuses[DeliveryStatus.DELIVERED] >= 1
+    assert statuses[DeliveryStatus.DELIVERED] + statuses[DeliveryStatus.RETRY] == 5
     assert all(
         r.detail == "being sent by another sender" for r in results if r.status is DeliveryStatus.RETRY
     )
-    assert len(smtp.captured()) == 1
+    assert len(smtp.captured()) == 1 and smtp.mail_transactions == 1
 
 
 async def test_a_crash_before_the_log_write_resends_once_with_the_same_message_id(
