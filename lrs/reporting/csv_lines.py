@@ -2,12 +2,13 @@
 x 12 items and more) and byte for byte the file lrs.reporting.flat and csv.writer make.
 
 Most of each line is made where it is cheapest: the database writes the row-by-row cells (progress
-times as ISO 8601, last updated, deleted, source; lrs.reporting.line_queries); Python's csv module
-quotes and formula-guards the text people typed once per learner on a page and once per item in a
-pass; the enrolment time is read once per learner on a page; numbers are formatted by Python
-(`repr`, as csv.writer does), remembered by value. Python then only joins a handful of strings per
-line. The next page is read while the current one is written, and each page is dropped once
-written, so memory stays flat.
+times and last updated as ISO 8601; lrs.reporting.line_queries); Python's csv module quotes and
+formula-guards the text people typed once per learner on a page and once per item in a pass; the
+enrolment time is read once per learner on a page; what an item in a state shares (its cells, its
+completion % and hours, the deleted and source cells) is worked out once a pass
+(lrs.reporting.item_entry); the time spent is formatted by Python (`repr`, as csv.writer does) once
+per value. Python then only joins a handful of strings per line. Two pages are read while one is
+written (lrs.reporting.page_ranges), and each page is dropped once written, so memory stays flat.
 """
 
 from __future__ import annotations

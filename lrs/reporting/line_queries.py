@@ -1,11 +1,12 @@
 """The queries behind the CSV export's lines (lrs.reporting.csv_lines): a page of records with their
-row-by-row text (status and times as ISO 8601, the last-updated, deleted and source cells) made by
-the database, and the learners and item titles a page refers to, read once per page or pass.
+row-by-row text (progress times and last updated as ISO 8601) made by the database, and the
+learners, enrolment times and item titles a page refers to, read once per page or pass.
 
-The page is the same page as lrs.reporting.queries' (same joins, filters, keyset and order), so the
-cursor and `since` mean the same. Times come out as the JSON API writes them: UTC,
-`YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, no fraction when it is zero. Text a person typed (names, e-mails,
-titles) is not touched here: Python's csv module quotes it, once per learner or item.
+A page is a range of the change log (lrs.reporting.page_ranges) with the filters of
+lrs.reporting.queries, in the same (change_seq, record id) order, so `since` means the same. Times
+come out as the JSON API writes them: UTC, `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, no fraction when it is
+zero. Text a person typed (names, e-mails, titles) is not touched here: Python's csv module quotes
+it, once per learner or item.
 """
 
 from __future__ import annotations
