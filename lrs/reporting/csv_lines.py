@@ -1,38 +1,42 @@
 """A whole pass of completion records as CSV text, a page at a time, built for size (100,000 learners
 x 12 items and more) and byte for byte the file lrs.reporting.flat and csv.writer make.
 
-Most of each line is made where it is cheapest: the database writes the row-by-row cells (status,
-times as ISO 8601, last updated, deleted, source; lrs.reporting.line_queries); Python's csv module
-quotes and formula-guards the text people typed once per learner on a page and once per item in a
-pass; numbers are formatted by Python (`repr`, as csv.writer does), remembered by value within a
-page. Python then only joins a handful of strings per line. The next page is read while the
-current one is written, and each page is dropped once written, so memory stays flat.
+Most of each line is made where it is cheapest: the database writes the row-by-row cells (progress
+times and last updated as ISO 8601; lrs.reporting.line_queries); Python's csv module quotes and
+formula-guards the text people typed once per learner on a page and once per item in a pass; the
+enrolment time is read once per learner on a page; what an item in a state shares (its cells, its
+completion % and hours, the deleted and source cells) is worked out once a pass
+(lrs.reporting.item_entry); the time spent is formatted by Python (`repr`, as csv.writer does) once
+per value. Python then only joins a handful of strings per line. Two pages are read while one is
+written (lrs.reporting.page_ranges), and each page is dropped once written, so memory stays flat.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lrs.programme.model import Programme
 from lrs.reporting.export import CsvDialect
-from lrs.reporting.filters import CompletionFilters, Cursor
+from lrs.reporting.filters import CompletionFilters
 from lrs.reporting.flat import FLAT_PAGE_ROWS, safe_text
-from lrs.reporting.item_entry import ItemEntry, item_contribution
-from lrs.reporting.line_queries import KEY_SEPARATOR, change_position, item_titles, learner_cells, line_rows
+from lrs.reporting.item_entry import ItemEntry, ProgrammeItems
+from lrs.reporting.line_queries import KEY_SEPARATOR, enrolment_times, item_titles, learner_cells, line_rows
 from lrs.reporting.off_the_job import programmes_with_hours
-from lrs.reporting.queries import pass_upper_bound
-from lrs.reporting.records import FINISHED
+from lrs.reporting.page_ranges import PageRange, page_ranges, read_in_order
 from lrs.storage.engine import Database
 
-_PageRead = tuple[str, int, Cursor | None]
-_REMEMBERED = 50_000
+
+@dataclass(frozen=True)
+class _Page:
+    rows: list[Sequence[Any]]
+    people: dict[int, str]  # a learner's cells, employee number to job role
+    enrolled: dict[tuple[int, str], str]  # (learner, cohort): the enrolment time cell
 
 
 async def csv_pass(
@@ -40,117 +44,88 @@ async def csv_pass(
 ) -> AsyncIterator[tuple[str, int]]:
     """Every matching record of one pass as CSV lines (no header): a page's text and its number of
     records at a time."""
-    async with database.read_session() as session:
-        upper = await pass_upper_bound(session)
-    reader = _LinePageReader(database, filters, dialect, page_rows)
-    pending: asyncio.Task[_PageRead] | None = asyncio.ensure_future(reader.read(Cursor(upper, -1, -1)))
-    try:
-        while pending is not None:
-            text, count, following = await pending
-            pending = asyncio.ensure_future(reader.read(following)) if following else None
-            if count:
-                yield text, count
-    finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pending
+    reader = _LinePageReader(database, filters, dialect)
+    async for page in read_in_order(page_ranges(database, filters, page_rows), reader.read):
+        if page.rows:
+            yield "".join(reader.lines(page)), len(page.rows)
 
 
 class _LinePageReader:
-    def __init__(
-        self, database: Database, filters: CompletionFilters, dialect: CsvDialect, page_rows: int
-    ) -> None:
-        self.database, self.filters, self.page_rows = database, filters, page_rows
-        self.line_end = dialect.line_end
+    def __init__(self, database: Database, filters: CompletionFilters, dialect: CsvDialect) -> None:
+        self.database, self.filters, self.line_end = database, filters, dialect.line_end
         self.programmes: dict[str, Programme | None] = {}  # off-the-job look-ups, kept for the pass
         self.titles: dict[str, dict[tuple[str, str], str]] = {}  # by programme, kept for the pass
         self.entries: dict[str, ItemEntry] = {}  # by item state key, kept for the pass (a few per item)
-        self.programme_cells: dict[tuple[ItemEntry, str], tuple[str, str]] = {}
+        self.programme_items = ProgrammeItems()
+        self.minutes: dict[int | None, str] = {None: ""}  # the time spent (minutes) cell, by ms
 
-    async def read(self, after: Cursor) -> _PageRead:
-        """One page as CSV text, and the cursor after it (None when it was the last)."""
+    async def read(self, page_range: PageRange) -> _Page:
+        """One page's rows, and the cells of the learners they name."""
         async with self.database.read_session() as session:
-            rows = await line_rows(session, self.filters, after, self.page_rows)
+            rows = await line_rows(session, self.filters, page_range)
             if not rows:
-                return "", 0, None
-            people = await self._people(session, rows)
+                return _Page(rows, {}, {})
+            learner_ids = {row[1] for row in rows}
+            people, enrolled = await self._learners(session, learner_ids)
             await self._load_programmes(session, rows)
-            following = None
-            if len(rows) == self.page_rows:
-                last = rows[-1][0]
-                following = Cursor(after.upper, await change_position(session, last), last)
-        return "".join(self._lines(rows, people)), len(rows), following
+        if len(people) < len(learner_ids):  # a learner without an organisation: not a record (inner join)
+            rows = [row for row in rows if row[1] in people]
+        return _Page(rows, people, enrolled)
 
-    def _lines(self, rows: list[Sequence[Any]], people: dict[int, str]) -> list[str]:
-        minutes: dict[int | None, str] = {None: ""}  # the time spent (minutes) cell, by ms
-        spent_hours: dict[tuple[str, int], str] = {}  # e-learning hours, by (item key, ms)
-        end, entries, lines = self.line_end, self.entries, []
-        for record_id, learner_id, key, middle, score, spent, programme_items, tail in rows:
+    def lines(self, page: _Page) -> list[str]:
+        """The page's records as CSV lines."""
+        if len(self.minutes) > 50_000:  # flat memory
+            self.minutes = {None: ""}
+        minutes, entries = self.minutes, self.entries
+        people, enrolled, lines = page.people, page.enrolled, []
+        for record_id, learner_id, key, times, score, spent, programme_items, updated in page.rows:
             entry = entries.get(key) or self._entry(key)
-            share, hours = entry.completion_pct, entry.hours
             if programme_items is not None:
-                share, hours = self._programme_cells(entry, programme_items)
-            elif hours is None:  # a module counted by the e-learning time its statements recorded
-                hours = spent_hours.get((key, spent)) or spent_hours.setdefault(
-                    (key, spent), entry.hours_for(spent)
-                )
+                pct_and_hours = self.programme_items.pct_and_hours(entry, programme_items)
+            else:  # None: a module counted by the e-learning time its statements recorded
+                pct_and_hours = entry.pct_and_hours or entry.pct_and_hours_for(spent)
             spent_cell = minutes.get(spent)
             if spent_cell is None:
                 spent_cell = minutes[spent] = repr(round(spent / 60_000, 1))
             score_cell = "" if score is None else repr(score)
             lines.append(
-                f"{record_id},{learner_id},{people[learner_id]},{entry.cells},{middle},{score_cell},"
-                f"{spent_cell},{share},{hours}{tail}{end}"
+                f"{record_id},{learner_id},{people[learner_id]},{entry.cells},"
+                f"{enrolled.get((learner_id, entry.cohort), '')},{times},{score_cell},{spent_cell},"
+                f"{pct_and_hours},{updated}{entry.ending}"
             )
         return lines
 
     def _entry(self, key: str) -> ItemEntry:
-        programme_id, cohort, kind, item_id, state = key.split(KEY_SEPARATOR)
+        programme_id, cohort, kind, item_id, _state = key.split(KEY_SEPARATOR)
         title = self.titles.get(programme_id, {}).get((kind, item_id))
         cells = csv_cells(
             [safe_text(programme_id), safe_text(cohort), kind, safe_text(item_id), safe_text(title)],
             self.line_end,
         )
-        entry = ItemEntry(cells, self.programmes.get(programme_id), kind, item_id, state)
+        entry = ItemEntry(key, cells, self.programmes.get(programme_id), self.line_end)
         self.entries[key] = entry
         return entry
 
-    def _programme_cells(self, entry: ItemEntry, programme_items: str) -> tuple[str, str]:
-        """A programme record's completion % (its modules and sessions) and total hours, remembered
-        by what decides them (learners in the same place share them)."""
-        key = (entry, programme_items)
-        found = self.programme_cells.get(key)
-        if found is None:
-            if len(self.programme_cells) >= _REMEMBERED:  # flat memory
-                self.programme_cells.clear()
-            found = self.programme_cells[key] = _programme_cells(entry, programme_items)
-        return found
-
-    async def _people(self, session: AsyncSession, rows: list[Sequence[Any]]) -> dict[int, str]:
-        """The page's learners' cells (employee number to job role), quoted by the csv module."""
-        found = await learner_cells(session, {row[1] for row in rows})
-        end = self.line_end
-        return {person: csv_cells([safe_text(cell) for cell in cells], end) for person, *cells in found}
+    async def _learners(
+        self, session: AsyncSession, learner_ids: set[int]
+    ) -> tuple[dict[int, str], dict[tuple[int, str], str]]:
+        """The learners' cells (employee number to job role, quoted by the csv module), and their
+        enrolment time cells by (learner, cohort)."""
+        ids, end = sorted(learner_ids), self.line_end
+        people = {
+            person: csv_cells([safe_text(cell) for cell in cells], end)
+            for person, *cells in await learner_cells(session, ids)
+        }
+        enrolled = {(person, cohort): when for person, cohort, when in await enrolment_times(session, ids)}
+        return people, enrolled
 
     async def _load_programmes(self, session: AsyncSession, rows: list[Sequence[Any]]) -> None:
-        """Titles and off-the-job hours of the page's programmes (read once a pass)."""
-        programme_ids = {row[2].split(KEY_SEPARATOR, 1)[0] for row in rows}
+        """Titles and off-the-job hours of the programmes of the page's new items (read once a pass)."""
+        new_keys = {row[2] for row in rows} - self.entries.keys()
+        programme_ids = {key.split(KEY_SEPARATOR, 1)[0] for key in new_keys}
         await programmes_with_hours(session, programme_ids, self.programmes)
         for programme_id in sorted(programme_ids - self.titles.keys()):
             self.titles[programme_id] = await item_titles(session, programme_id)
-
-
-def _programme_cells(entry: ItemEntry, programme_items: str) -> tuple[str, str]:
-    done, total, items = programme_items.split("/", 2)
-    share = "" if entry.status is None else _number(_completion_pct(entry.status, done, total))
-    if entry.programme is None or entry.deleted:
-        return share, ""
-    hours = 0.0  # summed in the order lrs.reporting.flat sums them: by item kind and id
-    for item in items.split(",") if items else ():
-        kind, item_id, status, satisfied, spent = item.split(":")
-        hours += item_contribution(entry.programme, kind, item_id, status, satisfied == "1", int(spent))
-    return share, repr(round(hours, 2))
 
 
 def csv_cells(values: Sequence[object], line_end: str) -> str:
@@ -158,16 +133,3 @@ def csv_cells(values: Sequence[object], line_end: str) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=line_end).writerow(values)
     return buffer.getvalue()[: -len(line_end)]
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else repr(value)
-
-
-def _completion_pct(status: str | None, done: str, total: str) -> float | None:
-    """As lrs.reporting.records.completion_pct (a programme record counts its items)."""
-    if status is None:
-        return None
-    if total and int(total):
-        return round(100.0 * (int(done) if done else 0) / int(total), 1)
-    return 100.0 if status in FINISHED else 0.0

@@ -1,26 +1,40 @@
 """The queries behind the CSV export's lines (lrs.reporting.csv_lines): a page of records with their
-row-by-row text (status and times as ISO 8601, the last-updated, deleted and source cells) made by
-the database, and the learners and item titles a page refers to, read once per page or pass.
+row-by-row text (progress times and last updated as ISO 8601) made by the database, and the
+learners, enrolment times and item titles a page refers to, read once per page or pass.
 
-The page is the same page as lrs.reporting.queries' (same joins, filters, keyset and order), so the
-cursor and `since` mean the same. Times come out as the JSON API writes them: UTC,
-`YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, no fraction when it is zero. Text a person typed (names, e-mails,
-titles) is not touched here: Python's csv module quotes it, once per learner or item.
+A page is a range of the change log (lrs.reporting.page_ranges) with the filters of
+lrs.reporting.queries, in the same (change_seq, record id) order, so `since` means the same. Times
+come out as the JSON API writes them: UTC, `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, no fraction when it is
+zero. Text a person typed (names, e-mails, titles) is not touched here: Python's csv module quotes
+it, once per learner or item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, literal, select, tuple_, type_coerce
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    any_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from lrs.reporting.filters import CompletionFilters, Cursor
-from lrs.reporting.queries import filtered, programme_share
-from lrs.reporting.records import SOURCE
+from lrs.reporting.filters import CompletionFilters
+from lrs.reporting.page_ranges import PageRange
+from lrs.reporting.queries import filtered, planned_for_pages
 from lrs.storage.programme_models import (
     BlockRow,
     EnrolmentRow,
@@ -35,44 +49,30 @@ from lrs.storage.report_models import ProgressChange
 
 # A line row, by position: 0 record id, 1 learner id, 2 item state key (KEY_SEPARATOR between
 # programme, cohort, item kind, item id and state: "-" deleted, "" no progress row, else the status
-# with "*" when satisfied), 3 middle ("<status>,<enrolled>,<started>,<completed>,<satisfied>", the
-# status and progress times empty for a record without live progress), 4 score (live records
-# only), 5 time spent in ms (live records only), 6 for a programme record "<done>/<total>/<items>"
-# (its modules and sessions finished and counted, as lrs.reporting.queries, and each progress row
-# of the learner's enrolment as kind:id:status:satisfied 0|1:ms, comma-separated, by kind and id),
-# else NULL, 7 tail (",<updated>,<Y|N>,cohort-lrs").
+# with "*" when satisfied), 3 progress times ("<started>,<completed>,<satisfied>", empty cells for a
+# record without live progress), 4 score (live records only), 5 time spent in ms (live records
+# only), 6 for a programme record its learner's progress rows in the same programme and cohort as
+# kind:id:status:satisfied 0|1:ms, comma-separated, by kind and id ("" when there are none), else
+# NULL, 7 last updated. The deleted cell follows from the state; the learner's cells and enrolment
+# time are read once per page (learner_cells, enrolment_times), not once per record.
 KEY_SEPARATOR = "\x1f"  # never in a slug (lrs.programme.fields): programme, cohort and item ids
 
 
 async def line_rows(
-    session: AsyncSession, filters: CompletionFilters, after: Cursor, limit: int
+    session: AsyncSession, filters: CompletionFilters, page: PageRange
 ) -> list[Sequence[Any]]:
     """A page as the driver's own rows (no SQLAlchemy Row objects: the cost per row is the point)."""
     connection = await session.connection()
-    result = await connection.execute(_line_query(connection.dialect.name, filters, after, limit))
+    await planned_for_pages(session)
+    result = await connection.execute(_line_query(connection.dialect.name, filters, page))
     rows = list(result.cursor.fetchall())
     result.close()
     return rows
 
 
-async def change_position(session: AsyncSession, record_id: int) -> int:
-    """The change sequence of a record (where a page ends, for the cursor)."""
-    query = select(ProgressChange.change_seq).where(ProgressChange.id == record_id)
-    return int((await session.execute(query)).scalar_one())
-
-
-def _line_query(dialect: str, filters: CompletionFilters, after: Cursor, limit: int) -> Any:
+def _line_query(dialect: str, filters: CompletionFilters, page: PageRange) -> Any:
     change, progress = ProgressChange, ProgressRecord
     live = and_(progress.id.is_not(None), change.deleted.is_(False))
-
-    def iso(column: Any) -> Any:
-        return _iso(dialect, column)
-
-    progress_times = (progress.first_activity_at, progress.completed_at, progress.satisfied_at)
-    middle = case(
-        (live, _status_and_times(dialect, progress.status, EnrolmentRow.enrolled_at, *progress_times)),
-        else_=_status_and_times(dialect, None, EnrolmentRow.enrolled_at),
-    )
     state = case(
         (change.deleted.is_(True), literal("-")),
         (progress.id.is_(None), literal("")),
@@ -81,20 +81,18 @@ def _line_query(dialect: str, filters: CompletionFilters, after: Cursor, limit: 
     )
     sep = KEY_SEPARATOR
     key = _text(dialect, f"%s{sep}%s{sep}%s{sep}%s{sep}%s", *_item_key(change), state)
-    deleted_cell = case((change.deleted.is_(True), literal(",Y,")), else_=literal(",N,"))
+    times = (progress.first_activity_at, progress.completed_at, progress.satisfied_at)
     query = (
         select(
             change.id,
             change.learner_id,
             key,
-            middle,
+            case((live, _iso_times(dialect, *times)), else_=literal(",,")),
             case((live, progress.score_scaled), else_=None),
             case((live, progress.time_spent_ms), else_=None),
             case((change.item_kind == "programme", _programme_items(dialect)), else_=None),
-            literal(",") + iso(change.updated_at) + deleted_cell + literal(SOURCE),
+            _iso(dialect, change.updated_at),
         )
-        .join(LearnerRow, LearnerRow.id == change.learner_id)
-        .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
         .outerjoin(
             progress,
             and_(
@@ -105,16 +103,11 @@ def _line_query(dialect: str, filters: CompletionFilters, after: Cursor, limit: 
                 progress.item_id == change.item_id,
             ),
         )
-        .outerjoin(
-            EnrolmentRow,
-            and_(EnrolmentRow.learner_id == change.learner_id, EnrolmentRow.cohort_id == change.cohort_id),
-        )
-        .where(
-            change.change_seq < after.upper,
-            tuple_(change.change_seq, change.id) > tuple_(literal(after.seq), literal(after.record_id)),
-        )
+        .where(page.condition())
     )
-    return filtered(query, filters).order_by(change.change_seq, change.id).limit(limit)
+    if filters.organisations:  # else the learner is read once a page (page_learners), not joined here
+        query = query.join(LearnerRow, LearnerRow.id == change.learner_id)
+    return filtered(query, filters).order_by(change.change_seq, change.id)
 
 
 def _item_key(change: Any) -> tuple[Any, ...]:
@@ -122,37 +115,33 @@ def _item_key(change: Any) -> tuple[Any, ...]:
 
 
 def _programme_items(dialect: str) -> Any:
-    """For a programme record: "<done>/<total>/<items>" (see the row layout above)."""
+    """For a programme record: its learner's progress rows of the programme and cohort (see the row
+    layout above), in the order of the progress table's unique key, so no sorting per record. A
+    cohort belongs to one programme, so these are all the rows of the learner's enrolment."""
     other, change = aliased(ProgressRecord), ProgressChange
-    item = _text(
-        dialect,
-        "%s:%s:%s:%s:%s",
-        other.item_kind,
-        other.item_id,
-        other.status,
-        case((other.satisfied_at.is_(None), literal(0)), else_=literal(1)),
-        other.time_spent_ms,
+    satisfied = case((other.satisfied_at.is_(None), literal(":0:")), else_=literal(":1:"))
+    item = (
+        other.item_kind
+        + literal(":")
+        + other.item_id
+        + literal(":")
+        + other.status
+        + satisfied
+        + cast(other.time_spent_ms, String)
     )
     mine = and_(
         other.learner_id == change.learner_id,
+        other.programme_id == change.programme_id,
         other.cohort_id == change.cohort_id,
     )
     if dialect == "postgresql":
-        items = select(
-            func.string_agg(item, aggregate_order_by(literal(","), other.item_kind, other.item_id))
-        ).where(mine)
+        ordered = aggregate_order_by(literal(","), other.item_kind, other.item_id)
+        items = select(func.string_agg(item, ordered)).where(mine)
     else:  # SQLite 3.40 has no ORDER BY in an aggregate: it concatenates in the subquery's order
-        ordered = (
-            select(item.label("item")).where(mine).correlate(change).order_by(other.item_kind, other.item_id)
-        ).subquery()
-        items = select(func.group_concat(ordered.c.item, literal(",")))
-    return _text(
-        dialect,
-        "%s/%s/%s",
-        programme_share(True),
-        programme_share(False),
-        items.scalar_subquery(),
-    )
+        rows = select(item.label("item")).where(mine).correlate(change)
+        ordered_rows = rows.order_by(other.item_kind, other.item_id).subquery()
+        items = select(func.group_concat(ordered_rows.c.item, literal(",")))
+    return func.coalesce(items.scalar_subquery(), literal(""))
 
 
 def _iso(dialect: str, column: Any) -> Any:
@@ -165,16 +154,14 @@ def _iso(dialect: str, column: Any) -> Any:
     return func.replace(shown, ".000000", "") + literal("Z")
 
 
-def _status_and_times(dialect: str, status: Any, *times: Any) -> Any:
-    """ "<status>,<enrolled>,<started>,<completed>,<satisfied>" (no status: only the enrolment time).
-    On SQLite the times are made ISO 8601 in one go over the whole text, two string calls instead
-    of two a time: the status is one of a few words, with no space and no ".000000Z" in it."""
-    template = "%s,%s,%s,%s,%s" if status is not None else ",%s,,,"
-    values = [status] if status is not None else []
+def _iso_times(dialect: str, *times: Any) -> Any:
+    """The times as CSV cells, "<a>,<b>,<c>", each as _iso (NULL: an empty cell). On SQLite the times
+    are made ISO 8601 in one go over the whole text, two string calls instead of two a time."""
+    template = ",".join("%s" for _ in times)
     if dialect == "postgresql":
-        return _text(dialect, template, *values, *[_iso(dialect, time) for time in times])
+        return _text(dialect, template, *[_iso(dialect, time) for time in times])
     stored = [type_coerce(time, String) + literal("Z") for time in times]  # NULL stays NULL: empty
-    shown = func.replace(_text(dialect, template, *values, *stored), " ", "T")
+    shown = func.replace(_text(dialect, template, *stored), " ", "T")
     return type_coerce(func.replace(shown, ".000000Z", "Z"), String)
 
 
@@ -184,8 +171,11 @@ def _text(dialect: str, template: str, *values: Any) -> Any:
     return type_coerce(build(template, *values), String)
 
 
-async def learner_cells(session: AsyncSession, learner_ids: Iterable[int]) -> list[Sequence[Any]]:
-    """(learner id, employee number, e-mail, name, organisation id, organisation name, role)."""
+async def learner_cells(session: AsyncSession, learner_ids: Sequence[int]) -> list[Sequence[Any]]:
+    """(learner id, employee number, e-mail, name, organisation id, organisation name, role); a
+    learner whose organisation is gone is left out, as the records query's inner join leaves them
+    out. The ids travel as one value, not one parameter each."""
+    connection = await session.connection()
     query = (
         select(
             LearnerRow.id,
@@ -197,9 +187,26 @@ async def learner_cells(session: AsyncSession, learner_ids: Iterable[int]) -> li
             LearnerRow.role,
         )
         .join(OrganisationRow, OrganisationRow.id == LearnerRow.organisation_id)
-        .where(LearnerRow.id.in_(sorted(set(learner_ids))))
+        .where(_among(connection.dialect.name, LearnerRow.id, learner_ids))
     )
-    return list((await (await session.connection()).execute(query)).all())
+    return list((await connection.execute(query)).all())
+
+
+async def enrolment_times(session: AsyncSession, learner_ids: Sequence[int]) -> list[Sequence[Any]]:
+    """(learner id, cohort id, enrolment time as the JSON API writes it) of these learners."""
+    connection = await session.connection()
+    dialect = connection.dialect.name
+    query = select(EnrolmentRow.learner_id, EnrolmentRow.cohort_id, _iso(dialect, EnrolmentRow.enrolled_at))
+    return list(
+        (await connection.execute(query.where(_among(dialect, EnrolmentRow.learner_id, learner_ids)))).all()
+    )
+
+
+def _among(dialect: str, column: Any, ids: Sequence[int]) -> Any:
+    if dialect == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(BigInteger)))
+    listed: Any = select(literal_column("value")).select_from(func.json_each(literal(json.dumps(list(ids)))))
+    return column.in_(listed.scalar_subquery())
 
 
 async def item_titles(session: AsyncSession, programme_id: str) -> dict[tuple[str, str], str]:

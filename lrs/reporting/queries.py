@@ -69,10 +69,24 @@ async def pass_upper_bound(session: AsyncSession) -> int:
     return (highest or 0) + 1
 
 
+async def planned_for_pages(session: AsyncSession) -> None:
+    """PostgreSQL settings for the rest of this read's transaction, for a page of a pass over big
+    tables. No JIT compilation: PostgreSQL compiles a query with a high estimated cost to machine
+    code first, about 0.75 s a page for a page that runs in 0.18 s without it. And a plan made for
+    each page's own values: the generic plan of a prepared statement (which PostgreSQL may switch to
+    after five executions) does not know how narrow a page's range is; measured, about 1 s a page."""
+    if session.get_bind().dialect.name == "postgresql":
+        settings = (
+            "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+        )
+        await session.execute(text(settings))
+
+
 async def completion_records(
     session: AsyncSession, filters: CompletionFilters, after: Cursor, limit: int
 ) -> list[CompletionRecord]:
     """Up to `limit` records after `after` (which carries the pass's upper bound)."""
+    await planned_for_pages(session)
     rows = (await session.execute(_page_query(filters, after, limit, raw_times=None))).all()
     return await with_off_the_job_hours(session, [_record(row) for row in rows])
 
@@ -82,6 +96,7 @@ async def raw_record_rows(
 ) -> list[Sequence[Any]]:
     """The same page as plain rows in RECORD_COLUMNS order, with times as the driver returns them
     (text on SQLite, aware datetimes on PostgreSQL): no ORM objects, no per-value type conversion."""
+    await planned_for_pages(session)
     connection = await session.connection()
     raw: RawTimes = "sqlite" if connection.dialect.name == "sqlite" else "driver"
     return list((await connection.execute(_page_query(filters, after, limit, raw_times=raw))).all())

@@ -176,3 +176,17 @@ async def test_counts_are_records_not_line_ends(database: Database) -> None:
         count async for _text, count in csv_pass(database, CompletionFilters(), CSV_PLAIN, page_rows=10)
     ]
     assert sum(counts) == len(AWKWARD) * 9 and max(counts) == 10
+
+
+async def test_a_pass_stopped_early_leaves_no_read_behind(database: Database) -> None:
+    """A download the client abandons: the pages being read ahead are cancelled, and the store
+    answers the next pass in full."""
+    await seed(database)
+    passes = csv_pass(database, CompletionFilters(), CSV_PLAIN, page_rows=10)
+    async for _text, count in passes:
+        assert count == 10
+        break
+    await passes.aclose()
+    assert await from_lines(database, CompletionFilters(), CSV_PLAIN, 10) == await row_by_row(
+        database, CompletionFilters(), CSV_PLAIN, 10
+    )
