@@ -21,6 +21,7 @@ import pytest
 
 from lrs.http.context import HASH_KEY
 from lrs.progress import verbs
+from lrs.storage.engine import Database
 from notifications.links import verify_token
 from tests.lrs.progress.cohort import BASE, COHORT_START, statement
 from tests.lrs_server import running_lrs
@@ -114,6 +115,17 @@ async def until_files(outbox: Path, count: int, seconds: float = 30) -> list[dic
     return found
 
 
+async def until_state(
+    database: Database, key: str, state: str, seconds: float = 30
+) -> dict[str, tuple[str, str | None]]:
+    """Every planned message's (state, reason), once `key` has reached `state`."""
+    deadline = time.monotonic() + seconds
+    while (found := await states(database)).get(key, ("",))[0] != state:
+        assert time.monotonic() < deadline, f"{key} is {found.get(key)}, not {state}"
+        await asyncio.sleep(0.1)
+    return found
+
+
 async def test_the_served_app_writes_a_file_when_a_statement_completes_a_module(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -129,7 +141,9 @@ async def test_the_served_app_writes_a_file_when_a_statement_completes_a_module(
         assert response.status == 200, await response.text()
         found = await until_files(outbox, 4)
         hash_key = server.app[HASH_KEY]
-        planned_states = await states(server.database)
+        # The file is written before the sender settles the message: wait for that too.
+        congratulated = f"congratulations:lead-1:learner-{learners[ADA]}:module:intro"
+        planned_states = await until_state(server.database, congratulated, "delivered")
     assert sorted(str(item["subject"]) for item in enrolment) == [
         "Invitation: S1 on Tuesday 10 February 2026 at 10:00",
         "Invitation: S2 on Tuesday 17 February 2026 at 10:00",
