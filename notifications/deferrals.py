@@ -13,15 +13,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, update
 
 from lrs.programme.model import Programme
 from lrs.storage.engine import Database
 from lrs.storage.planned_message_models import PlannedMessage
 from notifications.batch import Batch
 from notifications.decisions import Deferral, hold
-from notifications.preference_models import NotificationPreference
-from notifications.preferences import Preferences, preferences_from_row
+from notifications.preferences import Preferences, preferences_for
 from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)
@@ -36,11 +35,13 @@ async def defer_held(
     """Defer the batch's messages outside their learner's sending window; return their ids."""
     if batch is None or not batch.rows:
         return set()
-    chosen = await _preferences(database, {row.learner_id for row in batch.rows.values()})
+    learner_ids = sorted({row.learner_id for row in batch.rows.values() if row.learner_id is not None})
+    async with database.read_session() as session:
+        chosen = await preferences_for(session, learner_ids)
     held: dict[int, Deferral] = {}
     for row_id, row in batch.rows.items():
         windows = rules_for(batch.programmes[row.programme_id]).sending_windows
-        found = chosen.get(row.learner_id, Preferences()) if row.learner_id is not None else Preferences()
+        found = chosen[row.learner_id] if row.learner_id is not None else Preferences()
         decision = hold(row, batch.reasons[row_id], found, now, windows=windows)
         if isinstance(decision, Deferral):
             held[row_id] = decision
@@ -49,17 +50,6 @@ async def defer_held(
         for row_id, deferral in sorted(held.items()):
             log.info("notification %s: deferred to %s", batch.rows[row_id].key, deferral.until.isoformat())
     return set(held)
-
-
-async def _preferences(database: Database, learner_ids: set[int | None]) -> dict[int | None, Preferences]:
-    wanted = sorted(learner_id for learner_id in learner_ids if learner_id is not None)
-    if not wanted:
-        return {}
-    async with database.read_session() as session:
-        rows = await session.scalars(
-            select(NotificationPreference).where(NotificationPreference.learner_id.in_(wanted))
-        )
-        return {row.learner_id: preferences_from_row(row) for row in rows}
 
 
 async def _defer_all(database: Database, held: dict[int, Deferral], now: datetime) -> None:
